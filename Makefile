@@ -1,0 +1,18 @@
+# The README and CI use these targets.
+.PHONY: run test generate check-generated lint bench
+
+run: ## start the server (PostgreSQL found or started automatically)
+	go run .
+
+test: lint check-generated ## everything CI checks
+	go test -race -count=1 ./...
+
+generate: ## regenerate gqlgen code from schema.graphql and gqlgen.yml
+	go generate ./graph
+
+check-generated: ## fail if regenerating would change the generated code
+	scripts/check-generated.sh
+
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || (gofmt -l . && echo 'gofmt: the files above need formatting' && exit 1)
+	go vet ./...

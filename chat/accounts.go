@@ -1,0 +1,227 @@
+package chat
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/gqlchat/gqlchat/models"
+)
+
+// usernameIndex is the unique index on live usernames (see migrations).
+const usernameIndex = "users_username_key"
+
+// AuthResult is a fresh log-in: a bearer token and its user.
+type AuthResult struct {
+	Token string
+	User  *models.User
+}
+
+// SignUpInput is what a new account needs.
+type SignUpInput struct {
+	Username, DisplayName, Password string
+}
+
+// SignUp creates an account and logs it in.
+func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*AuthResult, error) {
+	if err := validUsername("username", in.Username); err != nil {
+		return nil, err
+	}
+	name, err := cleanDisplayName("displayName", in.DisplayName)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.validPassword("password", in.Password); err != nil {
+		return nil, err
+	}
+	hash, err := hashPassword(in.Password, s.cfg.Argon2)
+	if err != nil {
+		return nil, err
+	}
+	u := &models.User{Username: in.Username, DisplayName: name, PasswordHash: hash}
+	var token string
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(u).Error; err != nil {
+			return err
+		}
+		token, err = s.newSession(tx, u.ID)
+		return err
+	})
+	if isUniqueViolation(err, usernameIndex) {
+		return nil, &Error{Code: CodeConflict, Field: "username", Message: "that username is taken"}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &AuthResult{Token: token, User: u}, nil
+}
+
+// errBadLogin is the one answer for an unknown user and a wrong password.
+var errBadLogin = Errorf(CodeUnauthenticated, "wrong username or password")
+
+// LogIn checks a username and password and starts a session.
+func (s *Service) LogIn(ctx context.Context, username, password string) (*AuthResult, error) {
+	var u models.User
+	err := s.db.WithContext(ctx).Where("lower(username) = lower(?) AND deleted_at IS NULL", username).Take(&u).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		checkPassword(password, s.dummyHash) //nolint:errcheck // only spends the same time as a real check
+		return nil, errBadLogin
+	}
+	if err != nil {
+		return nil, err
+	}
+	ok, params, err := checkPassword(password, u.PasswordHash)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, errBadLogin
+	}
+	var token string
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if params.weaker(s.cfg.Argon2) {
+			if err := s.rehash(tx, &u, password); err != nil {
+				return err
+			}
+		}
+		token, err = s.newSession(tx, u.ID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &AuthResult{Token: token, User: &u}, nil
+}
+
+// rehash upgrades u's password hash to the configured cost.
+func (s *Service) rehash(tx *gorm.DB, u *models.User, password string) error {
+	hash, err := hashPassword(password, s.cfg.Argon2)
+	if err != nil {
+		return err
+	}
+	u.PasswordHash = hash
+	return tx.Model(u).Update("password_hash", hash).Error
+}
+
+// LogOut revokes the session the viewer used.
+func (s *Service) LogOut(ctx context.Context) error {
+	v, err := requireViewer(ctx)
+	if err != nil {
+		return err
+	}
+	return s.db.WithContext(ctx).Model(&models.Session{}).
+		Where("id = ? AND revoked_at IS NULL", v.SessionID).
+		Update("revoked_at", gorm.Expr("now()")).Error
+}
+
+// UpdateProfileInput changes the fields that are not nil.
+type UpdateProfileInput struct {
+	Username, DisplayName *string
+}
+
+// UpdateProfile changes the viewer's username and/or display name.
+func (s *Service) UpdateProfile(ctx context.Context, in UpdateProfileInput) (*models.User, error) {
+	v, err := requireViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	changes := map[string]any{}
+	if in.Username != nil {
+		if err := validUsername("username", *in.Username); err != nil {
+			return nil, err
+		}
+		changes["username"] = *in.Username
+	}
+	if in.DisplayName != nil {
+		name, err := cleanDisplayName("displayName", *in.DisplayName)
+		if err != nil {
+			return nil, err
+		}
+		changes["display_name"] = name
+	}
+	var u models.User
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if len(changes) > 0 {
+			if err := tx.Model(&models.User{}).Where("id = ?", v.UserID).Updates(changes).Error; err != nil {
+				return err
+			}
+		}
+		return tx.Take(&u, v.UserID).Error
+	})
+	if isUniqueViolation(err, usernameIndex) {
+		return nil, &Error{Code: CodeConflict, Field: "username", Message: "that username is taken"}
+	}
+	return &u, err
+}
+
+// ChangePassword replaces the viewer's password and revokes their other sessions.
+func (s *Service) ChangePassword(ctx context.Context, current, next string) error {
+	v, err := requireViewer(ctx)
+	if err != nil {
+		return err
+	}
+	if err := s.validPassword("newPassword", next); err != nil {
+		return err
+	}
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		u, err := s.lockAndCheckPassword(tx, v.UserID, current, "currentPassword")
+		if err != nil {
+			return err
+		}
+		if err := s.rehash(tx, u, next); err != nil {
+			return err
+		}
+		return revokeSessions(tx, v.UserID, v.SessionID)
+	})
+}
+
+// DeleteAccount turns the viewer's account into a tombstone: the username is
+// freed, every session ends, and whatever else refers to the user is cleaned
+// up in the same transaction.
+func (s *Service) DeleteAccount(ctx context.Context, password string) error {
+	v, err := requireViewer(ctx)
+	if err != nil {
+		return err
+	}
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if _, err := s.lockAndCheckPassword(tx, v.UserID, password, "password"); err != nil {
+			return err
+		}
+		err := tx.Model(&models.User{}).Where("id = ?", v.UserID).Updates(map[string]any{
+			"username":      "deleted-user",
+			"display_name":  "Deleted user",
+			"password_hash": "",
+			"deleted_at":    gorm.Expr("now()"),
+		}).Error
+		if err != nil {
+			return err
+		}
+		return revokeSessions(tx, v.UserID, 0)
+	})
+	if err == nil {
+		slog.InfoContext(ctx, "account deleted", "user_id", v.UserID)
+	}
+	return err
+}
+
+// lockAndCheckPassword locks the user's row in tx and checks their password.
+func (s *Service) lockAndCheckPassword(tx *gorm.DB, userID int64, password, field string) (*models.User, error) {
+	var u models.User
+	if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("deleted_at IS NULL").Take(&u, userID).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, errUnauthenticated
+		}
+		return nil, err
+	}
+	ok, _, err := checkPassword(password, u.PasswordHash)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, Invalid(field, "the password is wrong")
+	}
+	return &u, nil
+}

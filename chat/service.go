@@ -1,0 +1,53 @@
+package chat
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Config holds the tunable rules of the service.
+type Config struct {
+	// MinPasswordLength is the least number of characters in a password.
+	MinPasswordLength int
+	// TokenTTL is how long a log-in token stays valid.
+	TokenTTL time.Duration
+	// Argon2 sets the cost of new password hashes; older, weaker hashes are
+	// upgraded when their owner logs in.
+	Argon2 Argon2Params
+}
+
+// DefaultConfig is the configuration used where nothing else is set.
+var DefaultConfig = Config{
+	MinPasswordLength: 15,
+	TokenTTL:          30 * 24 * time.Hour,
+	Argon2:            DefaultArgon2,
+}
+
+// Service implements every operation of the chat API on PostgreSQL.
+type Service struct {
+	db  *gorm.DB
+	cfg Config
+	// dummyHash is checked against when a log-in names an unknown user, so
+	// that both failures take comparable time.
+	dummyHash string
+}
+
+// NewService returns a service on db.
+func NewService(db *gorm.DB, cfg Config) (*Service, error) {
+	dummy, err := hashPassword("not a real password, only for timing", cfg.Argon2)
+	if err != nil {
+		return nil, err
+	}
+	return &Service{db: db, cfg: cfg, dummyHash: dummy}, nil
+}
+
+// Ping reports whether the database answers.
+func (s *Service) Ping(ctx context.Context) error {
+	db, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return db.PingContext(ctx)
+}

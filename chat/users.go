@@ -1,0 +1,119 @@
+package chat
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"gorm.io/gorm"
+
+	"github.com/gqlchat/gqlchat/models"
+)
+
+// Viewer returns the logged-in user, or nil for anonymous callers.
+func (s *Service) Viewer(ctx context.Context) (*models.User, error) {
+	v := ViewerFrom(ctx)
+	if v == nil {
+		return nil, nil
+	}
+	return s.UserByID(ctx, v.UserID)
+}
+
+// UserByID returns a user, deleted ones included (as tombstones), or nil.
+func (s *Service) UserByID(ctx context.Context, id int64) (*models.User, error) {
+	users, err := s.UsersByIDs(ctx, []int64{id})
+	if err != nil {
+		return nil, err
+	}
+	return users[0], nil
+}
+
+// UsersByIDs returns the users with ids in the same order, nil where none
+// exists. The dataloader batches through it.
+func (s *Service) UsersByIDs(ctx context.Context, ids []int64) ([]*models.User, error) {
+	if _, err := requireViewer(ctx); err != nil {
+		return nil, err
+	}
+	var rows []*models.User
+	if err := s.db.WithContext(ctx).Where("id IN ?", ids).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]*models.User, len(rows))
+	for _, u := range rows {
+		byID[u.ID] = u
+	}
+	out := make([]*models.User, len(ids))
+	for i, id := range ids {
+		out[i] = byID[id]
+	}
+	return out, nil
+}
+
+// UserByUsername finds a live user by username without regard to case, or nil.
+func (s *Service) UserByUsername(ctx context.Context, username string) (*models.User, error) {
+	if _, err := requireViewer(ctx); err != nil {
+		return nil, err
+	}
+	var u models.User
+	err := s.db.WithContext(ctx).Where("lower(username) = lower(?) AND deleted_at IS NULL", username).Take(&u).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, nil
+	}
+	return &u, err
+}
+
+// searchScope matches live users whose username or display name starts with query.
+func searchScope(query string) (func(*gorm.DB) *gorm.DB, error) {
+	q := strings.ToLower(strings.TrimSpace(query))
+	if q == "" || len(q) > 64 {
+		return nil, Invalid("query", "query must be 1 to 64 characters")
+	}
+	pattern := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(q) + "%"
+	return func(db *gorm.DB) *gorm.DB {
+		return db.Model(&models.User{}).Where("deleted_at IS NULL AND (lower(username) LIKE ? OR lower(display_name) LIKE ?)", pattern, pattern)
+	}, nil
+}
+
+// SearchUsers returns live users whose username or display name starts
+// with query (without regard to case), ordered by username.
+func (s *Service) SearchUsers(ctx context.Context, query string, page PageArgs) (*Page[*models.User], error) {
+	if _, err := requireViewer(ctx); err != nil {
+		return nil, err
+	}
+	scope, err := searchScope(query)
+	if err != nil {
+		return nil, err
+	}
+	limit, err := page.limit()
+	if err != nil {
+		return nil, err
+	}
+	var afterName string
+	var afterID int64
+	hasCursor, err := page.after(&afterName, &afterID)
+	if err != nil {
+		return nil, err
+	}
+	db := s.db.WithContext(ctx).Scopes(scope)
+	if hasCursor {
+		db = db.Where("(lower(username), id) > (?, ?)", afterName, afterID)
+	}
+	var rows []*models.User
+	if err := db.Order("lower(username), id").Limit(limit + 1).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	return newPage(rows, limit, hasCursor, func(u *models.User) []any {
+		return []any{strings.ToLower(u.Username), u.ID}
+	}), nil
+}
+
+// CountSearchUsers is the total number of matches of SearchUsers.
+func (s *Service) CountSearchUsers(ctx context.Context, query string) (int, error) {
+	scope, err := searchScope(query)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	err = s.db.WithContext(ctx).Scopes(scope).Count(&n).Error
+	return int(n), err
+}

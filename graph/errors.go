@@ -1,0 +1,52 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/gqlchat/gqlchat/chat"
+)
+
+// presentError is the one place where an error becomes what the client
+// sees: chat errors keep their code and message; anything else is logged
+// with the request id and hidden behind INTERNAL_SERVER_ERROR.
+func presentError(ctx context.Context, err error) *gqlerror.Error {
+	gqlErr := graphql.DefaultErrorPresenter(ctx, err)
+	var ce *chat.Error
+	if errors.As(err, &ce) {
+		gqlErr.Message = ce.Message
+		ext := map[string]any{"code": string(ce.Code)}
+		if ce.Field != "" {
+			ext["field"] = ce.Field
+		}
+		for k, v := range ce.Extensions {
+			ext[k] = v
+		}
+		gqlErr.Extensions = ext
+		return gqlErr
+	}
+	if _, ok := err.(*gqlerror.Error); ok {
+		// gqlgen's own errors (parsing, validation, argument coercion) are
+		// about the request, so they are the client's to see.
+		if gqlErr.Extensions["code"] == nil {
+			gqlErr.Extensions = map[string]any{"code": string(chat.CodeInvalid)}
+		}
+		return gqlErr
+	}
+	slog.ErrorContext(ctx, "internal error", "err", err, "request_id", RequestID(ctx))
+	gqlErr.Message = "internal server error"
+	gqlErr.Extensions = map[string]any{"code": string(chat.CodeInternal), "requestId": RequestID(ctx)}
+	return gqlErr
+}
+
+// recoverPanic logs a resolver panic with its stack and hides it from the client.
+func recoverPanic(ctx context.Context, p any) error {
+	slog.ErrorContext(ctx, "panic", "panic", fmt.Sprint(p), "stack", string(debug.Stack()), "request_id", RequestID(ctx))
+	return errors.New("panic in resolver")
+}

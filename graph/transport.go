@@ -1,0 +1,101 @@
+package graph
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/coder/websocket"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/gqlchat/gqlchat/chat"
+)
+
+// Options configures the HTTP handler.
+type Options struct {
+	// Introspection lets clients read the schema (the playground needs it).
+	Introspection bool
+	// OriginPatterns are the cross-origin hosts (as in coder/websocket's
+	// AcceptOptions, e.g. "localhost:*") allowed to open WebSockets.
+	OriginPatterns []string
+	// KeepAlive is the interval of WebSocket keep-alive pings.
+	KeepAlive time.Duration
+	// InitTimeout bounds the wait for connection_init.
+	InitTimeout time.Duration
+}
+
+// DefaultOptions are the options used where nothing else is set.
+var DefaultOptions = Options{Introspection: true, KeepAlive: 15 * time.Second, InitTimeout: 10 * time.Second}
+
+// NewHandler returns the whole HTTP API: the playground at /, GraphQL over
+// HTTP and WebSocket at /query, and /healthz.
+func NewHandler(svc *chat.Service, opts Options) http.Handler {
+	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{Chat: svc}}))
+	srv.AddTransport(transport.Websocket{
+		Implementation: transport.CoderWebsocketImplementation{
+			AcceptOptions: websocket.AcceptOptions{OriginPatterns: opts.OriginPatterns},
+		},
+		InitFunc:              initFunc(svc),
+		InitTimeout:           opts.InitTimeout,
+		KeepAlivePingInterval: opts.KeepAlive, // legacy graphql-ws "ka"
+		PingPongInterval:      opts.KeepAlive, // graphql-transport-ws ping/pong
+	})
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	if opts.Introspection {
+		srv.Use(extension.Introspection{})
+	}
+	srv.SetErrorPresenter(presentError)
+	srv.SetRecoverFunc(recoverPanic)
+	srv.AroundOperations(refuseBadToken)
+
+	mux := http.NewServeMux()
+	mux.Handle("GET /{$}", playground.Handler("GraphQL playground", "/query"))
+	mux.Handle("/query", authenticate(svc, srv))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		if err := svc.Ping(r.Context()); err != nil {
+			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		w.Write([]byte("ok\n")) //nolint:errcheck // nothing to do if the client left
+	})
+	return withRequestID(mux)
+}
+
+type authErrorKey struct{}
+
+// authenticate puts the viewer of the Authorization header in the context.
+// A bad token is remembered and refused by refuseBadToken, so that the
+// client gets a GraphQL error rather than being treated as anonymous.
+func authenticate(svc *chat.Service, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		if h := r.Header.Get("Authorization"); h != "" {
+			v, err := svc.Authenticate(ctx, h)
+			if err != nil {
+				ctx = context.WithValue(ctx, authErrorKey{}, err)
+			} else {
+				ctx = chat.WithViewer(ctx, v)
+			}
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// refuseBadToken answers every operation of a request that carried an
+// invalid token with that token's error.
+func refuseBadToken(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	if err, _ := ctx.Value(authErrorKey{}).(error); err != nil {
+		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{presentError(ctx, err)}})
+	}
+	return next(ctx)
+}

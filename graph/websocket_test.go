@@ -1,0 +1,71 @@
+package graph_test
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/gqlchat/gqlchat/internal/apitest"
+)
+
+func TestWebSocket_InitWithAValidTokenIsAcknowledged(t *testing.T) {
+	t.Parallel()
+	s := apitest.NewServer(t)
+	u := s.SignUp(t, "uma")
+	for _, proto := range []string{apitest.TransportWS, apitest.LegacyWS} {
+		ws := s.DialWS(t, proto)
+		ack, err := ws.Init(u.Token)
+		if err != nil || ack.Type != "connection_ack" {
+			t.Fatalf("%s: init: %+v %v", proto, ack, err)
+		}
+		start := "subscribe"
+		if proto == apitest.LegacyWS {
+			start = "start"
+		}
+		ws.Send(start, "1", map[string]any{"query": "{ viewer { username } }"})
+		var next apitest.Message
+		for next.Type != "next" && next.Type != "data" {
+			next = ws.MustRead(5 * time.Second)
+			if next.Type == "error" {
+				t.Fatalf("%s: %s", proto, next.Payload)
+			}
+		}
+		var res struct{ Data viewerData }
+		if err := json.Unmarshal(next.Payload, &res); err != nil || res.Data.Viewer == nil || res.Data.Viewer.Username != u.Username {
+			t.Fatalf("%s: result %s", proto, next.Payload)
+		}
+	}
+}
+
+func TestWebSocket_InitAcceptsTheAuthorizationKeyInAnyCase(t *testing.T) {
+	t.Parallel()
+	s := apitest.NewServer(t)
+	u := s.SignUp(t, "vic")
+	for _, key := range []string{"Authorization", "AUTHORIZATION"} {
+		ws := s.DialWS(t, apitest.TransportWS)
+		ws.Send("connection_init", "", map[string]string{key: "Bearer " + u.Token})
+		if m := ws.MustRead(5 * time.Second); m.Type != "connection_ack" {
+			t.Fatalf("%s: %+v", key, m)
+		}
+	}
+}
+
+func TestWebSocket_InitWithABadTokenIsRefused(t *testing.T) {
+	t.Parallel()
+	s := apitest.NewServer(t)
+	u := s.SignUp(t, "walt")
+	s.MustDo(t, u.Token, `mutation { logOut }`, nil, nil)
+	for _, token := range []string{"garbage", u.Token} {
+		ws := s.DialWS(t, apitest.TransportWS)
+		m, err := ws.Init(token)
+		for err == nil && m.Type == "connection_error" {
+			m, err = ws.Read(5 * time.Second)
+		}
+		if err == nil {
+			t.Fatalf("connection_init with a bad token answered %+v", m)
+		}
+		if code := apitest.CloseStatus(err); code != 4403 {
+			t.Fatalf("close code %d (%v), want 4403", code, err)
+		}
+	}
+}

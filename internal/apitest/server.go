@@ -1,0 +1,155 @@
+package apitest
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+
+	"gorm.io/gorm"
+
+	"github.com/gqlchat/gqlchat/chat"
+	"github.com/gqlchat/gqlchat/graph"
+)
+
+// Password is a valid password for test accounts.
+const Password = "correct horse battery staple"
+
+// Server is the real API handler on a real listener and a fresh database.
+type Server struct {
+	URL     string // base URL, e.g. http://127.0.0.1:1234
+	DSN     string
+	DB      *gorm.DB
+	Service *chat.Service
+	seq     atomic.Int64
+}
+
+// cheapArgon2 keeps password hashing fast in tests; the stored PHC string
+// records the parameters, so verification is the same code.
+var cheapArgon2 = chat.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1}
+
+// NewServer starts the API on a fresh database with the default config
+// except cheap password hashes.
+func NewServer(t testing.TB) *Server {
+	cfg := chat.DefaultConfig
+	cfg.Argon2 = cheapArgon2
+	return NewServerWith(t, cfg, graph.DefaultOptions)
+}
+
+// NewServerWith starts the API with the given configuration.
+func NewServerWith(t testing.TB, cfg chat.Config, opts graph.Options) *Server {
+	dsn := NewDB(t)
+	db := OpenDB(t, dsn)
+	svc, err := chat.NewService(db, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(graph.NewHandler(svc, opts))
+	t.Cleanup(ts.Close)
+	return &Server{URL: ts.URL, DSN: dsn, DB: db, Service: svc}
+}
+
+// Response is a GraphQL response.
+type Response struct {
+	Data   json.RawMessage `json:"data"`
+	Errors []Error         `json:"errors"`
+}
+
+// Error is one GraphQL error.
+type Error struct {
+	Message    string         `json:"message"`
+	Path       []any          `json:"path"`
+	Extensions map[string]any `json:"extensions"`
+}
+
+// Code is the extensions.code of the first error, or "" without errors.
+func (r *Response) Code() string {
+	if len(r.Errors) == 0 {
+		return ""
+	}
+	c, _ := r.Errors[0].Extensions["code"].(string)
+	return c
+}
+
+// Field is the extensions.field of the first error.
+func (r *Response) Field() string {
+	if len(r.Errors) == 0 {
+		return ""
+	}
+	f, _ := r.Errors[0].Extensions["field"].(string)
+	return f
+}
+
+// Do posts a GraphQL operation with an optional bearer token.
+func (s *Server) Do(t testing.TB, token, query string, vars map[string]any) *Response {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	req, err := http.NewRequest(http.MethodPost, s.URL+"/query", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var r Response
+	if err := json.NewDecoder(res.Body).Decode(&r); err != nil {
+		t.Fatalf("decode response (status %d): %v", res.StatusCode, err)
+	}
+	return &r
+}
+
+// MustDo runs an operation that must succeed and decodes its data into out.
+func (s *Server) MustDo(t testing.TB, token, query string, vars map[string]any, out any) {
+	t.Helper()
+	r := s.Do(t, token, query, vars)
+	if len(r.Errors) > 0 {
+		t.Fatalf("unexpected errors: %+v\nquery: %s", r.Errors, query)
+	}
+	if out != nil {
+		if err := json.Unmarshal(r.Data, out); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// MustFail runs an operation that must fail with the given code.
+func (s *Server) MustFail(t testing.TB, token, code, query string, vars map[string]any) *Response {
+	t.Helper()
+	r := s.Do(t, token, query, vars)
+	if r.Code() != code {
+		t.Fatalf("want error %s, got %+v\nquery: %s", code, r.Errors, query)
+	}
+	return r
+}
+
+// User is an account a test signed up.
+type User struct {
+	ID, Username, Token string
+}
+
+const signUpMutation = `mutation($in: SignUpInput!) { signUp(input: $in) { token user { id username } } }`
+
+// SignUp creates an account with a unique username starting with prefix.
+func (s *Server) SignUp(t testing.TB, prefix string) User {
+	t.Helper()
+	name := fmt.Sprintf("%s%d", prefix, s.seq.Add(1))
+	var out struct {
+		SignUp struct {
+			Token string
+			User  struct{ ID, Username string }
+		}
+	}
+	s.MustDo(t, "", signUpMutation, map[string]any{"in": map[string]any{
+		"username": name, "displayName": "Test " + name, "password": Password,
+	}}, &out)
+	return User{ID: out.SignUp.User.ID, Username: out.SignUp.User.Username, Token: out.SignUp.Token}
+}

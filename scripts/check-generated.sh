@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Fails when running gqlgen would change the generated code, so that the
+# committed code always matches schema.graphql and gqlgen.yml.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+files="graph/generated.go graph/model/models_gen.go graph/*.resolvers.go"
+before=$(sha256sum $files)
+go generate ./graph
+after=$(sha256sum $files)
+if [ "$before" != "$after" ]; then
+  diff <(echo "$before") <(echo "$after") || true
+  echo "generated code is stale: run 'make generate' and commit the result" >&2
+  exit 1
+fi
+echo "generated code is fresh"

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gqlchat/gqlchat/internal/apitest"
+	"github.com/gqlchat/gqlchat/migrations"
+)
+
+func TestRun_ASecondStartOnTheSameDatabaseChangesNothing(t *testing.T) {
+	dsn := apitest.EmptyDB(t)
+	startAndStop(t, dsn)
+	first := schemaOf(t, dsn)
+	startAndStop(t, dsn)
+	if second := schemaOf(t, dsn); second != first {
+		t.Fatalf("schema changed on the second start:\n--- first\n%s\n--- second\n%s", first, second)
+	}
+	ms, _ := migrations.All()
+	if !strings.Contains(first, "schema_migrations") || !strings.Contains(first, fmt.Sprintf("migrations=%d", len(ms))) {
+		t.Fatalf("migrations not recorded:\n%s", first)
+	}
+}
+
+// startAndStop runs the server on dsn until /healthz answers, then stops it.
+func startAndStop(t *testing.T, dsn string) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	cfg := config{DatabaseURL: dsn, Port: port, DBMaxConns: 4, MinPasswordLength: 15, TokenTTL: time.Hour, Introspection: true}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, cfg) }()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		res, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/healthz", port))
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("server stopped early: %v", err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("server did not become healthy")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+}
+
+// schemaOf describes the tables, columns, indexes and constraints of dsn.
+func schemaOf(t *testing.T, dsn string) string {
+	t.Helper()
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var b strings.Builder
+	for _, q := range []string{
+		`SELECT table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable || ' ' || coalesce(column_default, '')
+		   FROM information_schema.columns WHERE table_schema = 'public' ORDER BY 1`,
+		`SELECT indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1`,
+		`SELECT conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint WHERE connamespace = 'public'::regnamespace ORDER BY 1`,
+		`SELECT 'migrations=' || count(*) FROM schema_migrations`,
+	} {
+		rows, err := db.Query(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var line string
+			if err := rows.Scan(&line); err != nil {
+				t.Fatal(err)
+			}
+			b.WriteString(line + "\n")
+		}
+		rows.Close()
+	}
+	return b.String()
+}
