@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gqlchat/gqlchat/chat"
+	"github.com/gqlchat/gqlchat/graph"
 	"github.com/gqlchat/gqlchat/internal/apitest"
 )
 
@@ -247,4 +249,28 @@ func TestDeleteAccount_EndsSessionsFreesUsernameAndLeavesATombstone(t *testing.T
 		t.Fatal("a deleted user is still found by username")
 	}
 	s.MustDo(t, "", signUp, signUpVars(u.Username, "New Leo", apitest.Password), nil)
+}
+
+func TestExpiredToken_IsRefused(t *testing.T) {
+	t.Parallel()
+	s := apitest.NewServer(t)
+	u := s.SignUp(t, "xena")
+	if err := s.DB.Exec(`UPDATE sessions SET expires_at = now() - interval '1 second'`).Error; err != nil {
+		t.Fatal(err)
+	}
+	s.MustFail(t, u.Token, "UNAUTHENTICATED", viewerQuery, nil)
+}
+
+func TestPasswords_AreStoredAsArgon2idAndUpgradedOnLogIn(t *testing.T) {
+	t.Parallel()
+	cheap := apitest.NewServer(t) // hashes with cheap test parameters
+	u := cheap.SignUp(t, "yuri")
+	strong := apitest.StartServer(t, cheap.DSN, chat.DefaultConfig, graph.DefaultOptions)
+	logIn(t, strong, u.Username, apitest.Password)
+	var hash string
+	strong.DB.Raw(`SELECT password_hash FROM users WHERE id = (SELECT user_id FROM sessions ORDER BY id DESC LIMIT 1)`).Scan(&hash)
+	if !strings.HasPrefix(hash, "$argon2id$v=19$m=19456,t=2,p=1$") || strings.Contains(hash, apitest.Password) {
+		t.Fatalf("stored hash %q is not argon2id with OWASP's minimum parameters", hash)
+	}
+	logIn(t, cheap, u.Username, apitest.Password) // the upgraded hash still verifies
 }

@@ -39,9 +39,13 @@ func NewServer(t testing.TB) *Server {
 	return NewServerWith(t, cfg, graph.DefaultOptions)
 }
 
-// NewServerWith starts the API with the given configuration.
+// NewServerWith starts the API on a fresh database with the given configuration.
 func NewServerWith(t testing.TB, cfg chat.Config, opts graph.Options) *Server {
-	dsn := NewDB(t)
+	return StartServer(t, NewDB(t), cfg, opts)
+}
+
+// StartServer starts the API on the database at dsn.
+func StartServer(t testing.TB, dsn string, cfg chat.Config, opts graph.Options) *Server {
 	db := OpenDB(t, dsn)
 	svc, err := chat.NewService(db, cfg)
 	if err != nil {

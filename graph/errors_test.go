@@ -1,0 +1,27 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/gqlchat/gqlchat/chat"
+)
+
+func TestPresentError_HidesInternalErrors(t *testing.T) {
+	err := presentError(context.Background(), errors.New(`ERROR: relation "users" does not exist (SQLSTATE 42P01)`))
+	if err.Message != "internal server error" || err.Extensions["code"] != "INTERNAL_SERVER_ERROR" {
+		t.Fatalf("got %+v", err)
+	}
+	if strings.Contains(err.Error(), "users") {
+		t.Fatal("SQL leaked")
+	}
+}
+
+func TestPresentError_KeepsDomainCodesAndFields(t *testing.T) {
+	err := presentError(context.Background(), chat.Invalid("username", "bad"))
+	if err.Message != "bad" || err.Extensions["code"] != "BAD_USER_INPUT" || err.Extensions["field"] != "username" {
+		t.Fatalf("got %+v", err)
+	}
+}
