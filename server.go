@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/gqlchat/gqlchat/chat"
+	"github.com/gqlchat/gqlchat/events"
 	"github.com/gqlchat/gqlchat/graph"
 	"github.com/gqlchat/gqlchat/internal/pgserver"
 	"github.com/gqlchat/gqlchat/internal/postgres"
@@ -139,7 +140,7 @@ func run(ctx context.Context, cfg config) error {
 
 	chatCfg := chat.DefaultConfig
 	chatCfg.MinPasswordLength, chatCfg.TokenTTL = cfg.MinPasswordLength, cfg.TokenTTL
-	svc, err := chat.NewService(db, chatCfg)
+	svc, err := chat.NewService(db, events.NewInMem(), chatCfg)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"github.com/gqlchat/gqlchat/events"
 	"github.com/gqlchat/gqlchat/models"
 )
 
@@ -112,9 +113,12 @@ func (s *Service) LogOut(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.db.WithContext(ctx).Model(&models.Session{}).
-		Where("id = ? AND revoked_at IS NULL", v.SessionID).
-		Update("revoked_at", gorm.Expr("now()")).Error
+	return s.inTx(ctx, func(tx *gorm.DB, emit func(...events.Event)) error {
+		emit(sessionsChanged(v.UserID))
+		return tx.Model(&models.Session{}).
+			Where("id = ? AND revoked_at IS NULL", v.SessionID).
+			Update("revoked_at", gorm.Expr("now()")).Error
+	})
 }
 
 // UpdateProfileInput changes the fields that are not nil.
@@ -166,7 +170,7 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) erro
 	if err := s.validPassword("newPassword", next); err != nil {
 		return err
 	}
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.inTx(ctx, func(tx *gorm.DB, emit func(...events.Event)) error {
 		u, err := s.lockAndCheckPassword(tx, v.UserID, current, "currentPassword")
 		if err != nil {
 			return err
@@ -174,6 +178,7 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) erro
 		if err := s.rehash(tx, u, next); err != nil {
 			return err
 		}
+		emit(sessionsChanged(v.UserID))
 		return revokeSessions(tx, v.UserID, v.SessionID)
 	})
 }
@@ -186,7 +191,7 @@ func (s *Service) DeleteAccount(ctx context.Context, password string) error {
 	if err != nil {
 		return err
 	}
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.inTx(ctx, func(tx *gorm.DB, emit func(...events.Event)) error {
 		if _, err := s.lockAndCheckPassword(tx, v.UserID, password, "password"); err != nil {
 			return err
 		}
@@ -199,6 +204,10 @@ func (s *Service) DeleteAccount(ctx context.Context, password string) error {
 		if err != nil {
 			return err
 		}
+		if err := leaveAllFriends(tx, v.UserID, emit); err != nil {
+			return err
+		}
+		emit(sessionsChanged(v.UserID))
 		return revokeSessions(tx, v.UserID, 0)
 	})
 	if err == nil {

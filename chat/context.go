@@ -1,11 +1,15 @@
 package chat
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Viewer is the authenticated caller of a request.
 type Viewer struct {
 	UserID    int64
 	SessionID int64
+	ExpiresAt time.Time
 }
 
 type viewerKey struct{}

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/gqlchat/gqlchat/events"
 )
 
 // Config holds the tunable rules of the service.
@@ -28,19 +30,20 @@ var DefaultConfig = Config{
 // Service implements every operation of the chat API on PostgreSQL.
 type Service struct {
 	db  *gorm.DB
+	bus events.Bus
 	cfg Config
 	// dummyHash is checked against when a log-in names an unknown user, so
 	// that both failures take comparable time.
 	dummyHash string
 }
 
-// NewService returns a service on db.
-func NewService(db *gorm.DB, cfg Config) (*Service, error) {
+// NewService returns a service on db that publishes events on bus.
+func NewService(db *gorm.DB, bus events.Bus, cfg Config) (*Service, error) {
 	dummy, err := hashPassword("not a real password, only for timing", cfg.Argon2)
 	if err != nil {
 		return nil, err
 	}
-	return &Service{db: db, cfg: cfg, dummyHash: dummy}, nil
+	return &Service{db: db, bus: bus, cfg: cfg, dummyHash: dummy}, nil
 }
 
 // Ping reports whether the database answers.
@@ -50,4 +53,18 @@ func (s *Service) Ping(ctx context.Context) error {
 		return err
 	}
 	return db.PingContext(ctx)
+}
+
+// inTx runs fn in a transaction and publishes the events fn emitted only
+// after the commit: a rolled-back change publishes nothing.
+func (s *Service) inTx(ctx context.Context, fn func(tx *gorm.DB, emit func(...events.Event)) error) error {
+	var out []events.Event
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		out = out[:0]
+		return fn(tx, func(e ...events.Event) { out = append(out, e...) })
+	})
+	if err == nil && len(out) > 0 {
+		s.bus.Publish(out...)
+	}
+	return err
 }

@@ -11,6 +11,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/gqlchat/gqlchat/events"
 	"github.com/gqlchat/gqlchat/models"
 )
 
@@ -58,7 +59,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Viewer, erro
 	if err != nil {
 		return nil, err
 	}
-	return &Viewer{UserID: sess.UserID, SessionID: sess.ID}, nil
+	return &Viewer{UserID: sess.UserID, SessionID: sess.ID, ExpiresAt: sess.ExpiresAt}, nil
 }
 
 // SessionActive reports whether the viewer's session is still live; open
@@ -75,4 +76,18 @@ func revokeSessions(tx *gorm.DB, userID, keep int64) error {
 	return tx.Model(&models.Session{}).
 		Where("user_id = ? AND id <> ? AND revoked_at IS NULL", userID, keep).
 		Update("revoked_at", gorm.Expr("now()")).Error
+}
+
+// sessionsChanged tells the user's open connections to re-check their session.
+func sessionsChanged(userID int64) events.Event {
+	return events.Event{Topic: events.UserTopic(userID), Kind: events.SessionsChanged}
+}
+
+// CheckSession returns UNAUTHENTICATED unless the viewer's session is live.
+func (s *Service) CheckSession(ctx context.Context, v *Viewer) error {
+	ok, err := s.SessionActive(ctx, v)
+	if err == nil && !ok {
+		err = errBadToken
+	}
+	return err
 }

@@ -38,15 +38,7 @@ func (s *Service) UsersByIDs(ctx context.Context, ids []int64) ([]*models.User, 
 	if err := s.db.WithContext(ctx).Where("id IN ?", ids).Find(&rows).Error; err != nil {
 		return nil, err
 	}
-	byID := make(map[int64]*models.User, len(rows))
-	for _, u := range rows {
-		byID[u.ID] = u
-	}
-	out := make([]*models.User, len(ids))
-	for i, id := range ids {
-		out[i] = byID[id]
-	}
-	return out, nil
+	return inOrder(ids, rows, func(u *models.User) int64 { return u.ID }), nil
 }
 
 // UserByUsername finds a live user by username without regard to case, or nil.

@@ -32,8 +32,11 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	FriendRequest() FriendRequestResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
+	Subscription() SubscriptionResolver
+	User() UserResolver
 }
 
 type DirectiveRoot struct {
@@ -45,13 +48,39 @@ type ComplexityRoot struct {
 		User  func(childComplexity int) int
 	}
 
+	FriendRequest struct {
+		CreatedAt   func(childComplexity int) int
+		From        func(childComplexity int) int
+		GlobalID    func(childComplexity int) int
+		RespondedAt func(childComplexity int) int
+		Status      func(childComplexity int) int
+		To          func(childComplexity int) int
+	}
+
+	FriendRequestConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	FriendRequestEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	Mutation struct {
-		ChangePassword func(childComplexity int, input model.ChangePasswordInput) int
-		DeleteAccount  func(childComplexity int, input model.DeleteAccountInput) int
-		LogIn          func(childComplexity int, input model.LogInInput) int
-		LogOut         func(childComplexity int) int
-		SignUp         func(childComplexity int, input model.SignUpInput) int
-		UpdateProfile  func(childComplexity int, input model.UpdateProfileInput) int
+		AcceptFriendRequest   func(childComplexity int, input model.FriendRequestInput) int
+		CancelFriendRequest   func(childComplexity int, input model.FriendRequestInput) int
+		ChangePassword        func(childComplexity int, input model.ChangePasswordInput) int
+		DeleteAccount         func(childComplexity int, input model.DeleteAccountInput) int
+		LogIn                 func(childComplexity int, input model.LogInInput) int
+		LogOut                func(childComplexity int) int
+		MarkFriendRequestRead func(childComplexity int, input model.FriendRequestInput) int
+		RejectFriendRequest   func(childComplexity int, input model.FriendRequestInput) int
+		RemoveFriend          func(childComplexity int, input model.RemoveFriendInput) int
+		SendFriendRequest     func(childComplexity int, input model.SendFriendRequestInput) int
+		SignUp                func(childComplexity int, input model.SignUpInput) int
+		UpdateProfile         func(childComplexity int, input model.UpdateProfileInput) int
 	}
 
 	PageInfo struct {
@@ -62,17 +91,25 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Node        func(childComplexity int, id string) int
-		Nodes       func(childComplexity int, ids []string) int
-		SearchUsers func(childComplexity int, query string, first *int, after *string) int
-		User        func(childComplexity int, username string) int
-		Viewer      func(childComplexity int) int
+		FriendRequests func(childComplexity int, direction model.FriendRequestDirection, status []models.FriendRequestStatus, first *int, after *string) int
+		Node           func(childComplexity int, id string) int
+		Nodes          func(childComplexity int, ids []string) int
+		SearchUsers    func(childComplexity int, query string, first *int, after *string) int
+		User           func(childComplexity int, username string) int
+		Viewer         func(childComplexity int) int
+	}
+
+	Subscription struct {
+		FriendRequestReceived func(childComplexity int) int
+		FriendRequestUpdated  func(childComplexity int) int
 	}
 
 	User struct {
 		CreatedAt   func(childComplexity int) int
 		Deleted     func(childComplexity int) int
 		DisplayName func(childComplexity int) int
+		Friends     func(childComplexity int, first *int, after *string) int
+		Friendship  func(childComplexity int) int
 		GlobalID    func(childComplexity int) int
 		Username    func(childComplexity int) int
 	}
@@ -93,6 +130,10 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type FriendRequestResolver interface {
+	From(ctx context.Context, obj *models.FriendRequest) (*models.User, error)
+	To(ctx context.Context, obj *models.FriendRequest) (*models.User, error)
+}
 type MutationResolver interface {
 	SignUp(ctx context.Context, input model.SignUpInput) (*chat.AuthResult, error)
 	LogIn(ctx context.Context, input model.LogInInput) (*chat.AuthResult, error)
@@ -100,6 +141,12 @@ type MutationResolver interface {
 	UpdateProfile(ctx context.Context, input model.UpdateProfileInput) (*models.User, error)
 	ChangePassword(ctx context.Context, input model.ChangePasswordInput) (bool, error)
 	DeleteAccount(ctx context.Context, input model.DeleteAccountInput) (bool, error)
+	SendFriendRequest(ctx context.Context, input model.SendFriendRequestInput) (*models.FriendRequest, error)
+	MarkFriendRequestRead(ctx context.Context, input model.FriendRequestInput) (*models.FriendRequest, error)
+	AcceptFriendRequest(ctx context.Context, input model.FriendRequestInput) (*models.FriendRequest, error)
+	RejectFriendRequest(ctx context.Context, input model.FriendRequestInput) (*models.FriendRequest, error)
+	CancelFriendRequest(ctx context.Context, input model.FriendRequestInput) (*models.FriendRequest, error)
+	RemoveFriend(ctx context.Context, input model.RemoveFriendInput) (*models.User, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (model.Node, error)
@@ -107,6 +154,15 @@ type QueryResolver interface {
 	Viewer(ctx context.Context) (*models.User, error)
 	User(ctx context.Context, username string) (*models.User, error)
 	SearchUsers(ctx context.Context, query string, first *int, after *string) (*model.UserConnection, error)
+	FriendRequests(ctx context.Context, direction model.FriendRequestDirection, status []models.FriendRequestStatus, first *int, after *string) (*model.FriendRequestConnection, error)
+}
+type SubscriptionResolver interface {
+	FriendRequestReceived(ctx context.Context) (<-chan *models.FriendRequest, error)
+	FriendRequestUpdated(ctx context.Context) (<-chan *models.FriendRequest, error)
+}
+type UserResolver interface {
+	Friendship(ctx context.Context, obj *models.User) (model.FriendshipStatus, error)
+	Friends(ctx context.Context, obj *models.User, first *int, after *string) (*model.UserConnection, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -140,6 +196,97 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AuthPayload.User(childComplexity), true
 
+	case "FriendRequest.createdAt":
+		if e.ComplexityRoot.FriendRequest.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FriendRequest.CreatedAt(childComplexity), true
+	case "FriendRequest.from":
+		if e.ComplexityRoot.FriendRequest.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FriendRequest.From(childComplexity), true
+	case "FriendRequest.id":
+		if e.ComplexityRoot.FriendRequest.GlobalID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FriendRequest.GlobalID(childComplexity), true
+	case "FriendRequest.respondedAt":
+		if e.ComplexityRoot.FriendRequest.RespondedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FriendRequest.RespondedAt(childComplexity), true
+	case "FriendRequest.status":
+		if e.ComplexityRoot.FriendRequest.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FriendRequest.Status(childComplexity), true
+	case "FriendRequest.to":
+		if e.ComplexityRoot.FriendRequest.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FriendRequest.To(childComplexity), true
+
+	case "FriendRequestConnection.edges":
+		if e.ComplexityRoot.FriendRequestConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FriendRequestConnection.Edges(childComplexity), true
+	case "FriendRequestConnection.pageInfo":
+		if e.ComplexityRoot.FriendRequestConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FriendRequestConnection.PageInfo(childComplexity), true
+	case "FriendRequestConnection.totalCount":
+		if e.ComplexityRoot.FriendRequestConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FriendRequestConnection.TotalCount(childComplexity), true
+
+	case "FriendRequestEdge.cursor":
+		if e.ComplexityRoot.FriendRequestEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FriendRequestEdge.Cursor(childComplexity), true
+	case "FriendRequestEdge.node":
+		if e.ComplexityRoot.FriendRequestEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FriendRequestEdge.Node(childComplexity), true
+
+	case "Mutation.acceptFriendRequest":
+		if e.ComplexityRoot.Mutation.AcceptFriendRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_acceptFriendRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AcceptFriendRequest(childComplexity, args["input"].(model.FriendRequestInput)), true
+	case "Mutation.cancelFriendRequest":
+		if e.ComplexityRoot.Mutation.CancelFriendRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_cancelFriendRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CancelFriendRequest(childComplexity, args["input"].(model.FriendRequestInput)), true
 	case "Mutation.changePassword":
 		if e.ComplexityRoot.Mutation.ChangePassword == nil {
 			break
@@ -179,6 +326,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.LogOut(childComplexity), true
+	case "Mutation.markFriendRequestRead":
+		if e.ComplexityRoot.Mutation.MarkFriendRequestRead == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_markFriendRequestRead_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MarkFriendRequestRead(childComplexity, args["input"].(model.FriendRequestInput)), true
+	case "Mutation.rejectFriendRequest":
+		if e.ComplexityRoot.Mutation.RejectFriendRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rejectFriendRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RejectFriendRequest(childComplexity, args["input"].(model.FriendRequestInput)), true
+	case "Mutation.removeFriend":
+		if e.ComplexityRoot.Mutation.RemoveFriend == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removeFriend_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemoveFriend(childComplexity, args["input"].(model.RemoveFriendInput)), true
+	case "Mutation.sendFriendRequest":
+		if e.ComplexityRoot.Mutation.SendFriendRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_sendFriendRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SendFriendRequest(childComplexity, args["input"].(model.SendFriendRequestInput)), true
 	case "Mutation.signUp":
 		if e.ComplexityRoot.Mutation.SignUp == nil {
 			break
@@ -226,6 +417,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
+
+	case "Query.friendRequests":
+		if e.ComplexityRoot.Query.FriendRequests == nil {
+			break
+		}
+
+		args, err := ec.field_Query_friendRequests_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.FriendRequests(childComplexity, args["direction"].(model.FriendRequestDirection), args["status"].([]models.FriendRequestStatus), args["first"].(*int), args["after"].(*string)), true
 
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
@@ -278,6 +481,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Viewer(childComplexity), true
 
+	case "Subscription.friendRequestReceived":
+		if e.ComplexityRoot.Subscription.FriendRequestReceived == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscription.FriendRequestReceived(childComplexity), true
+	case "Subscription.friendRequestUpdated":
+		if e.ComplexityRoot.Subscription.FriendRequestUpdated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscription.FriendRequestUpdated(childComplexity), true
+
 	case "User.createdAt":
 		if e.ComplexityRoot.User.CreatedAt == nil {
 			break
@@ -296,6 +512,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.DisplayName(childComplexity), true
+	case "User.friends":
+		if e.ComplexityRoot.User.Friends == nil {
+			break
+		}
+
+		args, err := ec.field_User_friends_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.User.Friends(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "User.friendship":
+		if e.ComplexityRoot.User.Friendship == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.Friendship(childComplexity), true
 	case "User.id":
 		if e.ComplexityRoot.User.GlobalID == nil {
 			break
@@ -352,7 +585,10 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("ChangePasswordInput", ec.unmarshalInputChangePasswordInput),
 			graphql.NewInputUnmarshaler("DeleteAccountInput", ec.unmarshalInputDeleteAccountInput),
+			graphql.NewInputUnmarshaler("FriendRequestInput", ec.unmarshalInputFriendRequestInput),
 			graphql.NewInputUnmarshaler("LogInInput", ec.unmarshalInputLogInInput),
+			graphql.NewInputUnmarshaler("RemoveFriendInput", ec.unmarshalInputRemoveFriendInput),
+			graphql.NewInputUnmarshaler("SendFriendRequestInput", ec.unmarshalInputSendFriendRequestInput),
 			graphql.NewInputUnmarshaler("SignUpInput", ec.unmarshalInputSignUpInput),
 			graphql.NewInputUnmarshaler("UpdateProfileInput", ec.unmarshalInputUpdateProfileInput),
 		)
@@ -399,6 +635,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
 			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
 			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
 			data.MarshalGQL(&buf)
 
 			return &graphql.Response{
@@ -472,6 +725,97 @@ type User implements Node {
   createdAt: Time!
   "Whether the account was deleted; its messages stay, attributed to this tombstone."
   deleted: Boolean!
+  "How this user stands to the viewer."
+  friendship: FriendshipStatus!
+  "This user's friends, ordered by display name then id. Only the viewer's own list is visible: ` + "`" + `FORBIDDEN` + "`" + ` for anyone else."
+  friends(
+    "Page size: default 20, at most 100."
+    first: Int
+    "Return friends after this cursor."
+    after: String
+  ): UserConnection!
+}
+
+"""
+How a user stands to the viewer.
+"""
+enum FriendshipStatus {
+  "The user is the viewer."
+  SELF
+  "The two are friends."
+  FRIEND
+  "The viewer sent the user a friend request that is still pending."
+  REQUEST_SENT
+  "The user sent the viewer a friend request that is still pending."
+  REQUEST_RECEIVED
+  "None of the above."
+  NONE
+}
+
+"""
+Where a friend request stands. ` + "`" + `UNREAD` + "`" + ` and ` + "`" + `READ` + "`" + ` are pending.
+"""
+enum FriendRequestStatus {
+  "Sent and not yet seen by the recipient."
+  UNREAD
+  "Seen by the recipient, not yet answered."
+  READ
+  "Accepted by the recipient: the two are friends."
+  ACCEPTED
+  "Turned down by the recipient."
+  REJECTED
+  "Withdrawn by the sender, or ended by an account deletion."
+  CANCELED
+}
+
+"""
+Which of the viewer's friend requests to list.
+"""
+enum FriendRequestDirection {
+  "Requests sent to the viewer."
+  INCOMING
+  "Requests the viewer sent."
+  OUTGOING
+}
+
+"""
+One user asking another to be friends.
+"""
+type FriendRequest implements Node {
+  "The request's global id."
+  id: ID!
+  "The user who sent it."
+  from: User!
+  "The user it was sent to."
+  to: User!
+  "Where it stands."
+  status: FriendRequestStatus!
+  "When it was sent."
+  createdAt: Time!
+  "When it was accepted, rejected or canceled; null while pending."
+  respondedAt: Time
+}
+
+"""
+A friend request in a list, with the cursor that points at it.
+"""
+type FriendRequestEdge {
+  "Opaque cursor of this request in the list."
+  cursor: String!
+  "The request."
+  node: FriendRequest!
+}
+
+"""
+A page of friend requests (Relay cursor connection).
+"""
+type FriendRequestConnection {
+  "The requests of this page, newest first."
+  edges: [FriendRequestEdge!]!
+  "Where this page sits in the list."
+  pageInfo: PageInfo!
+  "How many requests the whole list holds."
+  totalCount: Int!
 }
 
 """
@@ -540,6 +884,24 @@ input ChangePasswordInput {
   newPassword: String!
 }
 
+"Whom to send a friend request to."
+input SendFriendRequestInput {
+  "The user's global id."
+  userId: ID!
+}
+
+"Names a friend request."
+input FriendRequestInput {
+  "The request's global id."
+  requestId: ID!
+}
+
+"Names a friend to remove."
+input RemoveFriendInput {
+  "The friend's global id."
+  userId: ID!
+}
+
 "Confirms the deletion of the viewer's account."
 input DeleteAccountInput {
   "The viewer's password."
@@ -567,6 +929,17 @@ type Query {
     "Return users after this cursor."
     after: String
   ): UserConnection!
+  "The viewer's incoming or outgoing friend requests, newest first."
+  friendRequests(
+    "Incoming or outgoing."
+    direction: FriendRequestDirection!
+    "Only requests with one of these statuses; all when null or empty."
+    status: [FriendRequestStatus!]
+    "Page size: default 20, at most 100."
+    first: Int
+    "Return requests after this cursor."
+    after: String
+  ): FriendRequestConnection!
 }
 
 """
@@ -585,6 +958,28 @@ type Mutation {
   changePassword(input: ChangePasswordInput!): Boolean!
   "Deletes the viewer's account: all tokens are revoked and the username becomes free."
   deleteAccount(input: DeleteAccountInput!): Boolean!
+  "Sends a friend request (` + "`" + `UNREAD` + "`" + `). To yourself: ` + "`" + `BAD_USER_INPUT` + "`" + `; to an unknown or deleted user: ` + "`" + `NOT_FOUND` + "`" + `; to a friend or with a request of yours pending: ` + "`" + `CONFLICT` + "`" + `. If the user already sent you a pending request, this accepts theirs and returns it."
+  sendFriendRequest(input: SendFriendRequestInput!): FriendRequest!
+  "Marks an incoming request ` + "`" + `READ` + "`" + ` (recipient only; idempotent)."
+  markFriendRequestRead(input: FriendRequestInput!): FriendRequest!
+  "Accepts a pending incoming request: the two become friends (recipient only)."
+  acceptFriendRequest(input: FriendRequestInput!): FriendRequest!
+  "Turns down a pending incoming request (recipient only)."
+  rejectFriendRequest(input: FriendRequestInput!): FriendRequest!
+  "Withdraws a pending request the viewer sent (sender only)."
+  cancelFriendRequest(input: FriendRequestInput!): FriendRequest!
+  "Ends a friendship on both sides and returns the former friend; ` + "`" + `NOT_FOUND` + "`" + ` if you were not friends."
+  removeFriend(input: RemoveFriendInput!): User!
+}
+
+"""
+Live events over WebSocket. They need a logged-in connection and end when its token is revoked or expires.
+"""
+type Subscription {
+  "Every new friend request sent to the viewer, on every open connection of theirs."
+  friendRequestReceived: FriendRequest!
+  "Every status change (` + "`" + `READ` + "`" + `, ` + "`" + `ACCEPTED` + "`" + `, ` + "`" + `REJECTED` + "`" + `, ` + "`" + `CANCELED` + "`" + `) of a request the viewer sent or received."
+  friendRequestUpdated: FriendRequest!
 }
 `, BuiltIn: false},
 }
@@ -602,6 +997,46 @@ func (ec *executionContext) childFields_AuthPayload(ctx context.Context, field g
 		return ec.fieldContext_AuthPayload_user(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AuthPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_FriendRequest(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_FriendRequest_id(ctx, field)
+	case "from":
+		return ec.fieldContext_FriendRequest_from(ctx, field)
+	case "to":
+		return ec.fieldContext_FriendRequest_to(ctx, field)
+	case "status":
+		return ec.fieldContext_FriendRequest_status(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_FriendRequest_createdAt(ctx, field)
+	case "respondedAt":
+		return ec.fieldContext_FriendRequest_respondedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FriendRequest", field.Name)
+}
+
+func (ec *executionContext) childFields_FriendRequestConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_FriendRequestConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_FriendRequestConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_FriendRequestConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FriendRequestConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_FriendRequestEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_FriendRequestEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_FriendRequestEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FriendRequestEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -630,6 +1065,10 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_createdAt(ctx, field)
 	case "deleted":
 		return ec.fieldContext_User_deleted(ctx, field)
+	case "friendship":
+		return ec.fieldContext_User_friendship(ctx, field)
+	case "friends":
+		return ec.fieldContext_User_friends(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type User", field.Name)
 }
@@ -772,6 +1211,34 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) field_Mutation_acceptFriendRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.FriendRequestInput, error) {
+			return ec.unmarshalNFriendRequestInput2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐFriendRequestInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_cancelFriendRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.FriendRequestInput, error) {
+			return ec.unmarshalNFriendRequestInput2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐFriendRequestInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_changePassword_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -806,6 +1273,62 @@ func (ec *executionContext) field_Mutation_logIn_args(ctx context.Context, rawAr
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.LogInInput, error) {
 			return ec.unmarshalNLogInInput2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐLogInInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_markFriendRequestRead_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.FriendRequestInput, error) {
+			return ec.unmarshalNFriendRequestInput2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐFriendRequestInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_rejectFriendRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.FriendRequestInput, error) {
+			return ec.unmarshalNFriendRequestInput2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐFriendRequestInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_removeFriend_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RemoveFriendInput, error) {
+			return ec.unmarshalNRemoveFriendInput2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐRemoveFriendInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_sendFriendRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SendFriendRequestInput, error) {
+			return ec.unmarshalNSendFriendRequestInput2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐSendFriendRequestInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -853,6 +1376,44 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["name"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_friendRequests_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "direction",
+		func(ctx context.Context, v any) (model.FriendRequestDirection, error) {
+			return ec.unmarshalNFriendRequestDirection2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐFriendRequestDirection(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["direction"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "status",
+		func(ctx context.Context, v any) ([]models.FriendRequestStatus, error) {
+			return ec.unmarshalOFriendRequestStatus2ᚕgithubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐFriendRequestStatusᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["status"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg3
 	return args, nil
 }
 
@@ -925,6 +1486,28 @@ func (ec *executionContext) field_Query_user_args(ctx context.Context, rawArgs m
 		return nil, err
 	}
 	args["username"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_User_friends_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
 	return args, nil
 }
 
@@ -1052,6 +1635,304 @@ func (ec *executionContext) fieldContext_AuthPayload_user(_ context.Context, fie
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FriendRequest_id(ctx context.Context, field graphql.CollectedField, obj *models.FriendRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FriendRequest_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GlobalID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FriendRequest_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FriendRequest", field, true, false, "ID")
+}
+
+func (ec *executionContext) _FriendRequest_from(ctx context.Context, field graphql.CollectedField, obj *models.FriendRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FriendRequest_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.FriendRequest().From(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FriendRequest_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FriendRequest",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FriendRequest_to(ctx context.Context, field graphql.CollectedField, obj *models.FriendRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FriendRequest_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.FriendRequest().To(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FriendRequest_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FriendRequest",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FriendRequest_status(ctx context.Context, field graphql.CollectedField, obj *models.FriendRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FriendRequest_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v models.FriendRequestStatus) graphql.Marshaler {
+			return ec.marshalNFriendRequestStatus2githubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐFriendRequestStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FriendRequest_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FriendRequest", field, false, false, "FriendRequestStatus")
+}
+
+func (ec *executionContext) _FriendRequest_createdAt(ctx context.Context, field graphql.CollectedField, obj *models.FriendRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FriendRequest_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FriendRequest_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FriendRequest", field, false, false, "Time")
+}
+
+func (ec *executionContext) _FriendRequest_respondedAt(ctx context.Context, field graphql.CollectedField, obj *models.FriendRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FriendRequest_respondedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RespondedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FriendRequest_respondedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FriendRequest", field, false, false, "Time")
+}
+
+func (ec *executionContext) _FriendRequestConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.FriendRequestConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FriendRequestConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.FriendRequestEdge) graphql.Marshaler {
+			return ec.marshalNFriendRequestEdge2ᚕᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐFriendRequestEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FriendRequestConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FriendRequestConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FriendRequestEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FriendRequestConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.FriendRequestConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FriendRequestConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FriendRequestConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FriendRequestConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FriendRequestConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.FriendRequestConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FriendRequestConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FriendRequestConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FriendRequestConnection", field, true, false, "Int")
+}
+
+func (ec *executionContext) _FriendRequestEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.FriendRequestEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FriendRequestEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FriendRequestEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FriendRequestEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _FriendRequestEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.FriendRequestEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FriendRequestEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.FriendRequest) graphql.Marshaler {
+			return ec.marshalNFriendRequest2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐFriendRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FriendRequestEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FriendRequestEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FriendRequest(ctx, field)
 		},
 	}
 	return fc, nil
@@ -1294,6 +2175,270 @@ func (ec *executionContext) fieldContext_Mutation_deleteAccount(ctx context.Cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_deleteAccount_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_sendFriendRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_sendFriendRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SendFriendRequest(ctx, fc.Args["input"].(model.SendFriendRequestInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.FriendRequest) graphql.Marshaler {
+			return ec.marshalNFriendRequest2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐFriendRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_sendFriendRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FriendRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_sendFriendRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_markFriendRequestRead(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_markFriendRequestRead(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MarkFriendRequestRead(ctx, fc.Args["input"].(model.FriendRequestInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.FriendRequest) graphql.Marshaler {
+			return ec.marshalNFriendRequest2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐFriendRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_markFriendRequestRead(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FriendRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_markFriendRequestRead_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_acceptFriendRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_acceptFriendRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AcceptFriendRequest(ctx, fc.Args["input"].(model.FriendRequestInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.FriendRequest) graphql.Marshaler {
+			return ec.marshalNFriendRequest2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐFriendRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_acceptFriendRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FriendRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_acceptFriendRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_rejectFriendRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_rejectFriendRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RejectFriendRequest(ctx, fc.Args["input"].(model.FriendRequestInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.FriendRequest) graphql.Marshaler {
+			return ec.marshalNFriendRequest2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐFriendRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_rejectFriendRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FriendRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_rejectFriendRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_cancelFriendRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_cancelFriendRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CancelFriendRequest(ctx, fc.Args["input"].(model.FriendRequestInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.FriendRequest) graphql.Marshaler {
+			return ec.marshalNFriendRequest2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐFriendRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_cancelFriendRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FriendRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_cancelFriendRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_removeFriend(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_removeFriend(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RemoveFriend(ctx, fc.Args["input"].(model.RemoveFriendInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_removeFriend(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_removeFriend_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -1600,6 +2745,50 @@ func (ec *executionContext) fieldContext_Query_searchUsers(ctx context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_friendRequests(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_friendRequests(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().FriendRequests(ctx, fc.Args["direction"].(model.FriendRequestDirection), fc.Args["status"].([]models.FriendRequestStatus), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.FriendRequestConnection) graphql.Marshaler {
+			return ec.marshalNFriendRequestConnection2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐFriendRequestConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_friendRequests(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FriendRequestConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_friendRequests_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1671,6 +2860,70 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___Schema(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_friendRequestReceived(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_friendRequestReceived(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Subscription().FriendRequestReceived(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.FriendRequest) graphql.Marshaler {
+			return ec.marshalNFriendRequest2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐFriendRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_friendRequestReceived(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FriendRequest(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_friendRequestUpdated(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_friendRequestUpdated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Subscription().FriendRequestUpdated(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.FriendRequest) graphql.Marshaler {
+			return ec.marshalNFriendRequest2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐFriendRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_friendRequestUpdated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FriendRequest(ctx, field)
 		},
 	}
 	return fc, nil
@@ -1789,6 +3042,73 @@ func (ec *executionContext) _User_deleted(ctx context.Context, field graphql.Col
 }
 func (ec *executionContext) fieldContext_User_deleted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("User", field, true, false, "Boolean")
+}
+
+func (ec *executionContext) _User_friendship(ctx context.Context, field graphql.CollectedField, obj *models.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_friendship(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.User().Friendship(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.FriendshipStatus) graphql.Marshaler {
+			return ec.marshalNFriendshipStatus2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐFriendshipStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_User_friendship(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("User", field, true, true, "FriendshipStatus")
+}
+
+func (ec *executionContext) _User_friends(ctx context.Context, field graphql.CollectedField, obj *models.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_friends(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.User().Friends(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UserConnection) graphql.Marshaler {
+			return ec.marshalNUserConnection2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐUserConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_User_friends(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "User",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_User_friends_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _UserConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.UserConnection) (ret graphql.Marshaler) {
@@ -3097,6 +4417,48 @@ func UnmarshalDeleteAccountInput(ctx context.Context, raw any) (model.DeleteAcco
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputFriendRequestInput(ctx context.Context, obj any) (model.FriendRequestInput, error) {
+	var it model.FriendRequestInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"requestId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "requestId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequestID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalFriendRequestInput unmarshals raw into the FriendRequestInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalFriendRequestInput(ctx context.Context, raw any) (model.FriendRequestInput, error) {
+	var out model.FriendRequestInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "FriendRequestInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputLogInInput(ctx context.Context, obj any) (model.LogInInput, error) {
 	var it model.LogInInput
 	if obj == nil {
@@ -3143,6 +4505,90 @@ func (ec *executionContext) unmarshalInputLogInInput(ctx context.Context, obj an
 func UnmarshalLogInInput(ctx context.Context, raw any) (model.LogInInput, error) {
 	var out model.LogInInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "LogInInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRemoveFriendInput(ctx context.Context, obj any) (model.RemoveFriendInput, error) {
+	var it model.RemoveFriendInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"userId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "userId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRemoveFriendInput unmarshals raw into the RemoveFriendInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRemoveFriendInput(ctx context.Context, raw any) (model.RemoveFriendInput, error) {
+	var out model.RemoveFriendInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RemoveFriendInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSendFriendRequestInput(ctx context.Context, obj any) (model.SendFriendRequestInput, error) {
+	var it model.SendFriendRequestInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"userId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "userId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSendFriendRequestInput unmarshals raw into the SendFriendRequestInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSendFriendRequestInput(ctx context.Context, raw any) (model.SendFriendRequestInput, error) {
+	var out model.SendFriendRequestInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SendFriendRequestInput", raw, &out)
 	return out, err
 }
 
@@ -3264,6 +4710,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._User(ctx, sel, obj)
+	case *models.FriendRequest:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._FriendRequest(ctx, sel, obj)
 	default:
 		if typedObj, ok := obj.(graphql.Marshaler); ok {
 			return typedObj
@@ -3295,6 +4746,148 @@ func (ec *executionContext) _AuthPayload(ctx context.Context, sel ast.SelectionS
 			}
 		case "user":
 			out.Values[i] = ec._AuthPayload_user(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var friendRequestImplementors = []string{"FriendRequest", "Node"}
+
+func (ec *executionContext) _FriendRequest(ctx context.Context, sel ast.SelectionSet, obj *models.FriendRequest) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, friendRequestImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FriendRequest")
+		case "id":
+			out.Values[i] = ec._FriendRequest_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "from":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._FriendRequest_from(ctx, field, obj)
+				})
+		case "to":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._FriendRequest_to(ctx, field, obj)
+				})
+		case "status":
+			out.Values[i] = ec._FriendRequest_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._FriendRequest_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "respondedAt":
+			out.Values[i] = ec._FriendRequest_respondedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var friendRequestConnectionImplementors = []string{"FriendRequestConnection"}
+
+func (ec *executionContext) _FriendRequestConnection(ctx context.Context, sel ast.SelectionSet, obj *model.FriendRequestConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, friendRequestConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FriendRequestConnection")
+		case "edges":
+			out.Values[i] = ec._FriendRequestConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pageInfo":
+			out.Values[i] = ec._FriendRequestConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "totalCount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._FriendRequestConnection_totalCount(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var friendRequestEdgeImplementors = []string{"FriendRequestEdge"}
+
+func (ec *executionContext) _FriendRequestEdge(ctx context.Context, sel ast.SelectionSet, obj *model.FriendRequestEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, friendRequestEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FriendRequestEdge")
+		case "cursor":
+			out.Values[i] = ec._FriendRequestEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._FriendRequestEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -3372,6 +4965,48 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "deleteAccount":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_deleteAccount(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sendFriendRequest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_sendFriendRequest(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "markFriendRequestRead":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_markFriendRequestRead(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "acceptFriendRequest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_acceptFriendRequest(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rejectFriendRequest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_rejectFriendRequest(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cancelFriendRequest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_cancelFriendRequest(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removeFriend":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_removeFriend(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -3490,6 +5125,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_searchUsers(ctx, field)
 				})
+		case "friendRequests":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_friendRequests(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -3521,6 +5162,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 	return out
 }
 
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "friendRequestReceived":
+		return ec._Subscription_friendRequestReceived(ctx, fields[0])
+	case "friendRequestUpdated":
+		return ec._Subscription_friendRequestUpdated(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
+}
+
 var userImplementors = []string{"User", "Node"}
 
 func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj *models.User) graphql.Marshaler {
@@ -3535,28 +5198,40 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 		case "id":
 			out.Values[i] = ec._User_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "username":
 			out.Values[i] = ec._User_username(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "displayName":
 			out.Values[i] = ec._User_displayName(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdAt":
 			out.Values[i] = ec._User_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "deleted":
 			out.Values[i] = ec._User_deleted(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "friendship":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_friendship(ctx, field, obj)
+				})
+		case "friends":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_friends(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -4050,6 +5725,103 @@ func (ec *executionContext) unmarshalNDeleteAccountInput2githubᚗcomᚋgqlchat�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNFriendRequest2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐFriendRequest(ctx context.Context, sel ast.SelectionSet, v *models.FriendRequest) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FriendRequest!")
+		return graphql.Null
+	}
+	return ec._FriendRequest(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNFriendRequestConnection2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐFriendRequestConnection(ctx context.Context, sel ast.SelectionSet, v *model.FriendRequestConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FriendRequestConnection!")
+		return graphql.Null
+	}
+	return ec._FriendRequestConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNFriendRequestDirection2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐFriendRequestDirection(ctx context.Context, v any) (model.FriendRequestDirection, error) {
+	var res model.FriendRequestDirection
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFriendRequestDirection2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐFriendRequestDirection(ctx context.Context, sel ast.SelectionSet, v model.FriendRequestDirection) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNFriendRequestEdge2ᚕᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐFriendRequestEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.FriendRequestEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFriendRequestEdge2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐFriendRequestEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNFriendRequestEdge2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐFriendRequestEdge(ctx context.Context, sel ast.SelectionSet, v *model.FriendRequestEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FriendRequestEdge!")
+		return graphql.Null
+	}
+	return ec._FriendRequestEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNFriendRequestInput2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐFriendRequestInput(ctx context.Context, v any) (model.FriendRequestInput, error) {
+	res, err := ec.unmarshalInputFriendRequestInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNFriendRequestStatus2githubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐFriendRequestStatus(ctx context.Context, v any) (models.FriendRequestStatus, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNFriendRequestStatus2githubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐFriendRequestStatus[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFriendRequestStatus2githubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐFriendRequestStatus(ctx context.Context, sel ast.SelectionSet, v models.FriendRequestStatus) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNFriendRequestStatus2githubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐFriendRequestStatus[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "FriendRequestStatus!")
+	}
+	return res
+}
+
+var (
+	unmarshalNFriendRequestStatus2githubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐFriendRequestStatus = map[string]models.FriendRequestStatus{
+		"UNREAD":   models.RequestUnread,
+		"READ":     models.RequestRead,
+		"ACCEPTED": models.RequestAccepted,
+		"REJECTED": models.RequestRejected,
+		"CANCELED": models.RequestCanceled,
+	}
+	marshalNFriendRequestStatus2githubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐFriendRequestStatus = map[models.FriendRequestStatus]string{
+		models.RequestUnread:   "UNREAD",
+		models.RequestRead:     "READ",
+		models.RequestAccepted: "ACCEPTED",
+		models.RequestRejected: "REJECTED",
+		models.RequestCanceled: "CANCELED",
+	}
+)
+
+func (ec *executionContext) unmarshalNFriendshipStatus2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐFriendshipStatus(ctx context.Context, v any) (model.FriendshipStatus, error) {
+	var res model.FriendshipStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFriendshipStatus2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐFriendshipStatus(ctx context.Context, sel ast.SelectionSet, v model.FriendshipStatus) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -4128,6 +5900,16 @@ func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋgqlchatᚋgqlchat
 		return graphql.Null
 	}
 	return ec._PageInfo(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRemoveFriendInput2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐRemoveFriendInput(ctx context.Context, v any) (model.RemoveFriendInput, error) {
+	res, err := ec.unmarshalInputRemoveFriendInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNSendFriendRequestInput2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐSendFriendRequestInput(ctx context.Context, v any) (model.SendFriendRequestInput, error) {
+	res, err := ec.unmarshalInputSendFriendRequestInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNSignUpInput2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐSignUpInput(ctx context.Context, v any) (model.SignUpInput, error) {
@@ -4380,6 +6162,42 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) unmarshalOFriendRequestStatus2ᚕgithubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐFriendRequestStatusᚄ(ctx context.Context, v any) ([]models.FriendRequestStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]models.FriendRequestStatus, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNFriendRequestStatus2githubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐFriendRequestStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOFriendRequestStatus2ᚕgithubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐFriendRequestStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []models.FriendRequestStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFriendRequestStatus2githubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐFriendRequestStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {
 	if v == nil {
 		return nil, nil
@@ -4420,6 +6238,24 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	_ = sel
 	_ = ctx
 	res := graphql.MarshalString(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := scalar.UnmarshalTime(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel ast.SelectionSet, v *time.Time) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := scalar.MarshalTime(*v)
 	return res
 }
 

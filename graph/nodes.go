@@ -24,17 +24,15 @@ func (r *Resolver) nodes(ctx context.Context, gids []string) ([]model.Node, erro
 	}
 	found := map[string]model.Node{}
 	for kind, ids := range byKind {
+		var err error
 		switch kind {
 		case models.KindUser:
-			users, err := r.Chat.UsersByIDs(ctx, ids)
-			if err != nil {
-				return nil, err
-			}
-			for _, u := range users {
-				if u != nil {
-					found[u.GlobalID()] = u
-				}
-			}
+			err = collect(ctx, ids, r.Chat.UsersByIDs, found)
+		case models.KindFriendRequest:
+			err = collect(ctx, ids, r.Chat.FriendRequestsByIDs, found)
+		}
+		if err != nil {
+			return nil, err
 		}
 	}
 	out := make([]model.Node, len(gids))
@@ -42,4 +40,27 @@ func (r *Resolver) nodes(ctx context.Context, gids []string) ([]model.Node, erro
 		out[i] = found[gid]
 	}
 	return out, nil
+}
+
+// collect loads nodes of one kind into found, keyed by global id.
+func collect[T any, P interface {
+	*T
+	model.Node
+}](ctx context.Context, ids []int64, load func(context.Context, []int64) ([]P, error), found map[string]model.Node) error {
+	nodes, err := load(ctx, ids)
+	for _, n := range nodes {
+		if n != nil {
+			found[n.GetID()] = n
+		}
+	}
+	return err
+}
+
+// respond decodes a friend request id and applies a decision to it.
+func respond(ctx context.Context, input model.FriendRequestInput, decide func(context.Context, int64) (*models.FriendRequest, error)) (*models.FriendRequest, error) {
+	id, err := decodeID(input.RequestID, models.KindFriendRequest, "requestId")
+	if err != nil {
+		return nil, err
+	}
+	return decide(ctx, id)
 }

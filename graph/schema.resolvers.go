@@ -7,11 +7,22 @@ package graph
 
 import (
 	"context"
+	"github.com/gqlchat/gqlchat/events"
 
 	"github.com/gqlchat/gqlchat/chat"
 	"github.com/gqlchat/gqlchat/graph/model"
 	"github.com/gqlchat/gqlchat/models"
 )
+
+// From is the resolver for the from field.
+func (r *friendRequestResolver) From(ctx context.Context, obj *models.FriendRequest) (*models.User, error) {
+	return user(ctx, obj.FromID)
+}
+
+// To is the resolver for the to field.
+func (r *friendRequestResolver) To(ctx context.Context, obj *models.FriendRequest) (*models.User, error) {
+	return user(ctx, obj.ToID)
+}
 
 // SignUp is the resolver for the signUp field.
 func (r *mutationResolver) SignUp(ctx context.Context, input model.SignUpInput) (*chat.AuthResult, error) {
@@ -41,6 +52,44 @@ func (r *mutationResolver) ChangePassword(ctx context.Context, input model.Chang
 // DeleteAccount is the resolver for the deleteAccount field.
 func (r *mutationResolver) DeleteAccount(ctx context.Context, input model.DeleteAccountInput) (bool, error) {
 	return ok(r.Chat.DeleteAccount(ctx, input.Password))
+}
+
+// SendFriendRequest is the resolver for the sendFriendRequest field.
+func (r *mutationResolver) SendFriendRequest(ctx context.Context, input model.SendFriendRequestInput) (*models.FriendRequest, error) {
+	id, err := decodeID(input.UserID, models.KindUser, "userId")
+	if err != nil {
+		return nil, err
+	}
+	return r.Chat.SendFriendRequest(ctx, id)
+}
+
+// MarkFriendRequestRead is the resolver for the markFriendRequestRead field.
+func (r *mutationResolver) MarkFriendRequestRead(ctx context.Context, input model.FriendRequestInput) (*models.FriendRequest, error) {
+	return respond(ctx, input, r.Chat.MarkFriendRequestRead)
+}
+
+// AcceptFriendRequest is the resolver for the acceptFriendRequest field.
+func (r *mutationResolver) AcceptFriendRequest(ctx context.Context, input model.FriendRequestInput) (*models.FriendRequest, error) {
+	return respond(ctx, input, r.Chat.AcceptFriendRequest)
+}
+
+// RejectFriendRequest is the resolver for the rejectFriendRequest field.
+func (r *mutationResolver) RejectFriendRequest(ctx context.Context, input model.FriendRequestInput) (*models.FriendRequest, error) {
+	return respond(ctx, input, r.Chat.RejectFriendRequest)
+}
+
+// CancelFriendRequest is the resolver for the cancelFriendRequest field.
+func (r *mutationResolver) CancelFriendRequest(ctx context.Context, input model.FriendRequestInput) (*models.FriendRequest, error) {
+	return respond(ctx, input, r.Chat.CancelFriendRequest)
+}
+
+// RemoveFriend is the resolver for the removeFriend field.
+func (r *mutationResolver) RemoveFriend(ctx context.Context, input model.RemoveFriendInput) (*models.User, error) {
+	id, err := decodeID(input.UserID, models.KindUser, "userId")
+	if err != nil {
+		return nil, err
+	}
+	return r.Chat.RemoveFriend(ctx, id)
 }
 
 // Node is the resolver for the node field.
@@ -76,13 +125,60 @@ func (r *queryResolver) SearchUsers(ctx context.Context, query string, first *in
 	return model.NewUserConnection(page, func(ctx context.Context) (int, error) { return r.Chat.CountSearchUsers(ctx, query) }), nil
 }
 
+// FriendRequests is the resolver for the friendRequests field.
+func (r *queryResolver) FriendRequests(ctx context.Context, direction model.FriendRequestDirection, status []models.FriendRequestStatus, first *int, after *string) (*model.FriendRequestConnection, error) {
+	f := chat.RequestFilter{Incoming: direction == model.FriendRequestDirectionIncoming, Statuses: status}
+	page, err := r.Chat.FriendRequests(ctx, f, chat.PageArgs{First: first, After: after})
+	if err != nil {
+		return nil, err
+	}
+	return model.NewFriendRequestConnection(page, func(ctx context.Context) (int, error) { return r.Chat.CountFriendRequests(ctx, f) }), nil
+}
+
+// FriendRequestReceived is the resolver for the friendRequestReceived field.
+func (r *subscriptionResolver) FriendRequestReceived(ctx context.Context) (<-chan *models.FriendRequest, error) {
+	return r.Chat.FriendRequestEvents(ctx, events.FriendRequestCreated)
+}
+
+// FriendRequestUpdated is the resolver for the friendRequestUpdated field.
+func (r *subscriptionResolver) FriendRequestUpdated(ctx context.Context) (<-chan *models.FriendRequest, error) {
+	return r.Chat.FriendRequestEvents(ctx, events.FriendRequestUpdated)
+}
+
+// Friendship is the resolver for the friendship field.
+func (r *userResolver) Friendship(ctx context.Context, obj *models.User) (model.FriendshipStatus, error) {
+	rel, err := loadersFrom(ctx).relations.Load(ctx, obj.ID)
+	return model.FriendshipStatus(rel), err
+}
+
+// Friends is the resolver for the friends field.
+func (r *userResolver) Friends(ctx context.Context, obj *models.User, first *int, after *string) (*model.UserConnection, error) {
+	page, err := r.Chat.Friends(ctx, obj.ID, chat.PageArgs{First: first, After: after})
+	if err != nil {
+		return nil, err
+	}
+	return model.NewUserConnection(page, func(ctx context.Context) (int, error) { return r.Chat.CountFriends(ctx, obj.ID) }), nil
+}
+
+// FriendRequest returns FriendRequestResolver implementation.
+func (r *Resolver) FriendRequest() FriendRequestResolver { return &friendRequestResolver{r} }
+
 // Mutation returns MutationResolver implementation.
 func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
 
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
+// Subscription returns SubscriptionResolver implementation.
+func (r *Resolver) Subscription() SubscriptionResolver { return &subscriptionResolver{r} }
+
+// User returns UserResolver implementation.
+func (r *Resolver) User() UserResolver { return &userResolver{r} }
+
 type (
-	mutationResolver struct{ *Resolver }
-	queryResolver    struct{ *Resolver }
+	friendRequestResolver struct{ *Resolver }
+	mutationResolver      struct{ *Resolver }
+	queryResolver         struct{ *Resolver }
+	subscriptionResolver  struct{ *Resolver }
+	userResolver          struct{ *Resolver }
 )

@@ -56,7 +56,8 @@ func NewHandler(svc *chat.Service, opts Options) http.Handler {
 	}
 	srv.SetErrorPresenter(presentError)
 	srv.SetRecoverFunc(recoverPanic)
-	srv.AroundOperations(refuseBadToken)
+	srv.AroundOperations(refuseBadToken(svc))
+	srv.AroundResponses(withLoaders(svc))
 
 	mux := http.NewServeMux()
 	mux.Handle("GET /{$}", playground.Handler("GraphQL playground", "/query"))
@@ -92,10 +93,18 @@ func authenticate(svc *chat.Service, next http.Handler) http.Handler {
 }
 
 // refuseBadToken answers every operation of a request that carried an
-// invalid token with that token's error.
-func refuseBadToken(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-	if err, _ := ctx.Value(authErrorKey{}).(error); err != nil {
-		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{presentError(ctx, err)}})
+// invalid token with that token's error. A WebSocket authenticates once, at
+// connection_init, so each of its operations re-checks that the session
+// was not revoked since.
+func refuseBadToken(svc *chat.Service) graphql.OperationMiddleware {
+	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		err, _ := ctx.Value(authErrorKey{}).(error)
+		if v := chat.ViewerFrom(ctx); err == nil && v != nil && transport.GetInitPayload(ctx) != nil {
+			err = svc.CheckSession(ctx, v)
+		}
+		if err != nil {
+			return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{presentError(ctx, err)}})
+		}
+		return next(ctx)
 	}
-	return next(ctx)
 }

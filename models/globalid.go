@@ -12,10 +12,11 @@ type Kind string
 
 // The kinds of objects with global ids.
 const (
-	KindUser Kind = "User"
+	KindUser          Kind = "User"
+	KindFriendRequest Kind = "FriendRequest"
 )
 
-var kinds = map[Kind]bool{KindUser: true}
+var kinds = map[Kind]bool{KindUser: true, KindFriendRequest: true}
 
 // ErrMalformedID is returned for a global id that does not decode.
 var ErrMalformedID = errors.New("malformed id")

@@ -30,6 +30,15 @@ func newPageInfo[T any](p *chat.Page[T]) *PageInfo {
 	return pi
 }
 
+// edges makes the edges of a page.
+func edges[T, E any](p *chat.Page[T], edge func(cursor string, node T) E) []E {
+	out := make([]E, len(p.Items))
+	for i, item := range p.Items {
+		out[i] = edge(p.Cursors[i], item)
+	}
+	return out
+}
+
 // UserEdge is a user in a connection.
 type UserEdge struct {
 	Cursor string
@@ -45,12 +54,32 @@ type UserConnection struct {
 
 // NewUserConnection wraps a page of users.
 func NewUserConnection(p *chat.Page[*models.User], count Counter) *UserConnection {
-	c := &UserConnection{PageInfo: newPageInfo(p), count: count}
-	for i, u := range p.Items {
-		c.Edges = append(c.Edges, &UserEdge{Cursor: p.Cursors[i], Node: u})
-	}
-	return c
+	return &UserConnection{Edges: edges(p, func(c string, u *models.User) *UserEdge { return &UserEdge{c, u} }), PageInfo: newPageInfo(p), count: count}
 }
 
 // TotalCount is the size of the whole list.
 func (c *UserConnection) TotalCount(ctx context.Context) (int, error) { return c.count(ctx) }
+
+// FriendRequestEdge is a friend request in a connection.
+type FriendRequestEdge struct {
+	Cursor string
+	Node   *models.FriendRequest
+}
+
+// FriendRequestConnection is a page of friend requests.
+type FriendRequestConnection struct {
+	Edges    []*FriendRequestEdge
+	PageInfo *PageInfo
+	count    Counter
+}
+
+// NewFriendRequestConnection wraps a page of friend requests.
+func NewFriendRequestConnection(p *chat.Page[*models.FriendRequest], count Counter) *FriendRequestConnection {
+	return &FriendRequestConnection{
+		Edges:    edges(p, func(c string, r *models.FriendRequest) *FriendRequestEdge { return &FriendRequestEdge{c, r} }),
+		PageInfo: newPageInfo(p), count: count,
+	}
+}
+
+// TotalCount is the size of the whole list.
+func (c *FriendRequestConnection) TotalCount(ctx context.Context) (int, error) { return c.count(ctx) }

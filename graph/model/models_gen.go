@@ -2,6 +2,13 @@
 
 package model
 
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
+)
+
 // An object with a global id (Relay global object identification).
 type Node interface {
 	IsNode()
@@ -23,6 +30,12 @@ type DeleteAccountInput struct {
 	Password string `json:"password"`
 }
 
+// Names a friend request.
+type FriendRequestInput struct {
+	// The request's global id.
+	RequestID string `json:"requestId"`
+}
+
 // The credentials of a log-in.
 type LogInInput struct {
 	// The username, without regard to case.
@@ -39,6 +52,18 @@ type Mutation struct {
 type Query struct {
 }
 
+// Names a friend to remove.
+type RemoveFriendInput struct {
+	// The friend's global id.
+	UserID string `json:"userId"`
+}
+
+// Whom to send a friend request to.
+type SendFriendRequestInput struct {
+	// The user's global id.
+	UserID string `json:"userId"`
+}
+
 // The fields of a new account.
 type SignUpInput struct {
 	// 3 to 32 letters, digits, `_` or `.`; unique without regard to case.
@@ -49,10 +74,139 @@ type SignUpInput struct {
 	Password string `json:"password"`
 }
 
+// Live events over WebSocket. They need a logged-in connection and end when its token is revoked or expires.
+type Subscription struct {
+}
+
 // Profile changes; fields left out stay as they are.
 type UpdateProfileInput struct {
 	// A new username, under the sign-up rules.
 	Username *string `json:"username,omitempty"`
 	// A new display name, under the sign-up rules.
 	DisplayName *string `json:"displayName,omitempty"`
+}
+
+// Which of the viewer's friend requests to list.
+type FriendRequestDirection string
+
+const (
+	// Requests sent to the viewer.
+	FriendRequestDirectionIncoming FriendRequestDirection = "INCOMING"
+	// Requests the viewer sent.
+	FriendRequestDirectionOutgoing FriendRequestDirection = "OUTGOING"
+)
+
+var AllFriendRequestDirection = []FriendRequestDirection{
+	FriendRequestDirectionIncoming,
+	FriendRequestDirectionOutgoing,
+}
+
+func (e FriendRequestDirection) IsValid() bool {
+	switch e {
+	case FriendRequestDirectionIncoming, FriendRequestDirectionOutgoing:
+		return true
+	}
+	return false
+}
+
+func (e FriendRequestDirection) String() string {
+	return string(e)
+}
+
+func (e *FriendRequestDirection) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = FriendRequestDirection(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid FriendRequestDirection", str)
+	}
+	return nil
+}
+
+func (e FriendRequestDirection) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *FriendRequestDirection) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e FriendRequestDirection) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// How a user stands to the viewer.
+type FriendshipStatus string
+
+const (
+	// The user is the viewer.
+	FriendshipStatusSelf FriendshipStatus = "SELF"
+	// The two are friends.
+	FriendshipStatusFriend FriendshipStatus = "FRIEND"
+	// The viewer sent the user a friend request that is still pending.
+	FriendshipStatusRequestSent FriendshipStatus = "REQUEST_SENT"
+	// The user sent the viewer a friend request that is still pending.
+	FriendshipStatusRequestReceived FriendshipStatus = "REQUEST_RECEIVED"
+	// None of the above.
+	FriendshipStatusNone FriendshipStatus = "NONE"
+)
+
+var AllFriendshipStatus = []FriendshipStatus{
+	FriendshipStatusSelf,
+	FriendshipStatusFriend,
+	FriendshipStatusRequestSent,
+	FriendshipStatusRequestReceived,
+	FriendshipStatusNone,
+}
+
+func (e FriendshipStatus) IsValid() bool {
+	switch e {
+	case FriendshipStatusSelf, FriendshipStatusFriend, FriendshipStatusRequestSent, FriendshipStatusRequestReceived, FriendshipStatusNone:
+		return true
+	}
+	return false
+}
+
+func (e FriendshipStatus) String() string {
+	return string(e)
+}
+
+func (e *FriendshipStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = FriendshipStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid FriendshipStatus", str)
+	}
+	return nil
+}
+
+func (e FriendshipStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *FriendshipStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e FriendshipStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

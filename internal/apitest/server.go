@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/gqlchat/gqlchat/chat"
+	"github.com/gqlchat/gqlchat/events"
 	"github.com/gqlchat/gqlchat/graph"
 )
 
@@ -47,7 +48,7 @@ func NewServerWith(t testing.TB, cfg chat.Config, opts graph.Options) *Server {
 // StartServer starts the API on the database at dsn.
 func StartServer(t testing.TB, dsn string, cfg chat.Config, opts graph.Options) *Server {
 	db := OpenDB(t, dsn)
-	svc, err := chat.NewService(db, cfg)
+	svc, err := chat.NewService(db, events.NewInMem(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +146,7 @@ const signUpMutation = `mutation($in: SignUpInput!) { signUp(input: $in) { token
 // SignUp creates an account with a unique username starting with prefix.
 func (s *Server) SignUp(t testing.TB, prefix string) User {
 	t.Helper()
-	name := fmt.Sprintf("%s%d", prefix, s.seq.Add(1))
+	name := fmt.Sprintf("%s_%d", prefix, s.seq.Add(1))
 	var out struct {
 		SignUp struct {
 			Token string

@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/url"
 	"time"
 
@@ -20,7 +19,9 @@ import (
 // Open returns a GORM handle on the database at dsn.
 func Open(ctx context.Context, dsn string, maxConns int) (*gorm.DB, error) {
 	db, err := gorm.Open(postgres.Open(dsn), &gorm.Config{
-		Logger:                 logger.NewSlogLogger(slog.Default(), logger.Config{SlowThreshold: 200 * time.Millisecond, LogLevel: logger.Warn, IgnoreRecordNotFoundError: true}),
+		// Failed statements reach the client as errors and are logged there
+		// (with the request id) when unexpected, so GORM itself stays quiet.
+		Logger:                 logger.Discard,
 		SkipDefaultTransaction: true, // the service opens the transactions it needs
 		TranslateError:         false,
 	})

@@ -1,0 +1,68 @@
+package events
+
+import "sync"
+
+// InMem is a Bus within one process.
+type InMem struct {
+	mu     sync.RWMutex
+	topics map[string]map[*Subscription]struct{}
+}
+
+// NewInMem returns an empty in-process bus.
+func NewInMem() *InMem {
+	return &InMem{topics: map[string]map[*Subscription]struct{}{}}
+}
+
+// Publish implements Bus. A subscriber whose buffer is full is dropped, so
+// that one slow consumer never holds up a mutation or other subscribers; it
+// sees its channel closed with Overflowed set and can resume from history.
+func (b *InMem) Publish(events ...Event) {
+	var full []*Subscription
+	b.mu.RLock()
+	for _, e := range events {
+		for s := range b.topics[e.Topic] {
+			select {
+			case s.c <- e:
+			default:
+				full = append(full, s)
+			}
+		}
+	}
+	b.mu.RUnlock()
+	for _, s := range full {
+		b.remove(s, true)
+	}
+}
+
+// Subscribe implements Bus.
+func (b *InMem) Subscribe(topic string, buffer int) *Subscription {
+	c := make(chan Event, buffer)
+	s := &Subscription{C: c, c: c, topic: topic}
+	var once sync.Once
+	s.close = func() { once.Do(func() { b.remove(s, false) }) }
+	b.mu.Lock()
+	subs := b.topics[topic]
+	if subs == nil {
+		subs = map[*Subscription]struct{}{}
+		b.topics[topic] = subs
+	}
+	subs[s] = struct{}{}
+	b.mu.Unlock()
+	return s
+}
+
+// remove unregisters s and closes its channel, once.
+func (b *InMem) remove(s *Subscription, overflowed bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	subs := b.topics[s.topic]
+	if _, ok := subs[s]; !ok {
+		return
+	}
+	delete(subs, s)
+	if len(subs) == 0 {
+		delete(b.topics, s.topic)
+	}
+	s.overflowed = overflowed
+	close(s.c)
+}

@@ -1,0 +1,48 @@
+package events
+
+import (
+	"sync"
+	"testing"
+)
+
+func TestInMem_DeliversInOrderToEverySubscriberOfTheTopic(t *testing.T) {
+	b := NewInMem()
+	a1, a2 := b.Subscribe("a", 10), b.Subscribe("a", 10)
+	other := b.Subscribe("b", 10)
+	b.Publish(Event{Topic: "a", ID: 1}, Event{Topic: "a", ID: 2})
+	for _, s := range []*Subscription{a1, a2} {
+		if e1, e2 := <-s.C, <-s.C; e1.ID != 1 || e2.ID != 2 {
+			t.Fatalf("got %v %v", e1, e2)
+		}
+	}
+	select {
+	case e := <-other.C:
+		t.Fatalf("other topic got %v", e)
+	default:
+	}
+}
+
+func TestInMem_DropsASubscriberThatFallsBehind(t *testing.T) {
+	b := NewInMem()
+	slow, fast := b.Subscribe("a", 1), b.Subscribe("a", 10)
+	b.Publish(Event{Topic: "a", ID: 1}, Event{Topic: "a", ID: 2})
+	<-slow.C
+	if _, open := <-slow.C; open || !slow.Overflowed() {
+		t.Fatal("slow subscriber not dropped")
+	}
+	if (<-fast.C).ID != 1 || (<-fast.C).ID != 2 {
+		t.Fatal("fast subscriber missed events")
+	}
+}
+
+func TestInMem_CloseIsSafeConcurrentlyWithPublish(t *testing.T) {
+	b := NewInMem()
+	var wg sync.WaitGroup
+	for range 50 {
+		s := b.Subscribe("a", 1)
+		wg.Add(2)
+		go func() { defer wg.Done(); b.Publish(Event{Topic: "a"}, Event{Topic: "a"}) }()
+		go func() { defer wg.Done(); s.Close(); s.Close() }()
+	}
+	wg.Wait()
+}

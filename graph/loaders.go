@@ -1,0 +1,54 @@
+package graph
+
+import (
+	"context"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vikstrous/dataloadgen"
+
+	"github.com/gqlchat/gqlchat/chat"
+	"github.com/gqlchat/gqlchat/models"
+)
+
+// loaders batch the lookups that lists would otherwise make once per item.
+// They are built per response (each HTTP request, each subscription event),
+// never per connection, so that no response sees another's stale data.
+type loaders struct {
+	users     *dataloadgen.Loader[int64, *models.User]
+	relations *dataloadgen.Loader[int64, chat.Relation]
+}
+
+type loadersKey struct{}
+
+// withLoaders gives each response a fresh set of loaders.
+func withLoaders(svc *chat.Service) graphql.ResponseMiddleware {
+	return func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+		l := &loaders{
+			users:     dataloadgen.NewLoader(noErrors(svc.UsersByIDs)),
+			relations: dataloadgen.NewLoader(noErrors(svc.Relations)),
+		}
+		return next(context.WithValue(ctx, loadersKey{}, l))
+	}
+}
+
+func loadersFrom(ctx context.Context) *loaders { return ctx.Value(loadersKey{}).(*loaders) }
+
+// noErrors adapts a batch function that fails as a whole to dataloadgen.
+func noErrors[V any](fetch func(context.Context, []int64) ([]V, error)) func(context.Context, []int64) ([]V, []error) {
+	return func(ctx context.Context, keys []int64) ([]V, []error) {
+		vs, err := fetch(ctx, keys)
+		if err != nil {
+			return nil, []error{err}
+		}
+		return vs, nil
+	}
+}
+
+// user loads a user (a tombstone for deleted accounts) through the loader.
+func user(ctx context.Context, id int64) (*models.User, error) {
+	u, err := loadersFrom(ctx).users.Load(ctx, id)
+	if err == nil && u == nil {
+		return nil, chat.Errorf(chat.CodeNotFound, "no such user")
+	}
+	return u, err
+}
