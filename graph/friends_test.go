@@ -177,7 +177,9 @@ func TestRemoveFriend_EndsTheFriendshipOnBothSides(t *testing.T) {
 	s := apitest.NewServer(t)
 	a, b := s.SignUp(t, "quin"), s.SignUp(t, "ray")
 	befriend(t, s, a, b)
-	var out struct{ RemoveFriend struct{ ID, Friendship string } }
+	var out struct {
+		RemoveFriend struct{ ID, Friendship string }
+	}
 	s.MustDo(t, a.Token, removeFriend, id(b.ID), &out)
 	if out.RemoveFriend.ID != b.ID || out.RemoveFriend.Friendship != "NONE" || relation(t, s, b, a) != "NONE" {
 		t.Fatalf("after removal: %+v", out.RemoveFriend)

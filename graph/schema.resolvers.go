@@ -7,9 +7,9 @@ package graph
 
 import (
 	"context"
-	"github.com/gqlchat/gqlchat/events"
 
 	"github.com/gqlchat/gqlchat/chat"
+	"github.com/gqlchat/gqlchat/events"
 	"github.com/gqlchat/gqlchat/graph/model"
 	"github.com/gqlchat/gqlchat/models"
 )
