@@ -66,3 +66,10 @@ func (b *InMem) remove(s *Subscription, overflowed bool) {
 	s.overflowed = overflowed
 	close(s.c)
 }
+
+// Subscribers is the number of open subscriptions to topic.
+func (b *InMem) Subscribers(topic string) int {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return len(b.topics[topic])
+}

@@ -31,11 +31,15 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 		gqlErr.Extensions = ext
 		return gqlErr
 	}
-	if _, ok := err.(*gqlerror.Error); ok {
-		// gqlgen's own errors (parsing, validation, argument coercion) are
-		// about the request, so they are the client's to see.
+	// gqlgen wraps resolver errors in a gqlerror that keeps them in Err;
+	// its own errors (parsing, validation, coercion) wrap nothing and are
+	// about the request, so they are the client's to see.
+	if gqlErr.Err == nil || gqlErr.Extensions["code"] != nil {
+		if gqlErr.Extensions == nil {
+			gqlErr.Extensions = map[string]any{}
+		}
 		if gqlErr.Extensions["code"] == nil {
-			gqlErr.Extensions = map[string]any{"code": string(chat.CodeInvalid)}
+			gqlErr.Extensions["code"] = string(chat.CodeInvalid)
 		}
 		return gqlErr
 	}

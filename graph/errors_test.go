@@ -6,11 +6,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
 	"github.com/gqlchat/gqlchat/chat"
 )
 
 func TestPresentError_HidesInternalErrors(t *testing.T) {
-	err := presentError(context.Background(), errors.New(`ERROR: relation "users" does not exist (SQLSTATE 42P01)`))
+	raw := errors.New(`ERROR: relation "users" does not exist (SQLSTATE 42P01)`)
+	err := presentError(context.Background(), &gqlerror.Error{Err: raw, Message: raw.Error()}) // as gqlgen passes it
 	if err.Message != "internal server error" || err.Extensions["code"] != "INTERNAL_SERVER_ERROR" {
 		t.Fatalf("got %+v", err)
 	}

@@ -8,12 +8,14 @@ import (
 	"net/http/httptest"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"gorm.io/gorm"
 
 	"github.com/gqlchat/gqlchat/chat"
 	"github.com/gqlchat/gqlchat/events"
 	"github.com/gqlchat/gqlchat/graph"
+	"github.com/gqlchat/gqlchat/models"
 )
 
 // Password is a valid password for test accounts.
@@ -25,6 +27,7 @@ type Server struct {
 	DSN     string
 	DB      *gorm.DB
 	Service *chat.Service
+	Bus     *events.InMem
 	seq     atomic.Int64
 }
 
@@ -48,13 +51,14 @@ func NewServerWith(t testing.TB, cfg chat.Config, opts graph.Options) *Server {
 // StartServer starts the API on the database at dsn.
 func StartServer(t testing.TB, dsn string, cfg chat.Config, opts graph.Options) *Server {
 	db := OpenDB(t, dsn)
-	svc, err := chat.NewService(db, events.NewInMem(), cfg)
+	bus := events.NewInMem()
+	svc, err := chat.NewService(db, bus, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(graph.NewHandler(svc, opts))
 	t.Cleanup(ts.Close)
-	return &Server{URL: ts.URL, DSN: dsn, DB: db, Service: svc}
+	return &Server{URL: ts.URL, DSN: dsn, DB: db, Service: svc, Bus: bus}
 }
 
 // Response is a GraphQL response.
@@ -157,4 +161,20 @@ func (s *Server) SignUp(t testing.TB, prefix string) User {
 		"username": name, "displayName": "Test " + name, "password": Password,
 	}}, &out)
 	return User{ID: out.SignUp.User.ID, Username: out.SignUp.User.Username, Token: out.SignUp.Token}
+}
+
+// WaitSubscribed waits until u has n open subscriptions on the bus: the
+// protocol does not acknowledge a subscribe, so tests wait for the server.
+func (s *Server) WaitSubscribed(t testing.TB, u User, n int) {
+	t.Helper()
+	_, id, err := models.DecodeID(u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); s.Bus.Subscribers(events.UserTopic(id)) != n; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s has %d subscriptions, want %d", u.Username, s.Bus.Subscribers(events.UserTopic(id)), n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }

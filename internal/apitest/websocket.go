@@ -3,6 +3,7 @@ package apitest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -16,10 +17,14 @@ const (
 	LegacyWS    = "graphql-ws"
 )
 
-// WS is a raw GraphQL WebSocket client connection.
+// WS is a raw GraphQL WebSocket client connection. A goroutine reads it
+// continuously, because coder/websocket closes a connection whose read is
+// cancelled, and a test must be able to wait for "nothing" and go on.
 type WS struct {
 	t    testing.TB
 	conn *websocket.Conn
+	msgs chan Message
+	err  error // why msgs closed
 }
 
 // Message is one protocol message.
@@ -43,49 +48,68 @@ func (s *Server) DialWS(t testing.TB, subprotocol string) *WS {
 		t.Fatalf("subprotocol: want %q, got %q", subprotocol, got)
 	}
 	t.Cleanup(func() { c.CloseNow() })
-	return &WS{t: t, conn: c}
+	w := &WS{t: t, conn: c, msgs: make(chan Message, 1024)}
+	go w.readLoop()
+	return w
 }
 
-// Send writes one message.
-func (w *WS) Send(typ, id string, payload any) {
-	w.t.Helper()
-	m := map[string]any{"type": typ}
-	if id != "" {
-		m["id"] = id
-	}
-	if payload != nil {
-		m["payload"] = payload
-	}
-	raw, _ := json.Marshal(m)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := w.conn.Write(ctx, websocket.MessageText, raw); err != nil {
-		w.t.Fatalf("ws write: %v", err)
-	}
-}
-
-// Read returns the next message that is not a keep-alive, or the error
-// that ended the connection (a websocket.CloseError when it was closed).
-func (w *WS) Read(timeout time.Duration) (Message, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
+func (w *WS) readLoop() {
+	defer close(w.msgs)
 	for {
-		_, raw, err := w.conn.Read(ctx)
+		_, raw, err := w.conn.Read(context.Background())
 		if err != nil {
-			return Message{}, err
+			w.err = err
+			return
 		}
 		var m Message
 		if err := json.Unmarshal(raw, &m); err != nil {
-			return Message{}, err
+			w.err = err
+			return
 		}
 		switch m.Type {
 		case "ka", "pong":
 			continue
 		case "ping":
-			w.Send("pong", "", nil)
+			w.write(Message{Type: "pong"}) //nolint:errcheck // a failed pong shows up as a closed connection
 			continue
 		}
+		w.msgs <- m
+	}
+}
+
+// Send writes one message.
+func (w *WS) Send(typ, id string, payload any) {
+	w.t.Helper()
+	m := Message{Type: typ, ID: id}
+	if payload != nil {
+		m.Payload, _ = json.Marshal(payload)
+	}
+	if err := w.write(m); err != nil {
+		w.t.Fatalf("ws write: %v", err)
+	}
+}
+
+func (w *WS) write(m Message) error {
+	raw, _ := json.Marshal(m)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return w.conn.Write(ctx, websocket.MessageText, raw)
+}
+
+// errTimeout is returned by Read when nothing arrived in time.
+var errTimeout = errors.New("no message in time")
+
+// Read returns the next message that is not a keep-alive, errTimeout, or
+// the error that ended the connection (a close status when it was closed).
+func (w *WS) Read(timeout time.Duration) (Message, error) {
+	select {
+	case m, open := <-w.msgs:
+		if !open {
+			return Message{}, w.err
+		}
 		return m, nil
+	case <-time.After(timeout):
+		return Message{}, errTimeout
 	}
 }
 
@@ -112,4 +136,47 @@ func (w *WS) Init(token string) (Message, error) {
 // CloseStatus is the close code of err, or -1 if err is not a close.
 func CloseStatus(err error) int {
 	return int(websocket.CloseStatus(err))
+}
+
+// Connect dials with graphql-transport-ws and authenticates as u.
+func (s *Server) Connect(t testing.TB, u User) *WS {
+	t.Helper()
+	ws := s.DialWS(t, TransportWS)
+	if m, err := ws.Init(u.Token); err != nil || m.Type != "connection_ack" {
+		t.Fatalf("connection_init: %+v %v", m, err)
+	}
+	return ws
+}
+
+// Subscribe starts operation id on a graphql-transport-ws connection.
+func (w *WS) Subscribe(id, query string, vars map[string]any) {
+	w.Send("subscribe", id, map[string]any{"query": query, "variables": vars})
+}
+
+// Next waits for the next result of operation id and decodes its data
+// into out; any other message fails the test.
+func (w *WS) Next(id string, out any) {
+	w.t.Helper()
+	m := w.MustRead(5 * time.Second)
+	if m.Type != "next" || m.ID != id {
+		w.t.Fatalf("want next for %s, got %s %s: %s", id, m.Type, m.ID, m.Payload)
+	}
+	var r Response
+	if err := json.Unmarshal(m.Payload, &r); err != nil {
+		w.t.Fatal(err)
+	}
+	if len(r.Errors) > 0 {
+		w.t.Fatalf("errors in %s: %+v", id, r.Errors)
+	}
+	if err := json.Unmarshal(r.Data, out); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+// Quiet fails the test if any message but a keep-alive arrives within d.
+func (w *WS) Quiet(d time.Duration) {
+	w.t.Helper()
+	if m, err := w.Read(d); err != errTimeout {
+		w.t.Fatalf("unexpected message: %s %s %s", m.Type, m.ID, m.Payload)
+	}
 }
