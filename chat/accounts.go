@@ -207,6 +207,9 @@ func (s *Service) DeleteAccount(ctx context.Context, password string) error {
 		if err := leaveAllFriends(tx, v.UserID, emit); err != nil {
 			return err
 		}
+		if err := leaveAllChats(tx, v.UserID, emit); err != nil {
+			return err
+		}
 		emit(sessionsChanged(v.UserID))
 		return revokeSessions(tx, v.UserID, 0)
 	})
@@ -219,7 +222,10 @@ func (s *Service) DeleteAccount(ctx context.Context, password string) error {
 // lockAndCheckPassword locks the user's row in tx and checks their password.
 func (s *Service) lockAndCheckPassword(tx *gorm.DB, userID int64, password, field string) (*models.User, error) {
 	var u models.User
-	if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("deleted_at IS NULL").Take(&u, userID).Error; err != nil {
+	// NO KEY UPDATE: it blocks lockLiveUsers (FOR SHARE) but not the
+	// foreign-key checks of other transactions, which would deadlock
+	// against the chat rows an account deletion locks.
+	if err := tx.Clauses(clause.Locking{Strength: "NO KEY UPDATE"}).Where("deleted_at IS NULL").Take(&u, userID).Error; err != nil {
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return nil, errUnauthenticated
 		}

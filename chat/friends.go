@@ -13,8 +13,8 @@ import (
 )
 
 // Every change between two users takes, in this order: the pair's advisory
-// lock, a key-share lock on both user rows (so an account deletion, which
-// locks its row for update, cannot interleave), then the request's row lock.
+// lock, a share lock on both user rows (so an account deletion, which locks
+// its row for no-key update, cannot interleave), then the request's row lock.
 // The unique index on the pending pair backs this up in the schema.
 
 // lockPair serialises the friend-request changes of two users.
@@ -23,10 +23,10 @@ func lockPair(tx *gorm.DB, a, b int64) error {
 		fmt.Sprintf("friends:%d:%d", min(a, b), max(a, b))).Error
 }
 
-// lockLiveUsers key-share locks both users and reports whether both are live.
+// lockLiveUsers share-locks both users and reports whether both are live.
 func lockLiveUsers(tx *gorm.DB, a, b int64) (bool, error) {
 	var ids []int64
-	err := tx.Raw(`SELECT id FROM users WHERE id IN (?, ?) AND deleted_at IS NULL ORDER BY id FOR KEY SHARE`, a, b).Scan(&ids).Error
+	err := tx.Raw(`SELECT id FROM users WHERE id IN (?, ?) AND deleted_at IS NULL ORDER BY id FOR SHARE`, a, b).Scan(&ids).Error
 	return len(ids) == 2, err
 }
 

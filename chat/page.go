@@ -11,10 +11,13 @@ const (
 	MaxPageSize     = 100
 )
 
-// PageArgs are the Relay pagination arguments of a forward connection.
+// PageArgs are the Relay pagination arguments of a connection. Last and
+// Before page backward, where a connection allows it.
 type PageArgs struct {
-	First *int
-	After *string
+	First  *int
+	After  *string
+	Last   *int
+	Before *string
 }
 
 // Page is one page of a keyset-paginated list; Cursors[i] points at Items[i].
@@ -26,36 +29,39 @@ type Page[T any] struct {
 }
 
 // limit validates First and returns the page size.
-func (a PageArgs) limit() (int, error) {
-	if a.First == nil {
+func (a PageArgs) limit() (int, error) { return pageSize("first", a.First) }
+
+func pageSize(field string, n *int) (int, error) {
+	switch {
+	case n == nil:
 		return DefaultPageSize, nil
-	}
-	switch n := *a.First; {
-	case n < 0:
-		return 0, Invalid("first", "first must not be negative")
-	case n > MaxPageSize:
-		return 0, Invalid("first", "first must be at most %d", MaxPageSize)
+	case *n < 0:
+		return 0, Invalid(field, "%s must not be negative", field)
+	case *n > MaxPageSize:
+		return 0, Invalid(field, "%s must be at most %d", field, MaxPageSize)
 	default:
-		return n, nil
+		return *n, nil
 	}
 }
 
 // after decodes the After cursor into the keys dst; it reports whether there was one.
-func (a PageArgs) after(dst ...any) (bool, error) {
-	if a.After == nil {
+func (a PageArgs) after(dst ...any) (bool, error) { return decodeCursor("after", a.After, dst...) }
+
+func decodeCursor(field string, cursor *string, dst ...any) (bool, error) {
+	if cursor == nil {
 		return false, nil
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(*a.After)
+	raw, err := base64.RawURLEncoding.DecodeString(*cursor)
 	var keys []json.RawMessage
 	if err == nil {
 		err = json.Unmarshal(raw, &keys)
 	}
 	if err != nil || len(keys) != len(dst) {
-		return false, Invalid("after", "after is not a valid cursor")
+		return false, Invalid(field, "%s is not a valid cursor", field)
 	}
 	for i, k := range keys {
 		if json.Unmarshal(k, dst[i]) != nil {
-			return false, Invalid("after", "after is not a valid cursor")
+			return false, Invalid(field, "%s is not a valid cursor", field)
 		}
 	}
 	return true, nil

@@ -13,51 +13,62 @@ import (
 // before the bus drops it.
 const subscriptionBuffer = 256
 
-// watchUser subscribes to the viewer's topic and calls handle for each
-// event until ctx ends, the viewer's session ends (revoked, expired or the
-// account deleted), handle returns false, or the bus drops the
-// subscription. It returns once subscribed; the loop runs in a goroutine
-// that calls done when it stops.
-func (s *Service) watchUser(ctx context.Context, handle func(events.Event) bool, done func()) error {
+// subscribe opens a bus subscription on the viewer's topic, checked against
+// a live session only once subscribed, so that a revocation in between is
+// not missed.
+func (s *Service) subscribe(ctx context.Context) (*Viewer, *events.Subscription, error) {
 	v, err := requireViewer(ctx)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	sub := s.bus.Subscribe(events.UserTopic(v.UserID), subscriptionBuffer)
-	// Checked after subscribing, so that a revocation in between is not missed.
+	sub := s.bus.Subscribe(subscriptionBuffer, events.UserTopic(v.UserID))
 	if err := s.CheckSession(ctx, v); err != nil {
 		sub.Close()
-		return err
+		return nil, nil, err
 	}
-	go func() {
-		defer done()
-		defer sub.Close()
-		expiry := time.NewTimer(time.Until(v.ExpiresAt))
-		defer expiry.Stop()
-		for {
-			select {
-			case <-ctx.Done():
+	return v, sub, nil
+}
+
+// loop calls handle for each event of sub until ctx ends, the viewer's
+// session ends (revoked, expired or the account deleted), handle returns
+// false, or the bus drops the subscription. It closes sub, then calls done.
+func (s *Service) loop(ctx context.Context, v *Viewer, sub *events.Subscription, handle func(events.Event) bool, done func()) {
+	defer done()
+	defer sub.Close()
+	expiry := time.NewTimer(time.Until(v.ExpiresAt))
+	defer expiry.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-expiry.C:
+			return
+		case e, open := <-sub.C:
+			if !open {
+				slog.WarnContext(ctx, "subscription dropped: the client fell behind", "user_id", v.UserID)
 				return
-			case <-expiry.C:
-				return
-			case e, open := <-sub.C:
-				if !open {
-					slog.WarnContext(ctx, "subscription dropped: the client fell behind", "user_id", v.UserID)
+			}
+			if e.Kind == events.SessionsChanged {
+				if s.CheckSession(ctx, v) != nil {
 					return
 				}
-				if e.Kind == events.SessionsChanged {
-					if s.CheckSession(ctx, v) != nil {
-						return
-					}
-					continue
-				}
-				if !handle(e) {
-					return
-				}
+				continue
+			}
+			if !handle(e) {
+				return
 			}
 		}
-	}()
-	return nil
+	}
+}
+
+// send delivers x unless ctx ends first.
+func send[T any](ctx context.Context, out chan<- T, x T) bool {
+	select {
+	case out <- x:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 // FriendRequestEvents streams the friend requests the viewer is a party to
@@ -65,8 +76,12 @@ func (s *Service) watchUser(ctx context.Context, handle func(events.Event) bool,
 // requests, FriendRequestUpdated for status changes. The channel closes
 // when the subscription ends.
 func (s *Service) FriendRequestEvents(ctx context.Context, kind events.Kind) (<-chan *models.FriendRequest, error) {
+	v, sub, err := s.subscribe(ctx)
+	if err != nil {
+		return nil, err
+	}
 	out := make(chan *models.FriendRequest, 1)
-	err := s.watchUser(ctx, func(e events.Event) bool {
+	go s.loop(ctx, v, sub, func(e events.Event) bool {
 		if e.Kind != kind {
 			return true
 		}
@@ -74,15 +89,7 @@ func (s *Service) FriendRequestEvents(ctx context.Context, kind events.Kind) (<-
 		if err != nil || reqs[0] == nil {
 			return err == nil
 		}
-		select {
-		case out <- reqs[0]:
-			return true
-		case <-ctx.Done():
-			return false
-		}
+		return send(ctx, out, reqs[0])
 	}, func() { close(out) })
-	if err != nil {
-		return nil, err
-	}
 	return out, nil
 }

@@ -4,57 +4,128 @@
 // load the current rows themselves.
 package events
 
-import "strconv"
+import (
+	"strconv"
+	"sync"
+)
 
 // Kind says what happened.
 type Kind string
 
 // The kinds of events.
 const (
-	// FriendRequestCreated: ID is the new request.
+	// FriendRequestCreated (user topic): ID is the new request.
 	FriendRequestCreated Kind = "friend_request.created"
-	// FriendRequestUpdated: ID is the request whose status changed.
+	// FriendRequestUpdated (user topic): ID is the request whose status changed.
 	FriendRequestUpdated Kind = "friend_request.updated"
-	// SessionsChanged: some of the user's sessions were revoked or the
-	// account was deleted; subscribers re-check their own session.
+	// SessionsChanged (user topic): some of the user's sessions were revoked
+	// or the account was deleted; subscribers re-check their own session.
 	SessionsChanged Kind = "sessions.changed"
+	// ChatJoined (user topic): the user became a member of Chat.
+	ChatJoined Kind = "chat.joined"
+	// ChatLeft (user and chat topics): user ID left Chat or was removed.
+	ChatLeft Kind = "chat.left"
+	// MessagePosted (chat topic): message ID got number Seq in Chat.
+	MessagePosted Kind = "message.posted"
 )
 
 // Event is one thing that happened, addressed to a topic.
 type Event struct {
 	Topic string `json:"t"`
 	Kind  Kind   `json:"k"`
-	ID    int64  `json:"id"`
+	ID    int64  `json:"id,omitempty"`
+	Chat  int64  `json:"c,omitempty"`
+	// Seq numbers the events of one chat's ordered stream (its messages
+	// today; edits, reactions and the like can share the counter later).
+	Seq int64 `json:"s,omitempty"`
 }
 
 // UserTopic is the topic of events for one user: every open connection of
 // theirs listens on it.
 func UserTopic(userID int64) string { return "user:" + strconv.FormatInt(userID, 10) }
 
+// ChatTopic is the ordered stream of one chat.
+func ChatTopic(chatID int64) string { return "chat:" + strconv.FormatInt(chatID, 10) }
+
 // Bus delivers published events to the subscriptions of their topic.
 type Bus interface {
 	// Publish delivers events in order. It never blocks on a slow subscriber.
 	Publish(events ...Event)
-	// Subscribe returns a subscription to topic whose channel holds up to
+	// Subscribe returns a subscription to topics whose channel holds up to
 	// buffer undelivered events; Close ends it.
-	Subscribe(topic string, buffer int) *Subscription
+	Subscribe(buffer int, topics ...string) *Subscription
 }
 
-// Subscription receives the events of one topic.
+// Subscription receives the events of its topics.
 type Subscription struct {
 	// C yields the events; it is closed when the subscription ends, either
 	// by Close or because the subscriber fell more than its buffer behind.
-	C     <-chan Event
-	c     chan Event
-	topic string
-	// Overflowed is set before C closes if the subscriber fell behind.
+	C <-chan Event
+	c chan Event
+
+	bus        topicSet
+	mu         sync.Mutex // guards topics and closed
+	topics     map[string]bool
+	closed     bool
 	overflowed bool
-	close      func()
+}
+
+// topicSet is what a bus implementation does for its subscriptions.
+type topicSet interface {
+	add(s *Subscription, topic string)
+	remove(s *Subscription, topic string)
+}
+
+// Add subscribes to one more topic.
+func (s *Subscription) Add(topic string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed || s.topics[topic] {
+		return
+	}
+	s.topics[topic] = true
+	s.bus.add(s, topic)
+}
+
+// Remove stops receiving topic.
+func (s *Subscription) Remove(topic string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.topics[topic] {
+		delete(s.topics, topic)
+		s.bus.remove(s, topic)
+	}
 }
 
 // Close ends the subscription; calling it again does nothing.
-func (s *Subscription) Close() { s.close() }
+func (s *Subscription) Close() { s.end(false) }
 
-// Overflowed reports whether the subscription ended because its buffer filled.
-// Only meaningful once C is closed.
-func (s *Subscription) Overflowed() bool { return s.overflowed }
+func (s *Subscription) end(overflowed bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return
+	}
+	for topic := range s.topics {
+		s.bus.remove(s, topic)
+	}
+	s.closed, s.overflowed = true, overflowed
+	close(s.c)
+}
+
+// Overflowed reports whether the subscription ended because its buffer
+// filled. Only meaningful once C is closed.
+func (s *Subscription) Overflowed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.overflowed
+}
+
+func newSubscription(bus topicSet, buffer int, topics []string) *Subscription {
+	c := make(chan Event, buffer)
+	s := &Subscription{C: c, c: c, bus: bus, topics: map[string]bool{}}
+	for _, t := range topics {
+		s.Add(t)
+	}
+	return s
+}

@@ -30,41 +30,33 @@ func (b *InMem) Publish(events ...Event) {
 	}
 	b.mu.RUnlock()
 	for _, s := range full {
-		b.remove(s, true)
+		s.end(true)
 	}
 }
 
 // Subscribe implements Bus.
-func (b *InMem) Subscribe(topic string, buffer int) *Subscription {
-	c := make(chan Event, buffer)
-	s := &Subscription{C: c, c: c, topic: topic}
-	var once sync.Once
-	s.close = func() { once.Do(func() { b.remove(s, false) }) }
+func (b *InMem) Subscribe(buffer int, topics ...string) *Subscription {
+	return newSubscription(b, buffer, topics)
+}
+
+func (b *InMem) add(s *Subscription, topic string) {
 	b.mu.Lock()
+	defer b.mu.Unlock()
 	subs := b.topics[topic]
 	if subs == nil {
 		subs = map[*Subscription]struct{}{}
 		b.topics[topic] = subs
 	}
 	subs[s] = struct{}{}
-	b.mu.Unlock()
-	return s
 }
 
-// remove unregisters s and closes its channel, once.
-func (b *InMem) remove(s *Subscription, overflowed bool) {
+func (b *InMem) remove(s *Subscription, topic string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	subs := b.topics[s.topic]
-	if _, ok := subs[s]; !ok {
-		return
+	delete(b.topics[topic], s)
+	if len(b.topics[topic]) == 0 {
+		delete(b.topics, topic)
 	}
-	delete(subs, s)
-	if len(subs) == 0 {
-		delete(b.topics, s.topic)
-	}
-	s.overflowed = overflowed
-	close(s.c)
 }
 
 // Subscribers is the number of open subscriptions to topic.

@@ -14,8 +14,11 @@ import (
 // They are built per response (each HTTP request, each subscription event),
 // never per connection, so that no response sees another's stale data.
 type loaders struct {
-	users     *dataloadgen.Loader[int64, *models.User]
-	relations *dataloadgen.Loader[int64, chat.Relation]
+	users        *dataloadgen.Loader[int64, *models.User]
+	relations    *dataloadgen.Loader[int64, chat.Relation]
+	chats        *dataloadgen.Loader[int64, *models.Chat]
+	lastMessages *dataloadgen.Loader[int64, *models.Message]
+	readMarkers  *dataloadgen.Loader[int64, int64]
 }
 
 type loadersKey struct{}
@@ -24,8 +27,11 @@ type loadersKey struct{}
 func withLoaders(svc *chat.Service) graphql.ResponseMiddleware {
 	return func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		l := &loaders{
-			users:     dataloadgen.NewLoader(noErrors(svc.UsersByIDs)),
-			relations: dataloadgen.NewLoader(noErrors(svc.Relations)),
+			users:        dataloadgen.NewLoader(noErrors(svc.UsersByIDs)),
+			relations:    dataloadgen.NewLoader(noErrors(svc.Relations)),
+			chats:        dataloadgen.NewLoader(noErrors(svc.ChatsByIDs)),
+			lastMessages: dataloadgen.NewLoader(noErrors(svc.LastMessages)),
+			readMarkers:  dataloadgen.NewLoader(noErrors(svc.ReadMarkers)),
 		}
 		return next(context.WithValue(ctx, loadersKey{}, l))
 	}

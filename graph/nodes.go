@@ -30,6 +30,16 @@ func (r *Resolver) nodes(ctx context.Context, gids []string) ([]model.Node, erro
 			err = collect(ctx, ids, r.Chat.UsersByIDs, found)
 		case models.KindFriendRequest:
 			err = collect(ctx, ids, r.Chat.FriendRequestsByIDs, found)
+		case models.KindMessage:
+			err = collect(ctx, ids, r.Chat.MessagesByIDs, found)
+		case models.KindChat:
+			var chats []*models.Chat
+			chats, err = r.Chat.ChatsByIDs(ctx, ids)
+			for _, c := range chats {
+				if c != nil {
+					found[c.GlobalID()] = c.Typed().(model.Node)
+				}
+			}
 		}
 		if err != nil {
 			return nil, err
@@ -46,6 +56,7 @@ func (r *Resolver) nodes(ctx context.Context, gids []string) ([]model.Node, erro
 func collect[T any, P interface {
 	*T
 	model.Node
+	GetID() string
 }](ctx context.Context, ids []int64, load func(context.Context, []int64) ([]P, error), found map[string]model.Node) error {
 	nodes, err := load(ctx, ids)
 	for _, n := range nodes {

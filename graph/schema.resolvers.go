@@ -24,6 +24,50 @@ func (r *friendRequestResolver) To(ctx context.Context, obj *models.FriendReques
 	return user(ctx, obj.ToID)
 }
 
+// Members is the resolver for the members field.
+func (r *groupChatResolver) Members(ctx context.Context, obj *models.GroupChat, first *int, after *string) (*model.UserConnection, error) {
+	return r.chatMembers(ctx, obj.Chat, first, after)
+}
+
+// Messages is the resolver for the messages field.
+func (r *groupChatResolver) Messages(ctx context.Context, obj *models.GroupChat, first *int, after *string, last *int, before *string) (*model.MessageConnection, error) {
+	return r.chatMessages(ctx, obj.Chat, first, after, last, before)
+}
+
+// LastMessage is the resolver for the lastMessage field.
+func (r *groupChatResolver) LastMessage(ctx context.Context, obj *models.GroupChat) (*models.Message, error) {
+	return lastMessage(ctx, obj.Chat)
+}
+
+// UnreadCount is the resolver for the unreadCount field.
+func (r *groupChatResolver) UnreadCount(ctx context.Context, obj *models.GroupChat) (int, error) {
+	return unreadCount(ctx, obj.Chat)
+}
+
+// Owner is the resolver for the owner field.
+func (r *groupChatResolver) Owner(ctx context.Context, obj *models.GroupChat) (*models.User, error) {
+	return user(ctx, *obj.OwnerID)
+}
+
+// Chat is the resolver for the chat field.
+func (r *messageResolver) Chat(ctx context.Context, obj *models.Message) (model.Chat, error) {
+	c, err := loadersFrom(ctx).chats.Load(ctx, obj.ChatID)
+	if err == nil && c == nil {
+		err = chat.Errorf(chat.CodeNotFound, "no such chat")
+	}
+	return typed(c, err)
+}
+
+// Sender is the resolver for the sender field.
+func (r *messageResolver) Sender(ctx context.Context, obj *models.Message) (*models.User, error) {
+	return user(ctx, obj.SenderID)
+}
+
+// Cursor is the resolver for the cursor field.
+func (r *messageResolver) Cursor(ctx context.Context, obj *models.Message) (string, error) {
+	return chat.MessageCursor(obj), nil
+}
+
 // SignUp is the resolver for the signUp field.
 func (r *mutationResolver) SignUp(ctx context.Context, input model.SignUpInput) (*chat.AuthResult, error) {
 	return r.Chat.SignUp(ctx, chat.SignUpInput{Username: input.Username, DisplayName: input.DisplayName, Password: input.Password})
@@ -92,6 +136,123 @@ func (r *mutationResolver) RemoveFriend(ctx context.Context, input model.RemoveF
 	return r.Chat.RemoveFriend(ctx, id)
 }
 
+// CreateGroupChat is the resolver for the createGroupChat field.
+func (r *mutationResolver) CreateGroupChat(ctx context.Context, input model.CreateGroupChatInput) (*models.GroupChat, error) {
+	ids, err := decodeIDs(input.MemberIds, models.KindUser, "memberIds")
+	if err != nil {
+		return nil, err
+	}
+	return group(r.Chat.CreateGroupChat(ctx, input.Name, ids))
+}
+
+// InviteToGroupChat is the resolver for the inviteToGroupChat field.
+func (r *mutationResolver) InviteToGroupChat(ctx context.Context, input model.InviteToGroupChatInput) (*models.GroupChat, error) {
+	chatID, err := decodeID(input.ChatID, models.KindChat, "chatId")
+	if err != nil {
+		return nil, err
+	}
+	ids, err := decodeIDs(input.UserIds, models.KindUser, "userIds")
+	if err != nil {
+		return nil, err
+	}
+	return group(r.Chat.InviteToGroupChat(ctx, chatID, ids))
+}
+
+// LeaveGroupChat is the resolver for the leaveGroupChat field.
+func (r *mutationResolver) LeaveGroupChat(ctx context.Context, input model.LeaveGroupChatInput) (bool, error) {
+	chatID, err := decodeID(input.ChatID, models.KindChat, "chatId")
+	if err != nil {
+		return false, err
+	}
+	return ok(r.Chat.LeaveGroupChat(ctx, chatID))
+}
+
+// RemoveFromGroupChat is the resolver for the removeFromGroupChat field.
+func (r *mutationResolver) RemoveFromGroupChat(ctx context.Context, input model.RemoveFromGroupChatInput) (*models.GroupChat, error) {
+	chatID, err := decodeID(input.ChatID, models.KindChat, "chatId")
+	if err != nil {
+		return nil, err
+	}
+	userID, err := decodeID(input.UserID, models.KindUser, "userId")
+	if err != nil {
+		return nil, err
+	}
+	return group(r.Chat.RemoveFromGroupChat(ctx, chatID, userID))
+}
+
+// RenameGroupChat is the resolver for the renameGroupChat field.
+func (r *mutationResolver) RenameGroupChat(ctx context.Context, input model.RenameGroupChatInput) (*models.GroupChat, error) {
+	chatID, err := decodeID(input.ChatID, models.KindChat, "chatId")
+	if err != nil {
+		return nil, err
+	}
+	return group(r.Chat.RenameGroupChat(ctx, chatID, input.Name))
+}
+
+// OpenPrivateChat is the resolver for the openPrivateChat field.
+func (r *mutationResolver) OpenPrivateChat(ctx context.Context, input model.OpenPrivateChatInput) (*models.PrivateChat, error) {
+	friendID, err := decodeID(input.FriendID, models.KindUser, "friendId")
+	if err != nil {
+		return nil, err
+	}
+	c, err := r.Chat.OpenPrivateChat(ctx, friendID)
+	if err != nil {
+		return nil, err
+	}
+	return &models.PrivateChat{Chat: c}, nil
+}
+
+// PostMessage is the resolver for the postMessage field.
+func (r *mutationResolver) PostMessage(ctx context.Context, input model.PostMessageInput) (*models.Message, error) {
+	chatID, err := decodeID(input.ChatID, models.KindChat, "chatId")
+	if err != nil {
+		return nil, err
+	}
+	return r.Chat.PostMessage(ctx, chat.PostMessageInput{ChatID: chatID, Body: input.Body, ClientMessageID: input.ClientMessageID})
+}
+
+// MarkChatRead is the resolver for the markChatRead field.
+func (r *mutationResolver) MarkChatRead(ctx context.Context, input model.MarkChatReadInput) (model.Chat, error) {
+	chatID, err := decodeID(input.ChatID, models.KindChat, "chatId")
+	if err != nil {
+		return nil, err
+	}
+	messageID, err := decodeID(input.MessageID, models.KindMessage, "messageId")
+	if err != nil {
+		return nil, err
+	}
+	return typed(r.Chat.MarkChatRead(ctx, chatID, messageID))
+}
+
+// Members is the resolver for the members field.
+func (r *privateChatResolver) Members(ctx context.Context, obj *models.PrivateChat, first *int, after *string) (*model.UserConnection, error) {
+	return r.chatMembers(ctx, obj.Chat, first, after)
+}
+
+// Messages is the resolver for the messages field.
+func (r *privateChatResolver) Messages(ctx context.Context, obj *models.PrivateChat, first *int, after *string, last *int, before *string) (*model.MessageConnection, error) {
+	return r.chatMessages(ctx, obj.Chat, first, after, last, before)
+}
+
+// LastMessage is the resolver for the lastMessage field.
+func (r *privateChatResolver) LastMessage(ctx context.Context, obj *models.PrivateChat) (*models.Message, error) {
+	return lastMessage(ctx, obj.Chat)
+}
+
+// UnreadCount is the resolver for the unreadCount field.
+func (r *privateChatResolver) UnreadCount(ctx context.Context, obj *models.PrivateChat) (int, error) {
+	return unreadCount(ctx, obj.Chat)
+}
+
+// OtherUser is the resolver for the otherUser field.
+func (r *privateChatResolver) OtherUser(ctx context.Context, obj *models.PrivateChat) (*models.User, error) {
+	other := *obj.UserAID
+	if v := chat.ViewerFrom(ctx); v != nil && v.UserID == other {
+		other = *obj.UserBID
+	}
+	return user(ctx, other)
+}
+
 // Node is the resolver for the node field.
 func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error) {
 	nodes, err := r.nodes(ctx, []string{id})
@@ -135,6 +296,15 @@ func (r *queryResolver) FriendRequests(ctx context.Context, direction model.Frie
 	return model.NewFriendRequestConnection(page, func(ctx context.Context) (int, error) { return r.Chat.CountFriendRequests(ctx, f) }), nil
 }
 
+// Chats is the resolver for the chats field.
+func (r *queryResolver) Chats(ctx context.Context, first *int, after *string) (*model.ChatConnection, error) {
+	page, err := r.Chat.Chats(ctx, chat.PageArgs{First: first, After: after})
+	if err != nil {
+		return nil, err
+	}
+	return model.NewChatConnection(page, r.Chat.CountChats), nil
+}
+
 // FriendRequestReceived is the resolver for the friendRequestReceived field.
 func (r *subscriptionResolver) FriendRequestReceived(ctx context.Context) (<-chan *models.FriendRequest, error) {
 	return r.Chat.FriendRequestEvents(ctx, events.FriendRequestCreated)
@@ -143,6 +313,19 @@ func (r *subscriptionResolver) FriendRequestReceived(ctx context.Context) (<-cha
 // FriendRequestUpdated is the resolver for the friendRequestUpdated field.
 func (r *subscriptionResolver) FriendRequestUpdated(ctx context.Context) (<-chan *models.FriendRequest, error) {
 	return r.Chat.FriendRequestEvents(ctx, events.FriendRequestUpdated)
+}
+
+// MessagePosted is the resolver for the messagePosted field.
+func (r *subscriptionResolver) MessagePosted(ctx context.Context, chatID *string, after *string) (<-chan *models.Message, error) {
+	var id *int64
+	if chatID != nil {
+		chatKey, err := decodeID(*chatID, models.KindChat, "chatId")
+		if err != nil {
+			return nil, err
+		}
+		id = &chatKey
+	}
+	return r.Chat.MessageEvents(ctx, id, after)
 }
 
 // Friendship is the resolver for the friendship field.
@@ -163,8 +346,17 @@ func (r *userResolver) Friends(ctx context.Context, obj *models.User, first *int
 // FriendRequest returns FriendRequestResolver implementation.
 func (r *Resolver) FriendRequest() FriendRequestResolver { return &friendRequestResolver{r} }
 
+// GroupChat returns GroupChatResolver implementation.
+func (r *Resolver) GroupChat() GroupChatResolver { return &groupChatResolver{r} }
+
+// Message returns MessageResolver implementation.
+func (r *Resolver) Message() MessageResolver { return &messageResolver{r} }
+
 // Mutation returns MutationResolver implementation.
 func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
+
+// PrivateChat returns PrivateChatResolver implementation.
+func (r *Resolver) PrivateChat() PrivateChatResolver { return &privateChatResolver{r} }
 
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
@@ -177,7 +369,10 @@ func (r *Resolver) User() UserResolver { return &userResolver{r} }
 
 type (
 	friendRequestResolver struct{ *Resolver }
+	groupChatResolver     struct{ *Resolver }
+	messageResolver       struct{ *Resolver }
 	mutationResolver      struct{ *Resolver }
+	privateChatResolver   struct{ *Resolver }
 	queryResolver         struct{ *Resolver }
 	subscriptionResolver  struct{ *Resolver }
 	userResolver          struct{ *Resolver }

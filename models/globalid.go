@@ -14,9 +14,11 @@ type Kind string
 const (
 	KindUser          Kind = "User"
 	KindFriendRequest Kind = "FriendRequest"
+	KindChat          Kind = "Chat"
+	KindMessage       Kind = "Message"
 )
 
-var kinds = map[Kind]bool{KindUser: true, KindFriendRequest: true}
+var kinds = map[Kind]bool{KindUser: true, KindFriendRequest: true, KindChat: true, KindMessage: true}
 
 // ErrMalformedID is returned for a global id that does not decode.
 var ErrMalformedID = errors.New("malformed id")

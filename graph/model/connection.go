@@ -83,3 +83,47 @@ func NewFriendRequestConnection(p *chat.Page[*models.FriendRequest], count Count
 
 // TotalCount is the size of the whole list.
 func (c *FriendRequestConnection) TotalCount(ctx context.Context) (int, error) { return c.count(ctx) }
+
+// ChatEdge is a chat in a connection; Node is a *models.PrivateChat or *models.GroupChat.
+type ChatEdge struct {
+	Cursor string
+	Node   Chat
+}
+
+// ChatConnection is a page of chats.
+type ChatConnection struct {
+	Edges    []*ChatEdge
+	PageInfo *PageInfo
+	count    Counter
+}
+
+// NewChatConnection wraps a page of chats.
+func NewChatConnection(p *chat.Page[*models.Chat], count Counter) *ChatConnection {
+	return &ChatConnection{
+		Edges:    edges(p, func(c string, ch *models.Chat) *ChatEdge { return &ChatEdge{c, ch.Typed().(Chat)} }),
+		PageInfo: newPageInfo(p), count: count,
+	}
+}
+
+// TotalCount is the size of the whole list.
+func (c *ChatConnection) TotalCount(ctx context.Context) (int, error) { return c.count(ctx) }
+
+// MessageEdge is a message in a connection.
+type MessageEdge struct {
+	Cursor string
+	Node   *models.Message
+}
+
+// MessageConnection is a page of messages.
+type MessageConnection struct {
+	Edges    []*MessageEdge
+	PageInfo *PageInfo
+}
+
+// NewMessageConnection wraps a page of messages.
+func NewMessageConnection(p *chat.Page[*models.Message]) *MessageConnection {
+	return &MessageConnection{
+		Edges:    edges(p, func(c string, m *models.Message) *MessageEdge { return &MessageEdge{c, m} }),
+		PageInfo: newPageInfo(p),
+	}
+}

@@ -9,11 +9,15 @@ import (
 	"strconv"
 )
 
+// A conversation: a private chat between two friends or a group chat.
+type Chat interface {
+	IsNode()
+	IsChat()
+}
+
 // An object with a global id (Relay global object identification).
 type Node interface {
 	IsNode()
-	// The object's opaque global id; `node(id:)` fetches it back.
-	GetID() string
 }
 
 // A password change.
@@ -22,6 +26,14 @@ type ChangePasswordInput struct {
 	CurrentPassword string `json:"currentPassword"`
 	// The new password, under the sign-up rules.
 	NewPassword string `json:"newPassword"`
+}
+
+// A new group chat.
+type CreateGroupChatInput struct {
+	// 1 to 100 characters after trimming.
+	Name string `json:"name"`
+	// Friends of the viewer to add; duplicates and the viewer's own id are ignored.
+	MemberIds []string `json:"memberIds"`
 }
 
 // Confirms the deletion of the viewer's account.
@@ -36,6 +48,20 @@ type FriendRequestInput struct {
 	RequestID string `json:"requestId"`
 }
 
+// Friends to add to a group chat.
+type InviteToGroupChatInput struct {
+	// The group's global id.
+	ChatID string `json:"chatId"`
+	// Friends of the viewer; members already in the chat are ignored.
+	UserIds []string `json:"userIds"`
+}
+
+// A group chat to leave.
+type LeaveGroupChatInput struct {
+	// The group's global id.
+	ChatID string `json:"chatId"`
+}
+
 // The credentials of a log-in.
 type LogInInput struct {
 	// The username, without regard to case.
@@ -44,8 +70,32 @@ type LogInInput struct {
 	Password string `json:"password"`
 }
 
+// Where the viewer has read up to.
+type MarkChatReadInput struct {
+	// The chat's global id.
+	ChatID string `json:"chatId"`
+	// The last message read; the marker never moves back.
+	MessageID string `json:"messageId"`
+}
+
 // Changing data. Every mutation but `signUp` and `logIn` needs a logged-in user.
 type Mutation struct {
+}
+
+// The friend to chat with.
+type OpenPrivateChatInput struct {
+	// The friend's global id.
+	FriendID string `json:"friendId"`
+}
+
+// A new message.
+type PostMessageInput struct {
+	// The chat's global id.
+	ChatID string `json:"chatId"`
+	// 1 to 4,000 characters, not blank.
+	Body string `json:"body"`
+	// Up to 64 characters of the sender's choosing: posting again with the same one returns the original message.
+	ClientMessageID *string `json:"clientMessageId,omitempty"`
 }
 
 // Reading the API. Everything but `viewer` needs a logged-in user.
@@ -56,6 +106,22 @@ type Query struct {
 type RemoveFriendInput struct {
 	// The friend's global id.
 	UserID string `json:"userId"`
+}
+
+// A member for the owner to remove.
+type RemoveFromGroupChatInput struct {
+	// The group's global id.
+	ChatID string `json:"chatId"`
+	// The member's global id.
+	UserID string `json:"userId"`
+}
+
+// A new name for a group chat.
+type RenameGroupChatInput struct {
+	// The group's global id.
+	ChatID string `json:"chatId"`
+	// 1 to 100 characters after trimming.
+	Name string `json:"name"`
 }
 
 // Whom to send a friend request to.

@@ -1,0 +1,126 @@
+package chat
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+
+	"github.com/gqlchat/gqlchat/events"
+	"github.com/gqlchat/gqlchat/models"
+)
+
+// Limits of a message.
+const (
+	MaxMessageLength  = 4000
+	MaxClientIDLength = 64
+)
+
+// PostMessageInput is a new message.
+type PostMessageInput struct {
+	ChatID          int64
+	Body            string
+	ClientMessageID *string
+}
+
+// errRetried rolls back a post whose clientMessageId was already used.
+var errRetried = errors.New("message already posted")
+
+// PostMessage adds a message to a chat the viewer is in. A retry with the
+// same clientMessageId returns the original message and publishes nothing.
+func (s *Service) PostMessage(ctx context.Context, in PostMessageInput) (*models.Message, error) {
+	v, err := requireViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(in.Body) == "" || utf8.RuneCountInString(in.Body) > MaxMessageLength {
+		return nil, Invalid("body", "a message must be 1 to %d characters and not blank", MaxMessageLength)
+	}
+	if in.ClientMessageID != nil && (*in.ClientMessageID == "" || len(*in.ClientMessageID) > MaxClientIDLength) {
+		return nil, Invalid("clientMessageId", "clientMessageId must be 1 to %d characters", MaxClientIDLength)
+	}
+	m := &models.Message{ChatID: in.ChatID, SenderID: v.UserID, Body: in.Body, ClientMessageID: in.ClientMessageID}
+	err = s.inTx(ctx, func(tx *gorm.DB, emit func(...events.Event)) error {
+		c, err := memberChat(tx, in.ChatID, v.UserID, false)
+		if err != nil {
+			return err
+		}
+		if err := s.mayPost(tx, c, v.UserID); err != nil {
+			return err
+		}
+		// Taking the next number locks the chat's row until commit, so
+		// numbers are assigned in commit order and a retry with the same
+		// clientMessageId, waiting here, sees the original once it commits.
+		if err := tx.Raw(`UPDATE chats SET last_seq = last_seq + 1, activity_at = now() WHERE id = ? RETURNING last_seq`,
+			c.ID).Scan(&m.Seq).Error; err != nil {
+			return err
+		}
+		if in.ClientMessageID != nil {
+			err := tx.Where("chat_id = ? AND sender_id = ? AND client_message_id = ?", c.ID, v.UserID, *in.ClientMessageID).Take(m).Error
+			if err == nil {
+				return errRetried
+			}
+			if !errors.Is(err, gorm.ErrRecordNotFound) {
+				return err
+			}
+		}
+		if err := tx.Omit("ID", "CreatedAt").Create(m).Error; err != nil {
+			return err
+		}
+		if err := tx.Exec(`UPDATE chat_members SET last_read_seq = ? WHERE chat_id = ? AND user_id = ?`, m.Seq, c.ID, v.UserID).Error; err != nil {
+			return err
+		}
+		emit(events.Event{Topic: events.ChatTopic(c.ID), Kind: events.MessagePosted, Chat: c.ID, ID: m.ID, Seq: m.Seq})
+		return nil
+	})
+	if errors.Is(err, errRetried) {
+		return m, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// mayPost checks the rules beyond membership: in a private chat, the two
+// must still be friends (which also rules out a deleted account).
+func (s *Service) mayPost(tx *gorm.DB, c *models.Chat, userID int64) error {
+	if c.Kind != models.ChatPrivate {
+		return nil
+	}
+	other := *c.UserAID
+	if other == userID {
+		other = *c.UserBID
+	}
+	ok, err := areFriends(tx, userID, other)
+	if err == nil && !ok {
+		err = Errorf(CodeForbidden, "you can only post in a private chat with a friend")
+	}
+	return err
+}
+
+// MarkChatRead moves the viewer's read marker forward to messageID (never back).
+func (s *Service) MarkChatRead(ctx context.Context, chatID, messageID int64) (*models.Chat, error) {
+	v, err := requireViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var c *models.Chat
+	err = s.inTx(ctx, func(tx *gorm.DB, _ func(...events.Event)) error {
+		if c, err = memberChat(tx, chatID, v.UserID, false); err != nil {
+			return err
+		}
+		var seq int64
+		if err := tx.Raw(`SELECT seq FROM messages WHERE id = ? AND chat_id = ?`, messageID, chatID).Scan(&seq).Error; err != nil {
+			return err
+		}
+		if seq == 0 {
+			return Errorf(CodeNotFound, "no such message in this chat")
+		}
+		return tx.Exec(`UPDATE chat_members SET last_read_seq = greatest(last_read_seq, ?) WHERE chat_id = ? AND user_id = ?`,
+			seq, chatID, v.UserID).Error
+	})
+	return c, err
+}

@@ -1,0 +1,140 @@
+package chat
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/gqlchat/gqlchat/events"
+	"github.com/gqlchat/gqlchat/models"
+)
+
+// replayBatch is how many messages a catch-up reads at a time.
+const replayBatch = 100
+
+// MessageEvents streams new messages, in sequence order per chat: of one
+// chat the viewer is in, or with chatID nil of all their chats, including
+// those they join later. With after (a message cursor of that chat), it
+// first replays every message after it. Events only say that a chat moved
+// on; the stream reads what it has not delivered yet from the history, so
+// nothing is missed or repeated even if events arrive late or out of order.
+func (s *Service) MessageEvents(ctx context.Context, chatID *int64, after *string) (<-chan *models.Message, error) {
+	var afterSeq int64
+	hasAfter, err := decodeCursor("after", after, &afterSeq)
+	if err != nil {
+		return nil, err
+	}
+	if hasAfter && chatID == nil {
+		return nil, Invalid("after", "resuming with after needs a chatId")
+	}
+	v, sub, err := s.subscribe(ctx)
+	if err != nil {
+		return nil, err
+	}
+	st := &stream{s: s, ctx: ctx, sub: sub, out: make(chan *models.Message, 16), delivered: map[int64]int64{}, only: chatID, userID: v.UserID}
+	if err := st.start(afterSeq, hasAfter); err != nil {
+		sub.Close()
+		return nil, err
+	}
+	go func() {
+		if hasAfter && !st.catchUp(*chatID) {
+			sub.Close()
+			close(st.out)
+			return
+		}
+		s.loop(ctx, v, sub, st.handle, func() { close(st.out) })
+	}()
+	return st.out, nil
+}
+
+// stream is the state of one messagePosted subscription.
+type stream struct {
+	s   *Service
+	ctx context.Context
+	sub *events.Subscription
+	out chan *models.Message
+	// delivered holds, per followed chat, the last sequence number sent.
+	delivered map[int64]int64
+	only      *int64 // the one chat followed, or nil for all
+	userID    int64
+}
+
+// start follows the chats: topics first, then their current positions, so
+// that no message falls between the two.
+func (st *stream) start(afterSeq int64, hasAfter bool) error {
+	userID := st.userID
+	db := st.s.db.WithContext(st.ctx)
+	if st.only != nil {
+		st.sub.Add(events.ChatTopic(*st.only))
+		c, err := memberChat(db, *st.only, userID, false)
+		if err != nil {
+			return err
+		}
+		st.delivered[c.ID] = c.LastSeq
+		if hasAfter {
+			st.delivered[c.ID] = min(afterSeq, c.LastSeq)
+		}
+		return nil
+	}
+	var ids []int64
+	if err := db.Model(&models.ChatMember{}).Where("user_id = ?", userID).Pluck("chat_id", &ids).Error; err != nil {
+		return err
+	}
+	for _, id := range ids {
+		st.sub.Add(events.ChatTopic(id))
+	}
+	var chats []*models.Chat
+	if err := db.Select("id", "last_seq").Where("id IN ?", ids).Find(&chats).Error; err != nil {
+		return err
+	}
+	for _, c := range chats {
+		st.delivered[c.ID] = c.LastSeq
+	}
+	return nil
+}
+
+// handle reacts to one event; false ends the stream.
+func (st *stream) handle(e events.Event) bool {
+	_, followed := st.delivered[e.Chat]
+	switch e.Kind {
+	case events.ChatJoined:
+		if st.only == nil && !followed {
+			st.sub.Add(events.ChatTopic(e.Chat))
+			st.delivered[e.Chat] = e.Seq // the chat's position when the viewer joined
+			return st.catchUp(e.Chat)
+		}
+	case events.ChatLeft:
+		if !followed || e.ID != st.userID {
+			return true
+		}
+		if st.only != nil {
+			return false // a chat-specific subscription ends with the membership
+		}
+		st.sub.Remove(events.ChatTopic(e.Chat))
+		delete(st.delivered, e.Chat)
+	case events.MessagePosted:
+		if followed && e.Seq > st.delivered[e.Chat] {
+			return st.catchUp(e.Chat)
+		}
+	}
+	return true
+}
+
+// catchUp sends every message of chat after the last one delivered.
+func (st *stream) catchUp(chatID int64) bool {
+	for {
+		msgs, err := st.s.messagesAfter(st.ctx, chatID, st.delivered[chatID], replayBatch)
+		if err != nil {
+			slog.ErrorContext(st.ctx, "message stream: reading history", "err", err)
+			return false
+		}
+		for _, m := range msgs {
+			if !send(st.ctx, st.out, m) {
+				return false
+			}
+			st.delivered[chatID] = m.Seq
+		}
+		if len(msgs) < replayBatch {
+			return true
+		}
+	}
+}
