@@ -123,9 +123,6 @@ func run(ctx context.Context, cfg config) error {
 	if err != nil {
 		return err
 	}
-	if err := postgres.EnsureDatabase(ctx, dsn); err != nil {
-		return err
-	}
 	db, err := postgres.Open(ctx, dsn, cfg.DBMaxConns)
 	if err != nil {
 		return err
@@ -181,5 +178,6 @@ func databaseURL(ctx context.Context, cfg config) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return strings.Replace(admin, "/postgres?", "/chat?", 1), nil
+	dsn := strings.Replace(admin, "/postgres?", "/chat?", 1)
+	return dsn, postgres.EnsureDatabase(ctx, dsn)
 }

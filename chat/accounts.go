@@ -48,7 +48,7 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*AuthResult, erro
 		if err := tx.Create(u).Error; err != nil {
 			return err
 		}
-		token, err = s.newSession(tx, u.ID)
+		token, err = s.newSession(ctx, tx, u.ID)
 		return err
 	})
 	if isUniqueViolation(err, usernameIndex) {
@@ -81,14 +81,24 @@ func (s *Service) LogIn(ctx context.Context, username, password string) (*AuthRe
 	if !ok {
 		return nil, errBadLogin
 	}
+	if params.weaker(s.cfg.Argon2) {
+		if err := s.rehash(s.db.WithContext(ctx), &u, password); err != nil {
+			return nil, err
+		}
+	}
 	var token string
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if params.weaker(s.cfg.Argon2) {
-			if err := s.rehash(tx, &u, password); err != nil {
-				return err
-			}
+		// The password was checked without a lock (argon2 is slow); the
+		// session is made only if the account and its hash are unchanged
+		// since, so a concurrent changePassword or deleteAccount, which
+		// revoke every session, cannot be outrun.
+		var n int64
+		err := tx.Raw(`SELECT count(*) FROM (SELECT 1 FROM users WHERE id = ? AND password_hash = ? AND deleted_at IS NULL FOR SHARE) u`,
+			u.ID, u.PasswordHash).Scan(&n).Error
+		if err != nil || n == 0 {
+			return cmpErr(err, errBadLogin)
 		}
-		token, err = s.newSession(tx, u.ID)
+		token, err = s.newSession(ctx, tx, u.ID)
 		return err
 	})
 	if err != nil {
@@ -97,14 +107,16 @@ func (s *Service) LogIn(ctx context.Context, username, password string) (*AuthRe
 	return &AuthResult{Token: token, User: &u}, nil
 }
 
-// rehash upgrades u's password hash to the configured cost.
-func (s *Service) rehash(tx *gorm.DB, u *models.User, password string) error {
+// rehash replaces u's password hash with a new one at the configured cost,
+// unless the hash changed meanwhile.
+func (s *Service) rehash(db *gorm.DB, u *models.User, password string) error {
 	hash, err := hashPassword(password, s.cfg.Argon2)
 	if err != nil {
 		return err
 	}
+	err = db.Model(&models.User{}).Where("id = ? AND password_hash = ?", u.ID, u.PasswordHash).Update("password_hash", hash).Error
 	u.PasswordHash = hash
-	return tx.Model(u).Update("password_hash", hash).Error
+	return err
 }
 
 // LogOut revokes the session the viewer used.
@@ -149,8 +161,9 @@ func (s *Service) UpdateProfile(ctx context.Context, in UpdateProfileInput) (*mo
 	var u models.User
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if len(changes) > 0 {
-			if err := tx.Model(&models.User{}).Where("id = ?", v.UserID).Updates(changes).Error; err != nil {
-				return err
+			res := tx.Model(&models.User{}).Where("id = ? AND deleted_at IS NULL", v.UserID).Updates(changes)
+			if res.Error != nil || res.RowsAffected == 0 {
+				return cmpErr(res.Error, errUnauthenticated)
 			}
 		}
 		return tx.Take(&u, v.UserID).Error

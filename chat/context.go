@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 )
 
@@ -14,16 +15,32 @@ type Viewer struct {
 
 type viewerKey struct{}
 
-// WithViewer returns a context carrying v. The HTTP middleware and the
-// WebSocket init function call it once per request or connection.
+// viewerSlot holds the viewer of one operation. It can change once within
+// the operation: after signUp or logIn, the rest of the response (the
+// payload's user and its fields) is resolved as the new user.
+type viewerSlot struct{ v atomic.Pointer[Viewer] }
+
+// WithViewer returns a context carrying v. The transports call it once per
+// request, connection and operation.
 func WithViewer(ctx context.Context, v *Viewer) context.Context {
-	return context.WithValue(ctx, viewerKey{}, v)
+	slot := &viewerSlot{}
+	slot.v.Store(v)
+	return context.WithValue(ctx, viewerKey{}, slot)
 }
 
 // ViewerFrom returns the viewer in ctx, or nil for anonymous callers.
 func ViewerFrom(ctx context.Context) *Viewer {
-	v, _ := ctx.Value(viewerKey{}).(*Viewer)
-	return v
+	if slot, _ := ctx.Value(viewerKey{}).(*viewerSlot); slot != nil {
+		return slot.v.Load()
+	}
+	return nil
+}
+
+// loggedIn makes v the viewer for the rest of the operation in ctx.
+func loggedIn(ctx context.Context, v *Viewer) {
+	if slot, _ := ctx.Value(viewerKey{}).(*viewerSlot); slot != nil {
+		slot.v.Store(v)
+	}
 }
 
 // requireViewer returns the viewer or UNAUTHENTICATED.

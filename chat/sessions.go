@@ -18,10 +18,11 @@ import (
 // errBadToken is the answer for any token that is not a live session.
 var errBadToken = Errorf(CodeUnauthenticated, "the token is invalid, expired or revoked; log in again")
 
-// newSession creates a session for userID inside tx and returns its token.
-// Only the token's SHA-256 is stored: the token itself carries 256 random
-// bits, so a slow hash adds nothing.
-func (s *Service) newSession(tx *gorm.DB, userID int64) (string, error) {
+// newSession creates a session for userID inside tx, makes it the viewer
+// of the rest of the operation, and returns its token. Only the token's
+// SHA-256 is stored: the token itself carries 256 random bits, so a slow
+// hash adds nothing.
+func (s *Service) newSession(ctx context.Context, tx *gorm.DB, userID int64) (string, error) {
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {
 		return "", err
@@ -31,6 +32,7 @@ func (s *Service) newSession(tx *gorm.DB, userID int64) (string, error) {
 	if err := tx.Create(&sess).Error; err != nil {
 		return "", err
 	}
+	loggedIn(ctx, &Viewer{UserID: userID, SessionID: sess.ID, ExpiresAt: sess.ExpiresAt})
 	return token, nil
 }
 
@@ -39,13 +41,19 @@ func hashToken(token string) []byte {
 	return h[:]
 }
 
-// Authenticate returns the viewer that a bearer token (with or without the
-// "Bearer " prefix) belongs to, or UNAUTHENTICATED.
-func (s *Service) Authenticate(ctx context.Context, token string) (*Viewer, error) {
-	token = strings.TrimSpace(token)
-	if len(token) > 7 && strings.EqualFold(token[:7], "bearer ") {
-		token = strings.TrimSpace(token[7:])
+// BearerToken strips the "Bearer" scheme from an Authorization value. An
+// empty result means no credentials: clients commonly send "Bearer " with
+// no token before logging in, and that is an anonymous request.
+func BearerToken(header string) string {
+	token := strings.TrimSpace(header)
+	if len(token) >= 6 && strings.EqualFold(token[:6], "bearer") && (len(token) == 6 || token[6] == ' ') {
+		token = strings.TrimSpace(token[6:])
 	}
+	return token
+}
+
+// Authenticate returns the viewer that a bearer token belongs to, or UNAUTHENTICATED.
+func (s *Service) Authenticate(ctx context.Context, token string) (*Viewer, error) {
 	if token == "" {
 		return nil, errBadToken
 	}

@@ -86,8 +86,12 @@ func (s *Service) FriendRequestEvents(ctx context.Context, kind events.Kind) (<-
 			return true
 		}
 		reqs, err := s.FriendRequestsByIDs(ctx, []int64{e.ID})
-		if err != nil || reqs[0] == nil {
-			return err == nil
+		if err != nil {
+			slog.ErrorContext(ctx, "friend request subscription: reading the request", "err", err)
+			return false
+		}
+		if reqs[0] == nil {
+			return true
 		}
 		return send(ctx, out, reqs[0])
 	}, func() { close(out) })

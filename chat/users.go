@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -57,7 +58,7 @@ func (s *Service) UserByUsername(ctx context.Context, username string) (*models.
 // searchScope matches live users whose username or display name starts with query.
 func searchScope(query string) (func(*gorm.DB) *gorm.DB, error) {
 	q := strings.ToLower(strings.TrimSpace(query))
-	if q == "" || len(q) > 64 {
+	if q == "" || utf8.RuneCountInString(q) > 64 {
 		return nil, Invalid("query", "query must be 1 to 64 characters")
 	}
 	pattern := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(q) + "%"

@@ -1,6 +1,7 @@
 package graph_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -273,4 +274,79 @@ func TestPasswords_AreStoredAsArgon2idAndUpgradedOnLogIn(t *testing.T) {
 		t.Fatalf("stored hash %q is not argon2id with OWASP's minimum parameters", hash)
 	}
 	logIn(t, cheap, u.Username, apitest.Password) // the upgraded hash still verifies
+}
+
+func TestEmptyBearerToken_IsAnonymous(t *testing.T) {
+	t.Parallel()
+	s := apitest.NewServer(t)
+	var v viewerData
+	s.MustDo(t, " ", viewerQuery, nil, &v) // sent as "Authorization: Bearer  "
+	if v.Viewer != nil {
+		t.Fatalf("viewer: %+v", v.Viewer)
+	}
+}
+
+func TestSignUp_AcceptsTheBoundaryValues(t *testing.T) {
+	t.Parallel()
+	s := apitest.NewServer(t)
+	for _, v := range []map[string]any{
+		signUpVars("abc", strings.Repeat("d", 64), strings.Repeat("p", 15)),
+		signUpVars(strings.Repeat("u", 32), "Ünïcødé ☕", strings.Repeat("p", 128)),
+	} {
+		s.MustDo(t, "", signUp, v, nil)
+	}
+}
+
+func TestSignUp_PayloadIsResolvedAsTheNewUser(t *testing.T) {
+	t.Parallel()
+	s := apitest.NewServer(t)
+	var out struct {
+		SignUp struct{ User struct{ Friendship string } }
+	}
+	s.MustDo(t, "", `mutation { signUp(input: {username: "newbie", displayName: "N", password: "a long enough password"}) {
+		user { friendship friends { totalCount } } } }`, nil, &out)
+	if out.SignUp.User.Friendship != "SELF" {
+		t.Fatalf("friendship %q", out.SignUp.User.Friendship)
+	}
+	var v viewerData
+	s.MustDo(t, "", viewerQuery, nil, &v) // the next request is anonymous again
+	if v.Viewer != nil {
+		t.Fatal("the sign-up leaked into another request")
+	}
+}
+
+func TestInvalidDocuments_AreBadUserInput(t *testing.T) {
+	t.Parallel()
+	s := apitest.NewServer(t)
+	for _, q := range []string{`{ viewer { nope } }`, `{ viewer { `, `query($n: Int!) { viewer { id } }`} {
+		r := s.MustFail(t, "", "BAD_USER_INPUT", q, nil)
+		if r.Errors[0].Extensions["reason"] == nil {
+			t.Errorf("%s: no reason: %+v", q, r.Errors[0])
+		}
+	}
+	s.MustFail(t, "", "BAD_USER_INPUT", `subscription { friendRequestReceived { id } }`, nil) // needs a WebSocket
+}
+
+func TestRace_LogInCannotOutrunChangePassword(t *testing.T) {
+	t.Parallel()
+	s := apitest.NewServer(t)
+	for i := range 10 {
+		u := s.SignUp(t, "lr")
+		var token string
+		race(t, s,
+			func() *apitest.Response {
+				r := s.Do(t, "", logInMutation, map[string]any{"u": u.Username, "p": apitest.Password})
+				var out struct{ LogIn struct{ Token string } }
+				if r.Code() == "" && jsonUnmarshal(r.Data, &out) == nil {
+					token = out.LogIn.Token
+				}
+				return r
+			},
+			func() *apitest.Response {
+				return s.Do(t, u.Token, changePassword, map[string]any{"c": apitest.Password, "n": fmt.Sprint("brand new password ", i)})
+			})
+		if token != "" {
+			s.MustFail(t, token, "UNAUTHENTICATED", viewerQuery, nil)
+		}
+	}
 }

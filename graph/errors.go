@@ -33,14 +33,14 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 	}
 	// gqlgen wraps resolver errors in a gqlerror that keeps them in Err;
 	// its own errors (parsing, validation, coercion) wrap nothing and are
-	// about the request, so they are the client's to see.
+	// about the request: BAD_USER_INPUT, with gqlgen's finer code kept as
+	// the reason.
 	if gqlErr.Err == nil || gqlErr.Extensions["code"] != nil {
-		if gqlErr.Extensions == nil {
-			gqlErr.Extensions = map[string]any{}
+		ext := map[string]any{"code": string(chat.CodeInvalid)}
+		if reason, ok := gqlErr.Extensions["code"]; ok {
+			ext["reason"] = reason
 		}
-		if gqlErr.Extensions["code"] == nil {
-			gqlErr.Extensions["code"] = string(chat.CodeInvalid)
-		}
+		gqlErr.Extensions = ext
 		return gqlErr
 	}
 	slog.ErrorContext(ctx, "internal error", "err", err, "request_id", RequestID(ctx))

@@ -170,3 +170,57 @@ func errorCode(t *testing.T, m apitest.Message) string {
 	code, _ := errs[0].Extensions["code"].(string)
 	return code
 }
+
+func TestSubscription_EndsWhenThePasswordChangesElsewhere(t *testing.T) {
+	t.Parallel()
+	s := apitest.NewServer(t)
+	b := s.SignUp(t, "yb")
+	other := logIn(t, s, b.Username, apitest.Password)
+	wb := s.Connect(t, b)
+	wb.Subscribe("u", subUpdated, nil)
+	s.WaitSubscribed(t, b, 1)
+	s.MustDo(t, other, changePassword, map[string]any{"c": apitest.Password, "n": "another long password"}, nil)
+	if m := wb.MustRead(5 * time.Second); m.Type != "complete" {
+		t.Fatalf("want complete, got %s %s", m.Type, m.Payload)
+	}
+}
+
+func TestSubscription_DeletingAnAccountPushesCanceledRequests(t *testing.T) {
+	t.Parallel()
+	s := apitest.NewServer(t)
+	gone, other := s.SignUp(t, "za"), s.SignUp(t, "zb")
+	r := send(t, s, gone, other)
+	ws := s.Connect(t, other)
+	ws.Subscribe("u", subUpdated, nil)
+	s.WaitSubscribed(t, other, 1)
+	s.MustDo(t, gone.Token, deleteAccount, map[string]any{"p": apitest.Password}, nil)
+	var ev updatedEvent
+	ws.Next("u", &ev)
+	if ev.FriendRequestUpdated.ID != r.ID || ev.FriendRequestUpdated.Status != "CANCELED" {
+		t.Fatalf("event %+v", ev)
+	}
+}
+
+func TestSubscription_RejectAndCancelReachBothParties(t *testing.T) {
+	t.Parallel()
+	s := apitest.NewServer(t)
+	a, b := s.SignUp(t, "ja"), s.SignUp(t, "jb")
+	wa, wb := s.Connect(t, a), s.Connect(t, b)
+	wa.Subscribe("u", subUpdated, nil)
+	wb.Subscribe("u", subUpdated, nil)
+	s.WaitSubscribed(t, a, 1)
+	s.WaitSubscribed(t, b, 1)
+	rejected := send(t, s, a, b)
+	decide(t, s, b, rejectRequest, rejected.ID)
+	canceled := send(t, s, a, b)
+	decide(t, s, a, cancelRequest, canceled.ID)
+	for _, ws := range []*apitest.WS{wa, wb} {
+		for _, want := range []request{{ID: rejected.ID, Status: "REJECTED"}, {ID: canceled.ID, Status: "CANCELED"}} {
+			var ev updatedEvent
+			ws.Next("u", &ev)
+			if ev.FriendRequestUpdated.ID != want.ID || ev.FriendRequestUpdated.Status != want.Status {
+				t.Fatalf("event %+v, want %+v", ev.FriendRequestUpdated, want)
+			}
+		}
+	}
+}

@@ -80,8 +80,8 @@ type authErrorKey struct{}
 func authenticate(svc *chat.Service, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		if h := r.Header.Get("Authorization"); h != "" {
-			v, err := svc.Authenticate(ctx, h)
+		if token := chat.BearerToken(r.Header.Get("Authorization")); token != "" {
+			v, err := svc.Authenticate(ctx, token)
 			if err != nil {
 				ctx = context.WithValue(ctx, authErrorKey{}, err)
 			} else {
@@ -95,16 +95,21 @@ func authenticate(svc *chat.Service, next http.Handler) http.Handler {
 // refuseBadToken answers every operation of a request that carried an
 // invalid token with that token's error. A WebSocket authenticates once, at
 // connection_init, so each of its operations re-checks that the session
-// was not revoked since.
+// was not revoked since. Subscriptions need a WebSocket. Each operation
+// gets its own viewer slot, so a logIn changes only its own response.
 func refuseBadToken(svc *chat.Service) graphql.OperationMiddleware {
 	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		err, _ := ctx.Value(authErrorKey{}).(error)
-		if v := chat.ViewerFrom(ctx); err == nil && v != nil && transport.GetInitPayload(ctx) != nil {
+		overWS := overWebSocket(ctx)
+		if v := chat.ViewerFrom(ctx); err == nil && v != nil && overWS {
 			err = svc.CheckSession(ctx, v)
+		}
+		if op := graphql.GetOperationContext(ctx).Operation; err == nil && !overWS && op != nil && op.Operation == ast.Subscription {
+			err = chat.Errorf(chat.CodeInvalid, "subscriptions need a WebSocket connection")
 		}
 		if err != nil {
 			return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{presentError(ctx, err)}})
 		}
-		return next(ctx)
+		return next(chat.WithViewer(ctx, chat.ViewerFrom(ctx)))
 	}
 }

@@ -130,11 +130,14 @@ func TestSearchUsers_MatchesDisplayNamePrefixAndSkipsDeletedUsers(t *testing.T) 
 		t.Fatalf("got %+v", out.SearchUsers.Edges)
 	}
 	s.MustDo(t, b.Token, deleteAccount, map[string]any{"p": apitest.Password}, nil)
-	s.MustDo(t, a.Token, searchQuery, map[string]any{"q": "zed"}, &out)
-	s.MustDo(t, a.Token, searchQuery, map[string]any{"q": "deleted"}, &out)
-	if len(out.SearchUsers.Edges) != 0 || out.SearchUsers.TotalCount != 0 {
-		t.Fatalf("deleted user found: %+v", out.SearchUsers)
+	for _, q := range []string{"zed", "deleted", b.Username} {
+		var after searchData
+		s.MustDo(t, a.Token, searchQuery, map[string]any{"q": q}, &after)
+		if len(after.SearchUsers.Edges) != 0 || after.SearchUsers.TotalCount != 0 {
+			t.Fatalf("%q finds a deleted user: %+v", q, after.SearchUsers)
+		}
 	}
+	s.MustDo(t, a.Token, searchQuery, map[string]any{"q": strings.Repeat("é", 64)}, &out) // 64 characters, 128 bytes
 	s.MustDo(t, a.Token, searchQuery, map[string]any{"q": "%"}, &out)
 	if len(out.SearchUsers.Edges) != 0 {
 		t.Fatalf("%% is a wildcard: %+v", out.SearchUsers.Edges)

@@ -2,6 +2,8 @@ package graph
 
 import (
 	"context"
+	"errors"
+	"log/slog"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql/handler/transport"
@@ -9,18 +11,22 @@ import (
 	"github.com/gqlchat/gqlchat/chat"
 )
 
-// closeBadToken is the WebSocket close code for a refused connection_init.
-const closeBadToken = 4403
+// WebSocket close codes of a refused connection_init.
+const (
+	closeBadToken = 4403
+	closeInternal = 1011
+)
 
 // initFunc authenticates a WebSocket connection from its connection_init
 // payload: {"authorization": "Bearer <token>"}, the key in any case. A
 // connection without a token stays anonymous; a bad token closes it.
 func initFunc(svc *chat.Service) transport.WebsocketInitFunc {
 	return func(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+		ctx = context.WithValue(ctx, websocketKey{}, true)
 		token := ""
 		for k, v := range payload {
 			if s, ok := v.(string); ok && strings.EqualFold(k, "authorization") {
-				token = s
+				token = chat.BearerToken(s)
 			}
 		}
 		if token == "" {
@@ -38,10 +44,20 @@ func initFunc(svc *chat.Service) transport.WebsocketInitFunc {
 	}
 }
 
-// refuse closes the connection with 4403; gqlgen needs the incoming
-// context back, never nil.
+// refuse closes the connection: 4403 for a bad token, 1011 for a failure
+// of ours (logged, never described to the client). gqlgen needs the
+// incoming context back, never nil.
 func refuse(ctx context.Context, err error) (context.Context, *transport.InitPayload, error) {
+	if chat.ErrorCode(err) != chat.CodeUnauthenticated {
+		slog.ErrorContext(ctx, "websocket init", "err", err, "request_id", RequestID(ctx))
+		ctx = transport.WithWebsocketCloseCode(ctx, closeInternal)
+		return transport.AppendCloseReason(ctx, "internal server error"), nil, errors.New("internal server error")
+	}
 	ctx = transport.WithWebsocketCloseCode(ctx, closeBadToken)
-	ctx = transport.AppendCloseReason(ctx, "unauthenticated: "+err.Error())
-	return ctx, nil, err
+	return transport.AppendCloseReason(ctx, "unauthenticated: "+err.Error()), nil, err
 }
+
+// websocketKey marks the context of a WebSocket connection.
+type websocketKey struct{}
+
+func overWebSocket(ctx context.Context) bool { return ctx.Value(websocketKey{}) != nil }
