@@ -31,15 +31,18 @@ func (s *Service) MessageEvents(ctx context.Context, chatID *int64, after *strin
 		return nil, err
 	}
 	st := &stream{s: s, ctx: ctx, sub: sub, out: make(chan *models.Message, 16), delivered: map[int64]int64{}, only: chatID, userID: v.UserID}
-	if err := st.start(afterSeq, hasAfter); err != nil {
+	moved, err := st.start(afterSeq, hasAfter)
+	if err != nil {
 		sub.Close()
 		return nil, err
 	}
 	go func() {
-		if hasAfter && !st.catchUp(*chatID) {
-			sub.Close()
-			close(st.out)
-			return
+		for _, id := range moved {
+			if !st.catchUp(id) {
+				sub.Close()
+				close(st.out)
+				return
+			}
 		}
 		s.loop(ctx, v, sub, st.handle, func() { close(st.out) })
 	}()
@@ -58,38 +61,47 @@ type stream struct {
 	userID    int64
 }
 
-// start follows the chats: topics first, then their current positions, so
-// that no message falls between the two.
-func (st *stream) start(afterSeq int64, hasAfter bool) error {
-	userID := st.userID
+// start reads where each followed chat stands, then subscribes to their
+// topics, and returns the chats that moved on in between: catching those up
+// delivers what was posted while subscribing, without a gap.
+func (st *stream) start(afterSeq int64, hasAfter bool) ([]int64, error) {
 	db := st.s.db.WithContext(st.ctx)
 	if st.only != nil {
-		st.sub.Add(events.ChatTopic(*st.only))
-		c, err := memberChat(db, *st.only, userID, false)
+		c, err := memberChat(db, *st.only, st.userID, false)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		st.delivered[c.ID] = c.LastSeq
 		if hasAfter {
 			st.delivered[c.ID] = min(afterSeq, c.LastSeq)
 		}
-		return nil
+		st.sub.Add(events.ChatTopic(c.ID))
+		return []int64{c.ID}, nil
 	}
-	var ids []int64
-	if err := db.Model(&models.ChatMember{}).Where("user_id = ?", userID).Pluck("chat_id", &ids).Error; err != nil {
-		return err
+	positions := func() ([]*models.Chat, error) {
+		var chats []*models.Chat
+		err := db.Scopes(memberOf(st.userID)).Select("id", "last_seq").Find(&chats).Error
+		return chats, err
 	}
-	for _, id := range ids {
-		st.sub.Add(events.ChatTopic(id))
+	before, err := positions()
+	if err != nil {
+		return nil, err
 	}
-	var chats []*models.Chat
-	if err := db.Select("id", "last_seq").Where("id IN ?", ids).Find(&chats).Error; err != nil {
-		return err
-	}
-	for _, c := range chats {
+	for _, c := range before {
 		st.delivered[c.ID] = c.LastSeq
+		st.sub.Add(events.ChatTopic(c.ID))
 	}
-	return nil
+	after, err := positions()
+	if err != nil {
+		return nil, err
+	}
+	var moved []int64
+	for _, c := range after {
+		if last, ok := st.delivered[c.ID]; ok && c.LastSeq > last {
+			moved = append(moved, c.ID)
+		}
+	}
+	return moved, nil
 }
 
 // handle reacts to one event; false ends the stream.

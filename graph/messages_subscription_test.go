@@ -54,8 +54,7 @@ func TestMessagePosted_EveryConnectionOfEveryMemberGetsEachMessageOnceInOrder(t 
 	legacy.Send("start", "m", map[string]any{"query": subMessages, "variables": map[string]any{"chat": g.ID}})
 	all := s.Connect(t, outsider)
 	all.Subscribe("m", subMessages, nil)
-	s.WaitSubscribed(t, owner, 2)
-	s.WaitSubscribed(t, f[0], 2)
+	s.WaitFollowed(t, g.ID, 4)
 	s.WaitSubscribed(t, outsider, 1)
 
 	var sent []string
@@ -107,7 +106,7 @@ func TestMessagePosted_ARemovedMemberStopsReceiving(t *testing.T) {
 	one, all := s.Connect(t, f[0]), s.Connect(t, f[0])
 	one.Subscribe("m", subMessages, map[string]any{"chat": g.ID})
 	all.Subscribe("a", subMessages, nil)
-	s.WaitSubscribed(t, f[0], 2)
+	s.WaitFollowed(t, g.ID, 2)
 	first := post(t, s, owner, g.ID, "still in")
 	var ev postedEvent
 	one.Next("m", &ev)

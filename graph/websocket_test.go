@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gqlchat/gqlchat/graph"
 	"github.com/gqlchat/gqlchat/internal/apitest"
 )
 
@@ -68,4 +69,39 @@ func TestWebSocket_InitWithABadTokenIsRefused(t *testing.T) {
 			t.Fatalf("close code %d (%v), want 4403", code, err)
 		}
 	}
+}
+
+func TestWebSocket_KeepAlivesOnBothProtocols(t *testing.T) {
+	t.Parallel()
+	opts := graph.DefaultOptions
+	opts.KeepAlive = 50 * time.Millisecond
+	s := apitest.NewServerWith(t, apitest.CheapConfig(), opts)
+	u := s.SignUp(t, "ka")
+	for _, proto := range []string{apitest.TransportWS, apitest.LegacyWS} {
+		ws := s.DialWS(t, proto)
+		if m, err := ws.Init(u.Token); err != nil || m.Type != "connection_ack" {
+			t.Fatalf("%s init: %+v %v", proto, m, err)
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for ws.KeepAlives.Load() < 2 {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: no keep-alives", proto)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+}
+
+func TestWebSocket_RefusesOtherOriginsButNotNonBrowserClients(t *testing.T) {
+	t.Parallel()
+	s := apitest.NewServer(t)
+	if c, _, err := s.DialWSFrom(apitest.TransportWS, "http://evil.example"); err == nil {
+		c.CloseNow()
+		t.Fatal("a cross-origin page opened a WebSocket")
+	}
+	c, _, err := s.DialWSFrom(apitest.TransportWS, "")
+	if err != nil {
+		t.Fatalf("a client without Origin was refused: %v", err)
+	}
+	c.CloseNow()
 }

@@ -38,9 +38,14 @@ var cheapArgon2 = chat.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1}
 // NewServer starts the API on a fresh database with the default config
 // except cheap password hashes.
 func NewServer(t testing.TB) *Server {
+	return NewServerWith(t, CheapConfig(), graph.DefaultOptions)
+}
+
+// CheapConfig is the default service configuration with cheap password hashes.
+func CheapConfig() chat.Config {
 	cfg := chat.DefaultConfig
 	cfg.Argon2 = cheapArgon2
-	return NewServerWith(t, cfg, graph.DefaultOptions)
+	return cfg
 }
 
 // NewServerWith starts the API on a fresh database with the given configuration.
@@ -167,13 +172,25 @@ func (s *Server) SignUp(t testing.TB, prefix string) User {
 // protocol does not acknowledge a subscribe, so tests wait for the server.
 func (s *Server) WaitSubscribed(t testing.TB, u User, n int) {
 	t.Helper()
-	_, id, err := models.DecodeID(u.ID)
+	s.waitTopic(t, events.UserTopic, u.ID, n)
+}
+
+// WaitFollowed waits until n subscriptions follow the chat with global id chatID.
+func (s *Server) WaitFollowed(t testing.TB, chatID string, n int) {
+	t.Helper()
+	s.waitTopic(t, events.ChatTopic, chatID, n)
+}
+
+func (s *Server) waitTopic(t testing.TB, topicOf func(int64) string, gid string, n int) {
+	t.Helper()
+	_, id, err := models.DecodeID(gid)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(5 * time.Second); s.Bus.Subscribers(events.UserTopic(id)) != n; {
+	topic := topicOf(id)
+	for deadline := time.Now().Add(5 * time.Second); s.Bus.Subscribers(topic) != n; {
 		if time.Now().After(deadline) {
-			t.Fatalf("%s has %d subscriptions, want %d", u.Username, s.Bus.Subscribers(events.UserTopic(id)), n)
+			t.Fatalf("%s has %d subscriptions, want %d", topic, s.Bus.Subscribers(topic), n)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}

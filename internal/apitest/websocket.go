@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,6 +27,8 @@ type WS struct {
 	conn *websocket.Conn
 	msgs chan Message
 	err  error // why msgs closed
+	// KeepAlives counts the server's keep-alive messages ("ping" or "ka").
+	KeepAlives atomic.Int32
 }
 
 // Message is one protocol message.
@@ -37,12 +41,9 @@ type Message struct {
 // DialWS opens a WebSocket to /query with the given subprotocol.
 func (s *Server) DialWS(t testing.TB, subprotocol string) *WS {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	u := "ws" + strings.TrimPrefix(s.URL, "http") + "/query"
-	c, res, err := websocket.Dial(ctx, u, &websocket.DialOptions{Subprotocols: []string{subprotocol}})
+	c, res, err := s.DialWSFrom(subprotocol, "")
 	if err != nil {
-		t.Fatalf("dial %s: %v", u, err)
+		t.Fatalf("dial: %v", err)
 	}
 	if got := res.Header.Get("Sec-WebSocket-Protocol"); got != subprotocol {
 		t.Fatalf("subprotocol: want %q, got %q", subprotocol, got)
@@ -51,6 +52,18 @@ func (s *Server) DialWS(t testing.TB, subprotocol string) *WS {
 	w := &WS{t: t, conn: c, msgs: make(chan Message, 1024)}
 	go w.readLoop()
 	return w
+}
+
+// DialWSFrom dials /query as a browser page on origin would ("" for none).
+func (s *Server) DialWSFrom(subprotocol, origin string) (*websocket.Conn, *http.Response, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	h := http.Header{}
+	if origin != "" {
+		h.Set("Origin", origin)
+	}
+	u := "ws" + strings.TrimPrefix(s.URL, "http") + "/query"
+	return websocket.Dial(ctx, u, &websocket.DialOptions{Subprotocols: []string{subprotocol}, HTTPHeader: h})
 }
 
 func (w *WS) readLoop() {
@@ -67,9 +80,13 @@ func (w *WS) readLoop() {
 			return
 		}
 		switch m.Type {
-		case "ka", "pong":
+		case "pong":
+			continue
+		case "ka":
+			w.KeepAlives.Add(1)
 			continue
 		case "ping":
+			w.KeepAlives.Add(1)
 			w.write(Message{Type: "pong"}) //nolint:errcheck // a failed pong shows up as a closed connection
 			continue
 		}
