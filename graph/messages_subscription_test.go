@@ -187,3 +187,19 @@ func TestMessagePosted_ResumesAfterACursorWithNoGapOrDuplicate(t *testing.T) {
 		t.Fatalf("resumed stream differs:\n got %v\nwant %v", got, want)
 	}
 }
+
+func TestMessagePosted_ARetriedPostIsDeliveredOnce(t *testing.T) {
+	t.Parallel()
+	s := apitest.NewServer(t)
+	owner := s.SignUp(t, "own")
+	g := createGroupChat(t, s, owner, "G")
+	ws := s.Connect(t, owner)
+	ws.Subscribe("m", subMessages, map[string]any{"chat": g.ID})
+	s.WaitFollowed(t, g.ID, 1)
+	vars := map[string]any{"chat": g.ID, "body": "once", "cid": "retry-me"}
+	s.MustDo(t, owner.Token, postMessage, vars, nil)
+	s.MustDo(t, owner.Token, postMessage, vars, nil)
+	var ev postedEvent
+	ws.Next("m", &ev)
+	ws.Quiet(300 * time.Millisecond)
+}
