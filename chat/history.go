@@ -23,12 +23,15 @@ func (s *Service) Messages(ctx context.Context, chatID int64, page PageArgs) (*P
 	if backward {
 		size, cursor, field = page.Last, page.Before, "before"
 	}
-	limit, err := pageSize(map[bool]string{false: "first", true: "last"}[backward], size)
+	sizeField := "first"
+	if backward {
+		sizeField = "last"
+	}
+	limit, err := pageSize(sizeField, size)
 	if err != nil {
 		return nil, err
 	}
-	var from int64
-	hasCursor, err := decodeCursor(field, cursor, &from)
+	from, hasCursor, err := decodeMessageCursor(field, cursor, chatID)
 	if err != nil {
 		return nil, err
 	}
@@ -61,11 +64,23 @@ func (s *Service) Messages(ctx context.Context, chatID int64, page PageArgs) (*P
 	return p, nil
 }
 
-func messageCursor(m *models.Message) []any { return []any{m.Seq} }
+// A message cursor names the chat and the sequence number, so that a
+// cursor of one chat is refused in another.
+func messageCursor(m *models.Message) []any { return []any{m.ChatID, m.Seq} }
 
 // MessageCursor is the cursor of a message in its chat's history; pass it
 // as after (or before) to page, or to resume a subscription.
 func MessageCursor(m *models.Message) string { return encodeCursor(messageCursor(m)...) }
+
+// decodeMessageCursor returns the sequence number in a cursor of chatID.
+func decodeMessageCursor(field string, cursor *string, chatID int64) (int64, bool, error) {
+	var chat, seq int64
+	ok, err := decodeCursor(field, cursor, &chat, &seq)
+	if err == nil && ok && chat != chatID {
+		err = Invalid(field, "%s is a cursor of another chat", field)
+	}
+	return seq, ok, err
+}
 
 // MessagesByIDs returns the messages with ids in chats the viewer is in, in
 // order, nil for the others.
@@ -91,18 +106,31 @@ func (s *Service) LastMessages(ctx context.Context, chatIDs []int64) ([]*models.
 	if err != nil {
 		return nil, err
 	}
+	// The newest message of each chat through the (chat_id, seq) index; not
+	// simply seq = last_seq, because later kinds of chat events will share
+	// the sequence.
 	var rows []*models.Message
-	err = s.db.WithContext(ctx).Raw(`SELECT m.* FROM chats c JOIN messages m ON m.chat_id = c.id AND m.seq = c.last_seq
-		WHERE c.id IN ? AND c.id IN (SELECT chat_id FROM chat_members WHERE user_id = ?)`, chatIDs, v.UserID).Scan(&rows).Error
+	err = s.db.WithContext(ctx).Raw(`SELECT m.* FROM chat_members cm
+		CROSS JOIN LATERAL (SELECT * FROM messages WHERE chat_id = cm.chat_id ORDER BY seq DESC LIMIT 1) m
+		WHERE cm.user_id = ? AND cm.chat_id IN ?`, v.UserID, chatIDs).Scan(&rows).Error
 	if err != nil {
 		return nil, err
 	}
 	return inOrder(chatIDs, rows, func(m *models.Message) int64 { return m.ChatID }), nil
 }
 
-// messagesAfter returns up to limit messages of a chat after seq, in order.
-func (s *Service) messagesAfter(ctx context.Context, chatID, seq int64, limit int) ([]*models.Message, error) {
+// messagesAfter returns up to limit messages of a chat after seq, in order,
+// and whether userID is still a member. Membership is read after the
+// messages: a removal commits before any message posted after it (both
+// take the chat's row lock), so if the user is still a member, every
+// message read was posted while they were one.
+func (s *Service) messagesAfter(ctx context.Context, chatID, userID, seq int64, limit int) ([]*models.Message, bool, error) {
+	db := s.db.WithContext(ctx)
 	var rows []*models.Message
-	err := s.db.WithContext(ctx).Where("chat_id = ? AND seq > ?", chatID, seq).Order("seq").Limit(limit).Find(&rows).Error
-	return rows, err
+	if err := db.Where("chat_id = ? AND seq > ?", chatID, seq).Order("seq").Limit(limit).Find(&rows).Error; err != nil {
+		return nil, false, err
+	}
+	var n int64
+	err := db.Model(&models.ChatMember{}).Where("chat_id = ? AND user_id = ?", chatID, userID).Count(&n).Error
+	return rows, n == 1, err
 }

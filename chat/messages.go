@@ -38,7 +38,7 @@ func (s *Service) PostMessage(ctx context.Context, in PostMessageInput) (*models
 	if strings.TrimSpace(in.Body) == "" || utf8.RuneCountInString(in.Body) > MaxMessageLength {
 		return nil, Invalid("body", "a message must be 1 to %d characters and not blank", MaxMessageLength)
 	}
-	if in.ClientMessageID != nil && (*in.ClientMessageID == "" || len(*in.ClientMessageID) > MaxClientIDLength) {
+	if in.ClientMessageID != nil && (*in.ClientMessageID == "" || utf8.RuneCountInString(*in.ClientMessageID) > MaxClientIDLength) {
 		return nil, Invalid("clientMessageId", "clientMessageId must be 1 to %d characters", MaxClientIDLength)
 	}
 	m := &models.Message{ChatID: in.ChatID, SenderID: v.UserID, Body: in.Body, ClientMessageID: in.ClientMessageID}
@@ -47,22 +47,23 @@ func (s *Service) PostMessage(ctx context.Context, in PostMessageInput) (*models
 		if err != nil {
 			return err
 		}
+		if in.ClientMessageID != nil { // a retry returns the original even if posting is no longer allowed
+			if err := findRetried(tx, m); err != nil {
+				return err
+			}
+		}
 		if err := s.mayPost(tx, c, v.UserID); err != nil {
 			return err
 		}
 		// Taking the next number locks the chat's row until commit, so
 		// numbers are assigned in commit order and a retry with the same
 		// clientMessageId, waiting here, sees the original once it commits.
-		if err := tx.Raw(`UPDATE chats SET last_seq = last_seq + 1, activity_at = now() WHERE id = ? RETURNING last_seq`,
+		if err := tx.Raw(`UPDATE chats SET last_seq = last_seq + 1, activity_at = clock_timestamp() WHERE id = ? RETURNING last_seq`,
 			c.ID).Scan(&m.Seq).Error; err != nil {
 			return err
 		}
 		if in.ClientMessageID != nil {
-			err := tx.Where("chat_id = ? AND sender_id = ? AND client_message_id = ?", c.ID, v.UserID, *in.ClientMessageID).Take(m).Error
-			if err == nil {
-				return errRetried
-			}
-			if !errors.Is(err, gorm.ErrRecordNotFound) {
+			if err := findRetried(tx, m); err != nil {
 				return err
 			}
 		}
@@ -84,6 +85,20 @@ func (s *Service) PostMessage(ctx context.Context, in PostMessageInput) (*models
 	return m, nil
 }
 
+// findRetried loads into m the message its sender already posted with the
+// same clientMessageId and returns errRetried, or returns nil if none.
+func findRetried(tx *gorm.DB, m *models.Message) error {
+	err := tx.Where("chat_id = ? AND sender_id = ? AND client_message_id = ?", m.ChatID, m.SenderID, *m.ClientMessageID).Take(m).Error
+	switch {
+	case err == nil:
+		return errRetried
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return nil
+	default:
+		return err
+	}
+}
+
 // mayPost checks the rules beyond membership: in a private chat, the two
 // must still be friends (which also rules out a deleted account).
 func (s *Service) mayPost(tx *gorm.DB, c *models.Chat, userID int64) error {
@@ -94,8 +109,11 @@ func (s *Service) mayPost(tx *gorm.DB, c *models.Chat, userID int64) error {
 	if other == userID {
 		other = *c.UserBID
 	}
-	ok, err := areFriends(tx, userID, other)
-	if err == nil && !ok {
+	// Key-share locking the friendship makes a concurrent removeFriend wait
+	// for this post, so no post commits after the friendship ended.
+	var n int64
+	err := tx.Raw(`SELECT count(*) FROM (SELECT 1 FROM friendships WHERE user_id = ? AND friend_id = ? FOR KEY SHARE) f`, userID, other).Scan(&n).Error
+	if err == nil && n == 0 {
 		err = Errorf(CodeForbidden, "you can only post in a private chat with a friend")
 	}
 	return err

@@ -18,13 +18,16 @@ const replayBatch = 100
 // on; the stream reads what it has not delivered yet from the history, so
 // nothing is missed or repeated even if events arrive late or out of order.
 func (s *Service) MessageEvents(ctx context.Context, chatID *int64, after *string) (<-chan *models.Message, error) {
-	var afterSeq int64
-	hasAfter, err := decodeCursor("after", after, &afterSeq)
-	if err != nil {
-		return nil, err
-	}
-	if hasAfter && chatID == nil {
+	if after != nil && chatID == nil {
 		return nil, Invalid("after", "resuming with after needs a chatId")
+	}
+	var afterSeq int64
+	var hasAfter bool
+	if chatID != nil {
+		var err error
+		if afterSeq, hasAfter, err = decodeMessageCursor("after", after, *chatID); err != nil {
+			return nil, err
+		}
 	}
 	v, sub, err := s.subscribe(ctx)
 	if err != nil {
@@ -115,14 +118,9 @@ func (st *stream) handle(e events.Event) bool {
 			return st.catchUp(e.Chat)
 		}
 	case events.ChatLeft:
-		if !followed || e.ID != st.userID {
-			return true
+		if followed && e.ID == st.userID {
+			return st.unfollow(e.Chat)
 		}
-		if st.only != nil {
-			return false // a chat-specific subscription ends with the membership
-		}
-		st.sub.Remove(events.ChatTopic(e.Chat))
-		delete(st.delivered, e.Chat)
 	case events.MessagePosted:
 		if followed && e.Seq > st.delivered[e.Chat] {
 			return st.catchUp(e.Chat)
@@ -131,13 +129,17 @@ func (st *stream) handle(e events.Event) bool {
 	return true
 }
 
-// catchUp sends every message of chat after the last one delivered.
+// catchUp sends every message of chat after the last one delivered, as
+// long as the viewer is still a member; false ends the stream.
 func (st *stream) catchUp(chatID int64) bool {
 	for {
-		msgs, err := st.s.messagesAfter(st.ctx, chatID, st.delivered[chatID], replayBatch)
+		msgs, member, err := st.s.messagesAfter(st.ctx, chatID, st.userID, st.delivered[chatID], replayBatch)
 		if err != nil {
 			slog.ErrorContext(st.ctx, "message stream: reading history", "err", err)
 			return false
+		}
+		if !member {
+			return st.unfollow(chatID)
 		}
 		for _, m := range msgs {
 			if !send(st.ctx, st.out, m) {
@@ -149,4 +151,14 @@ func (st *stream) catchUp(chatID int64) bool {
 			return true
 		}
 	}
+}
+
+// unfollow stops following a chat the viewer left; a chat-specific stream ends.
+func (st *stream) unfollow(chatID int64) bool {
+	if st.only != nil {
+		return false
+	}
+	st.sub.Remove(events.ChatTopic(chatID))
+	delete(st.delivered, chatID)
+	return true
 }

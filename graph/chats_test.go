@@ -147,10 +147,11 @@ func TestLeaveGroupChat_PassesOwnershipToTheLongestStandingMember(t *testing.T) 
 	s := apitest.NewServer(t)
 	owner := s.SignUp(t, "own")
 	f := friendsOf(t, s, owner, 2)
-	g := createGroupChat(t, s, owner, "G", f[0], f[1])
+	// f[1] joins first, although f[0] has the smaller id.
+	g := createGroupChat(t, s, owner, "G", f[1], f[0])
 	s.MustDo(t, owner.Token, leaveGroup, id2("chat", g.ID), nil)
-	got := groupOf(t, s, f[1], g.ID)
-	if got.Owner.ID != f[0].ID || got.Members.TotalCount != 2 {
+	got := groupOf(t, s, f[0], g.ID)
+	if got.Owner.ID != f[1].ID || got.Members.TotalCount != 2 {
 		t.Fatalf("after the owner left: %+v", got)
 	}
 	s.MustFail(t, owner.Token, "NOT_FOUND", leaveGroup, id2("chat", g.ID))
@@ -281,3 +282,71 @@ func TestDeleteAccount_LeavesGroupsAndPassesOwnershipOn(t *testing.T) {
 }
 
 func id2(key, v string) map[string]any { return map[string]any{key: v} }
+
+func TestGroupChat_HoldsAtMost1000Members(t *testing.T) {
+	t.Parallel()
+	s := apitest.NewServer(t)
+	owner := s.SignUp(t, "own")
+	_, ownerKey, _ := models.DecodeID(owner.ID)
+	// 1,000 friends made directly in the database: the API would take minutes.
+	var keys []int64
+	err := s.DB.Raw(`WITH u AS (INSERT INTO users (username, display_name, password_hash)
+			SELECT 'bulk' || i, 'Bulk ' || i, '' FROM generate_series(1, 1000) i RETURNING id),
+		f AS (INSERT INTO friendships (user_id, friend_id) SELECT ?, id FROM u UNION ALL SELECT id, ? FROM u)
+		SELECT id FROM u ORDER BY id`, ownerKey, ownerKey).Scan(&keys).Error
+	if err != nil {
+		t.Fatal(err)
+	}
+	gids := make([]string, len(keys))
+	for i, k := range keys {
+		gids[i] = models.EncodeID(models.KindUser, k)
+	}
+	s.MustFail(t, owner.Token, "BAD_USER_INPUT", createGroup, map[string]any{"name": "too big", "ids": gids})
+	var out struct{ CreateGroupChat groupData }
+	s.MustDo(t, owner.Token, createGroup, map[string]any{"name": "full", "ids": gids[:999]}, &out)
+	if out.CreateGroupChat.Members.TotalCount != 1000 {
+		t.Fatalf("members %d", out.CreateGroupChat.Members.TotalCount)
+	}
+	r := s.MustFail(t, owner.Token, "BAD_USER_INPUT", inviteGroup, map[string]any{"chat": out.CreateGroupChat.ID, "ids": gids[999:]})
+	if r.Field() != "userIds" {
+		t.Errorf("field %q", r.Field())
+	}
+}
+
+func TestMembers_PagesLongestStandingFirst(t *testing.T) {
+	t.Parallel()
+	s := apitest.NewServer(t)
+	owner := s.SignUp(t, "own")
+	f := friendsOf(t, s, owner, 6)
+	g := createGroupChat(t, s, owner, "G", f[3], f[1], f[5], f[0], f[2], f[4])
+	want := ids(owner, f[3], f[1], f[5], f[0], f[2], f[4])
+	var got []string
+	var after any
+	for {
+		var out struct {
+			Node struct {
+				Members struct {
+					TotalCount int
+					Edges      []struct{ Node struct{ ID string } }
+					PageInfo   struct {
+						HasNextPage bool
+						EndCursor   *string
+					}
+				}
+			}
+		}
+		s.MustDo(t, f[0].Token, `query($id: ID!, $after: String) { node(id: $id) { ... on Chat {
+			members(first: 3, after: $after) { totalCount edges { node { id } } pageInfo { hasNextPage endCursor } } } } }`,
+			map[string]any{"id": g.ID, "after": after}, &out)
+		for _, e := range out.Node.Members.Edges {
+			got = append(got, e.Node.ID)
+		}
+		if !out.Node.Members.PageInfo.HasNextPage {
+			break
+		}
+		after = *out.Node.Members.PageInfo.EndCursor
+	}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("members %v, want %v", got, want)
+	}
+}

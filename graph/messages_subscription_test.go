@@ -182,6 +182,11 @@ func TestMessagePosted_ResumesAfterACursorWithNoGapOrDuplicate(t *testing.T) {
 		got = append(got, ev.MessagePosted.ID)
 	}
 	wg.Wait()
+	// And live after the replay.
+	last := post(t, s, f[0], g.ID, "after")
+	var ev postedEvent
+	ws.Next("m", &ev)
+	got, want = append(got, ev.MessagePosted.ID), append(want, last.ID)
 	ws.Quiet(200 * time.Millisecond)
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("resumed stream differs:\n got %v\nwant %v", got, want)
@@ -202,4 +207,26 @@ func TestMessagePosted_ARetriedPostIsDeliveredOnce(t *testing.T) {
 	var ev postedEvent
 	ws.Next("m", &ev)
 	ws.Quiet(300 * time.Millisecond)
+}
+
+func TestMessagePosted_EndsWhenTheViewerLeavesOrLogsOut(t *testing.T) {
+	t.Parallel()
+	s := apitest.NewServer(t)
+	owner := s.SignUp(t, "own")
+	f := friendsOf(t, s, owner, 1)
+	g := createGroupChat(t, s, owner, "G", f[0])
+	one := s.Connect(t, f[0])
+	one.Subscribe("m", subMessages, map[string]any{"chat": g.ID})
+	s.WaitFollowed(t, g.ID, 1)
+	s.MustDo(t, f[0].Token, leaveGroup, id2("chat", g.ID), nil)
+	if m := one.MustRead(5 * time.Second); m.Type != "complete" {
+		t.Fatalf("after leaving: %s %s", m.Type, m.Payload)
+	}
+	all := s.Connect(t, owner)
+	all.Subscribe("a", subMessages, nil)
+	s.WaitFollowed(t, g.ID, 1)
+	s.MustDo(t, owner.Token, `mutation { logOut }`, nil, nil)
+	if m := all.MustRead(5 * time.Second); m.Type != "complete" {
+		t.Fatalf("after logging out: %s %s", m.Type, m.Payload)
+	}
 }

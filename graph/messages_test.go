@@ -258,6 +258,9 @@ func TestMessages_PagingBackwardAndForwardEqualsTheFullHistory(t *testing.T) {
 		t.Fatalf("backward %v\nforward %v\nwant %v", back, fwd, want)
 	}
 	s.MustFail(t, owner.Token, "BAD_USER_INPUT", historyQuery, map[string]any{"id": g.ID, "first": 1, "last": 1})
+	other := createGroupChat(t, s, owner, "Other")
+	foreign := post(t, s, owner, other.ID, "elsewhere").Cursor
+	s.MustFail(t, owner.Token, "BAD_USER_INPUT", historyQuery, map[string]any{"id": g.ID, "first": 1, "after": foreign})
 	s.MustFail(t, owner.Token, "BAD_USER_INPUT", historyQuery, map[string]any{"id": g.ID, "last": 101})
 }
 

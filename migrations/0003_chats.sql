@@ -36,7 +36,9 @@ CREATE TABLE messages (
     sender_id         bigint      NOT NULL REFERENCES users (id),
     body              text        NOT NULL,
     client_message_id text,
-    created_at        timestamptz NOT NULL DEFAULT now(),
+    -- clock_timestamp(), not now(): taken after the chat's row lock, so
+    -- times follow sequence numbers even under concurrent posting.
+    created_at        timestamptz NOT NULL DEFAULT clock_timestamp(),
     UNIQUE (chat_id, seq)
 );
 -- Retries with the same client id return the original message.
