@@ -70,53 +70,6 @@ func (s *Service) ChatsByIDs(ctx context.Context, ids []int64) ([]*models.Chat, 
 	return inOrder(ids, rows, func(c *models.Chat) int64 { return c.ID }), nil
 }
 
-// Members lists the members of a chat the viewer is in, longest-standing first.
-func (s *Service) Members(ctx context.Context, chatID int64, page PageArgs) (*Page[*models.User], error) {
-	v, err := requireViewer(ctx)
-	if err != nil {
-		return nil, err
-	}
-	limit, err := page.limit()
-	if err != nil {
-		return nil, err
-	}
-	var afterMicros, afterID int64
-	hasCursor, err := page.after(&afterMicros, &afterID)
-	if err != nil {
-		return nil, err
-	}
-	db := s.db.WithContext(ctx)
-	if _, err := memberChat(db, chatID, v.UserID, false); err != nil {
-		return nil, err
-	}
-	q := db.Table("chat_members m").Select("u.*, m.joined_at").Joins("JOIN users u ON u.id = m.user_id").Where("m.chat_id = ?", chatID)
-	if hasCursor {
-		q = q.Where("(m.joined_at, m.user_id) > (?, ?)", time.UnixMicro(afterMicros), afterID)
-	}
-	var rows []struct {
-		models.User
-		JoinedAt time.Time
-	}
-	if err := q.Order("m.joined_at, m.user_id").Limit(limit + 1).Scan(&rows).Error; err != nil {
-		return nil, err
-	}
-	users := make([]*models.User, len(rows))
-	joined := make(map[int64]time.Time, len(rows))
-	for i := range rows {
-		users[i], joined[rows[i].ID] = &rows[i].User, rows[i].JoinedAt
-	}
-	return newPage(users, limit, hasCursor, func(u *models.User) []any {
-		return []any{joined[u.ID].UnixMicro(), u.ID}
-	}), nil
-}
-
-// CountMembers is the number of members of a chat.
-func (s *Service) CountMembers(ctx context.Context, chatID int64) (int, error) {
-	var n int64
-	err := s.db.WithContext(ctx).Model(&models.ChatMember{}).Where("chat_id = ?", chatID).Count(&n).Error
-	return int(n), err
-}
-
 // ReadMarkers returns the viewer's read marker in each chat, in order.
 func (s *Service) ReadMarkers(ctx context.Context, chatIDs []int64) ([]int64, error) {
 	v, err := requireViewer(ctx)

@@ -10,12 +10,20 @@ import (
 
 // The fields that PrivateChat and GroupChat share, resolved once here.
 
+// chatMembers batches first pages (the common case: a few members of each
+// chat in a list) and reads later pages one chat at a time.
 func (r *Resolver) chatMembers(ctx context.Context, c *models.Chat, first *int, after *string) (*model.UserConnection, error) {
-	page, err := r.Chat.Members(ctx, c.ID, chat.PageArgs{First: first, After: after})
+	var page *chat.Page[*models.User]
+	var err error
+	if after == nil {
+		page, err = loadersFrom(ctx).firstMembersOf(ctx, c.ID, first)
+	} else {
+		page, err = r.Chat.Members(ctx, c.ID, chat.PageArgs{First: first, After: after})
+	}
 	if err != nil {
 		return nil, err
 	}
-	return model.NewUserConnection(page, func(ctx context.Context) (int, error) { return r.Chat.CountMembers(ctx, c.ID) }), nil
+	return model.NewUserConnection(page, func(ctx context.Context) (int, error) { return loadersFrom(ctx).memberCounts.Load(ctx, c.ID) }), nil
 }
 
 func (r *Resolver) chatMessages(ctx context.Context, c *models.Chat, first *int, after *string, last *int, before *string) (*model.MessageConnection, error) {

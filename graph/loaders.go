@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vikstrous/dataloadgen"
@@ -19,6 +20,10 @@ type loaders struct {
 	chats        *dataloadgen.Loader[int64, *models.Chat]
 	lastMessages *dataloadgen.Loader[int64, *models.Message]
 	readMarkers  *dataloadgen.Loader[int64, int64]
+	memberCounts *dataloadgen.Loader[int64, int]
+	firstMembers map[int]*dataloadgen.Loader[int64, *chat.Page[*models.User]] // by page size
+	mu           sync.Mutex                                                   // guards firstMembers
+	svc          *chat.Service
 }
 
 type loadersKey struct{}
@@ -32,6 +37,9 @@ func withLoaders(svc *chat.Service) graphql.ResponseMiddleware {
 			chats:        dataloadgen.NewLoader(noErrors(svc.ChatsByIDs)),
 			lastMessages: dataloadgen.NewLoader(noErrors(svc.LastMessages)),
 			readMarkers:  dataloadgen.NewLoader(noErrors(svc.ReadMarkers)),
+			memberCounts: dataloadgen.NewLoader(noErrors(svc.MemberCounts)),
+			firstMembers: map[int]*dataloadgen.Loader[int64, *chat.Page[*models.User]]{},
+			svc:          svc,
 		}
 		return next(context.WithValue(ctx, loadersKey{}, l))
 	}
@@ -57,4 +65,23 @@ func user(ctx context.Context, id int64) (*models.User, error) {
 		return nil, chat.Errorf(chat.CodeNotFound, "no such user")
 	}
 	return u, err
+}
+
+// firstMembersOf loads the first page of a chat's members, batched with the
+// other chats of the response that ask for the same page size.
+func (l *loaders) firstMembersOf(ctx context.Context, chatID int64, first *int) (*chat.Page[*models.User], error) {
+	size := chat.DefaultPageSize
+	if first != nil {
+		size = *first
+	}
+	l.mu.Lock()
+	loader := l.firstMembers[size]
+	if loader == nil {
+		loader = dataloadgen.NewLoader(noErrors(func(ctx context.Context, ids []int64) ([]*chat.Page[*models.User], error) {
+			return l.svc.FirstMembers(ctx, ids, first)
+		}))
+		l.firstMembers[size] = loader
+	}
+	l.mu.Unlock()
+	return loader.Load(ctx, chatID)
 }

@@ -1,0 +1,66 @@
+package graph_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/gqlchat/gqlchat/internal/apitest"
+)
+
+// The SQL a request runs must not grow with the size of the page it asks
+// for: lists go through batched loaders, never a query per item.
+
+const inboxQuery = `query($n: Int!) { chats(first: $n) { edges { node { id unreadCount
+	lastMessage { body sender { displayName } } members(first: 5) { edges { node { id displayName } } } } } } }`
+
+func TestStatements_InboxDoesNotGrowWithThePage(t *testing.T) {
+	t.Parallel()
+	s := apitest.NewServer(t)
+	me := s.SignUp(t, "me")
+	f := friendsOf(t, s, me, 3)
+	for i := range 12 {
+		g := createGroupChat(t, s, me, fmt.Sprint("g", i), f...)
+		post(t, s, f[i%3], g.ID, "hello")
+	}
+	counter := apitest.CountStatements(t, s.DB)
+	small := counter.During(func() { s.MustDo(t, me.Token, inboxQuery, map[string]any{"n": 2}, nil) })
+	large := counter.During(func() { s.MustDo(t, me.Token, inboxQuery, map[string]any{"n": 12}, nil) })
+	if large != small {
+		t.Fatalf("chats(first: 2) ran %d statements, chats(first: 12) ran %d", small, large)
+	}
+	t.Logf("inbox: %d statements", large)
+}
+
+func TestStatements_HistoryDoesNotGrowWithThePage(t *testing.T) {
+	t.Parallel()
+	s := apitest.NewServer(t)
+	me := s.SignUp(t, "me")
+	f := friendsOf(t, s, me, 5)
+	g := createGroupChat(t, s, me, "G", f...)
+	for i := range 30 {
+		post(t, s, f[i%5], g.ID, fmt.Sprint("m", i))
+	}
+	counter := apitest.CountStatements(t, s.DB)
+	q := `query($id: ID!, $n: Int!) { node(id: $id) { ... on Chat { messages(last: $n) { edges { node { id body sender { username displayName } } } } } } }`
+	small := counter.During(func() { s.MustDo(t, me.Token, q, map[string]any{"id": g.ID, "n": 2}, nil) })
+	large := counter.During(func() { s.MustDo(t, me.Token, q, map[string]any{"id": g.ID, "n": 30}, nil) })
+	if large != small {
+		t.Fatalf("messages(last: 2) ran %d statements, messages(last: 30) ran %d", small, large)
+	}
+	t.Logf("history: %d statements", large)
+}
+
+func TestStatements_FriendsDoNotGrowWithThePage(t *testing.T) {
+	t.Parallel()
+	s := apitest.NewServer(t)
+	me := s.SignUp(t, "me")
+	friendsOf(t, s, me, 12)
+	counter := apitest.CountStatements(t, s.DB)
+	q := `query($n: Int!) { viewer { friends(first: $n) { totalCount edges { node { id displayName friendship } } } } }`
+	small := counter.During(func() { s.MustDo(t, me.Token, q, map[string]any{"n": 2}, nil) })
+	large := counter.During(func() { s.MustDo(t, me.Token, q, map[string]any{"n": 12}, nil) })
+	if large != small {
+		t.Fatalf("friends(first: 2) ran %d statements, friends(first: 12) ran %d", small, large)
+	}
+	t.Logf("friends: %d statements", large)
+}
