@@ -36,12 +36,14 @@ func (s *Service) MessageEvents(ctx context.Context, chatID *int64, after *strin
 	st := &stream{s: s, ctx: ctx, sub: sub, out: make(chan *models.Message, 16), delivered: map[int64]int64{}, only: chatID, userID: v.UserID}
 	moved, err := st.start(afterSeq, hasAfter)
 	if err != nil {
+		st.release()
 		sub.Close()
 		return nil, err
 	}
 	go func() {
-		for _, id := range moved {
-			if !st.catchUp(id) {
+		defer st.release()
+		for id, pos := range moved {
+			if !st.catchUp(id, pos) {
 				sub.Close()
 				close(st.out)
 				return
@@ -65,21 +67,21 @@ type stream struct {
 }
 
 // start reads where each followed chat stands, then subscribes to their
-// topics, and returns the chats that moved on in between: catching those up
-// delivers what was posted while subscribing, without a gap.
-func (st *stream) start(afterSeq int64, hasAfter bool) ([]int64, error) {
+// topics, and returns the chats that moved on in between with their new
+// positions: catching those up delivers what was posted while subscribing.
+func (st *stream) start(afterSeq int64, hasAfter bool) (map[int64]int64, error) {
 	db := st.s.db.WithContext(st.ctx)
 	if st.only != nil {
 		c, err := memberChat(db, *st.only, st.userID, false)
 		if err != nil {
 			return nil, err
 		}
-		st.delivered[c.ID] = c.LastSeq
+		pos := c.LastSeq
 		if hasAfter {
-			st.delivered[c.ID] = min(afterSeq, c.LastSeq)
+			pos = min(afterSeq, c.LastSeq)
 		}
-		st.sub.Add(events.ChatTopic(c.ID))
-		return []int64{c.ID}, nil
+		st.follow(c.ID, pos)
+		return map[int64]int64{c.ID: c.LastSeq}, nil
 	}
 	positions := func() ([]*models.Chat, error) {
 		var chats []*models.Chat
@@ -91,20 +93,33 @@ func (st *stream) start(afterSeq int64, hasAfter bool) ([]int64, error) {
 		return nil, err
 	}
 	for _, c := range before {
-		st.delivered[c.ID] = c.LastSeq
-		st.sub.Add(events.ChatTopic(c.ID))
+		st.follow(c.ID, c.LastSeq)
 	}
 	after, err := positions()
 	if err != nil {
 		return nil, err
 	}
-	var moved []int64
+	moved := map[int64]int64{}
 	for _, c := range after {
 		if last, ok := st.delivered[c.ID]; ok && c.LastSeq > last {
-			moved = append(moved, c.ID)
+			moved[c.ID] = c.LastSeq
 		}
 	}
 	return moved, nil
+}
+
+// follow starts following a chat delivered up to pos.
+func (st *stream) follow(chatID, pos int64) {
+	st.delivered[chatID] = pos
+	st.s.feeds.follow(chatID, pos)
+	st.sub.Add(events.ChatTopic(chatID))
+}
+
+// release gives back the stream's share of the feeds it followed.
+func (st *stream) release() {
+	for id := range st.delivered {
+		st.s.feeds.unfollow(id)
+	}
 }
 
 // handle reacts to one event; false ends the stream.
@@ -113,9 +128,8 @@ func (st *stream) handle(e events.Event) bool {
 	switch e.Kind {
 	case events.ChatJoined:
 		if st.only == nil && !followed {
-			st.sub.Add(events.ChatTopic(e.Chat))
-			st.delivered[e.Chat] = e.Seq // the chat's position when the viewer joined
-			return st.catchUp(e.Chat)
+			st.follow(e.Chat, e.Seq) // the chat's position when the viewer joined
+			return st.catchUp(e.Chat, e.Seq)
 		}
 	case events.ChatLeft:
 		if followed && e.ID == st.userID {
@@ -123,15 +137,42 @@ func (st *stream) handle(e events.Event) bool {
 		}
 	case events.MessagePosted:
 		if followed && e.Seq > st.delivered[e.Chat] {
-			return st.catchUp(e.Chat)
+			return st.catchUp(e.Chat, e.Seq)
 		}
 	}
 	return true
 }
 
-// catchUp sends every message of chat after the last one delivered, as
-// long as the viewer is still a member; false ends the stream.
-func (st *stream) catchUp(chatID int64) bool {
+// catchUp sends every message of chat after the last one delivered, up to
+// at least want, as long as the viewer is still a member; false ends the
+// stream. The chat's feed serves it, shared with the other local streams;
+// a stream too far behind for the feed reads the history itself.
+func (st *stream) catchUp(chatID, want int64) bool {
+	msgs, member, ok, err := st.s.feeds.since(st.ctx, chatID, st.userID, st.delivered[chatID], want)
+	switch {
+	case err != nil:
+		slog.ErrorContext(st.ctx, "message stream: reading new messages", "err", err)
+		return false
+	case !ok:
+		return st.catchUpFromHistory(chatID)
+	case !member:
+		return st.unfollow(chatID)
+	}
+	return st.send(chatID, msgs)
+}
+
+func (st *stream) send(chatID int64, msgs []*models.Message) bool {
+	for _, m := range msgs {
+		if !send(st.ctx, st.out, m) {
+			return false
+		}
+		st.delivered[chatID] = m.Seq
+	}
+	return true
+}
+
+// catchUpFromHistory pages through the history after the last message delivered.
+func (st *stream) catchUpFromHistory(chatID int64) bool {
 	for {
 		msgs, member, err := st.s.messagesAfter(st.ctx, chatID, st.userID, st.delivered[chatID], replayBatch)
 		if err != nil {
@@ -141,11 +182,8 @@ func (st *stream) catchUp(chatID int64) bool {
 		if !member {
 			return st.unfollow(chatID)
 		}
-		for _, m := range msgs {
-			if !send(st.ctx, st.out, m) {
-				return false
-			}
-			st.delivered[chatID] = m.Seq
+		if !st.send(chatID, msgs) {
+			return false
 		}
 		if len(msgs) < replayBatch {
 			return true
@@ -159,6 +197,7 @@ func (st *stream) unfollow(chatID int64) bool {
 		return false
 	}
 	st.sub.Remove(events.ChatTopic(chatID))
+	st.s.feeds.unfollow(chatID)
 	delete(st.delivered, chatID)
 	return true
 }

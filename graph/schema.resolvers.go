@@ -51,6 +51,9 @@ func (r *groupChatResolver) Owner(ctx context.Context, obj *models.GroupChat) (*
 
 // Chat is the resolver for the chat field.
 func (r *messageResolver) Chat(ctx context.Context, obj *models.Message) (model.Chat, error) {
+	if obj.Chat != nil { // loaded once for all the subscribers of an event
+		return typed(obj.Chat, nil)
+	}
 	c, err := loadersFrom(ctx).chats.Load(ctx, obj.ChatID)
 	if err == nil && c == nil {
 		err = chat.Errorf(chat.CodeNotFound, "no such chat")
@@ -60,6 +63,9 @@ func (r *messageResolver) Chat(ctx context.Context, obj *models.Message) (model.
 
 // Sender is the resolver for the sender field.
 func (r *messageResolver) Sender(ctx context.Context, obj *models.Message) (*models.User, error) {
+	if obj.Sender != nil { // loaded once for all the subscribers of an event
+		return obj.Sender, nil
+	}
 	return user(ctx, obj.SenderID)
 }
 

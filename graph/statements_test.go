@@ -64,3 +64,36 @@ func TestStatements_FriendsDoNotGrowWithThePage(t *testing.T) {
 	}
 	t.Logf("friends: %d statements", large)
 }
+
+func TestStatements_AnEventCostsTheSameForAnyNumberOfSubscribers(t *testing.T) {
+	t.Parallel()
+	s := apitest.NewServer(t)
+	owner := s.SignUp(t, "own")
+	f := friendsOf(t, s, owner, 20)
+	counter := apitest.CountStatements(t, s.DB)
+	cost := func(subscribers int) int64 {
+		g := createGroupChat(t, s, owner, "G", f[:subscribers]...)
+		var conns []*apitest.WS
+		for _, u := range f[:subscribers] {
+			ws := s.Connect(t, u)
+			ws.Subscribe("m", `subscription($c: ID!) { messagePosted(chatId: $c) { id body sender { displayName } chat { id } } }`, map[string]any{"c": g.ID})
+			conns = append(conns, ws)
+		}
+		s.WaitFollowed(t, g.ID, subscribers)
+		post(t, s, owner, g.ID, "warm up") // the feed's first read
+		for _, ws := range conns {
+			ws.Next("m", &postedEvent{})
+		}
+		return counter.During(func() {
+			post(t, s, owner, g.ID, "counted")
+			for _, ws := range conns {
+				ws.Next("m", &postedEvent{})
+			}
+		})
+	}
+	few, many := cost(2), cost(20)
+	if few != many {
+		t.Fatalf("one event cost %d statements for 2 subscribers and %d for 20", few, many)
+	}
+	t.Logf("one post delivered to 20 subscribers: %d statements", many)
+}

@@ -77,6 +77,11 @@ type Message struct {
 	Body            string
 	ClientMessageID *string
 	CreatedAt       time.Time
+
+	// Sender and Chat are loaded with the message where it is shared by
+	// many readers (subscriptions); elsewhere they are nil.
+	Sender *User `gorm:"foreignKey:SenderID"`
+	Chat   *Chat `gorm:"foreignKey:ChatID"`
 }
 
 // GlobalID is the message's Relay global object id.
