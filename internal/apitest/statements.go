@@ -1,6 +1,8 @@
 package apitest
 
 import (
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -35,4 +37,49 @@ func (c *StatementCounter) During(f func()) int64 {
 	before := c.n.Load()
 	f()
 	return c.n.Load() - before
+}
+
+// Statement is one SQL statement a test recorded, with its arguments.
+type Statement struct {
+	SQL  string
+	Vars []any
+}
+
+// StatementRecorder keeps the SELECT statements a GORM handle runs.
+type StatementRecorder struct {
+	mu   sync.Mutex
+	list []Statement
+}
+
+// RecordStatements registers a recorder on db's query callbacks.
+func RecordStatements(t testing.TB, db *gorm.DB) *StatementRecorder {
+	r := &StatementRecorder{}
+	record := func(tx *gorm.DB) {
+		sql := tx.Statement.SQL.String()
+		if strings.HasPrefix(strings.TrimSpace(strings.ToUpper(sql)), "SELECT") {
+			r.mu.Lock()
+			r.list = append(r.list, Statement{SQL: sql, Vars: append([]any(nil), tx.Statement.Vars...)})
+			r.mu.Unlock()
+		}
+	}
+	cb := db.Callback()
+	for _, err := range []error{
+		cb.Query().After("gorm:query").Register("apitest:record", record),
+		cb.Row().After("gorm:row").Register("apitest:record", record),
+		cb.Raw().After("gorm:raw").Register("apitest:record", record),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return r
+}
+
+// Take returns the statements recorded so far and forgets them.
+func (r *StatementRecorder) Take() []Statement {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	list := r.list
+	r.list = nil
+	return list
 }
