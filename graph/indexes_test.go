@@ -29,14 +29,14 @@ func TestIndexes_HotPathsNeedNoSequentialScan(t *testing.T) {
 		query string
 		vars  map[string]any
 	}{
-		"inbox":   {inboxQuery, map[string]any{"n": 50}},
-		"inbox 2": {`query($a: String) { chats(first: 1, after: $a) { edges { node { id } } } }`, map[string]any{"a": nil}},
-		"history": {historyQuery, map[string]any{"id": last.Chat.ID, "last": 50}},
+		"inbox":          {inboxQuery, map[string]any{"n": 50}},
+		"inbox 2":        {`query($a: String) { chats(first: 1, after: $a) { edges { node { id } } } }`, map[string]any{"a": nil}},
+		"history":        {historyQuery, map[string]any{"id": last.Chat.ID, "last": 50}},
 		"history before": {historyQuery, map[string]any{"id": last.Chat.ID, "last": 2, "before": last.Cursor}},
-		"friends": {`{ viewer { friends(first: 50) { totalCount edges { node { id friendship } } } } }`, nil},
-		"requests": {requestsQuery, map[string]any{"dir": "INCOMING", "first": 50}},
-		"search":   {searchQuery, map[string]any{"q": "pal"}},
-		"post":     {postMessage, map[string]any{"chat": last.Chat.ID, "body": "indexed?"}},
+		"friends":        {`{ viewer { friends(first: 50) { totalCount edges { node { id friendship } } } } }`, nil},
+		"requests":       {requestsQuery, map[string]any{"dir": "INCOMING", "first": 50}},
+		"search":         {searchQuery, map[string]any{"q": "pal"}},
+		"post":           {postMessage, map[string]any{"chat": last.Chat.ID, "body": "indexed?"}},
 	}
 	for name, op := range ops {
 		recorder.Take()
