@@ -35,6 +35,13 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 	// its own errors (parsing, validation, coercion) wrap nothing and are
 	// about the request: BAD_USER_INPUT, with gqlgen's finer code kept as
 	// the reason.
+	if code, _ := gqlErr.Extensions["code"].(chat.Code); code != "" {
+		return gqlErr // ours already, from an extension
+	}
+	if gqlErr.Err != nil && gqlErr.Err.Error() == "introspection disabled" { // gqlgen's plain error
+		gqlErr.Extensions = map[string]any{"code": string(chat.CodeInvalid), "reason": "INTROSPECTION_DISABLED"}
+		return gqlErr
+	}
 	if gqlErr.Err == nil || gqlErr.Extensions["code"] != nil {
 		ext := map[string]any{"code": string(chat.CodeInvalid)}
 		if reason, ok := gqlErr.Extensions["code"]; ok {

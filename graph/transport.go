@@ -29,10 +29,12 @@ type Options struct {
 	KeepAlive time.Duration
 	// InitTimeout bounds the wait for connection_init.
 	InitTimeout time.Duration
+	// Limits bound the size and shape of requests.
+	Limits Limits
 }
 
 // DefaultOptions are the options used where nothing else is set.
-var DefaultOptions = Options{Introspection: true, KeepAlive: 15 * time.Second, InitTimeout: 10 * time.Second}
+var DefaultOptions = Options{Introspection: true, KeepAlive: 15 * time.Second, InitTimeout: 10 * time.Second, Limits: DefaultLimits}
 
 // NewHandler returns the whole HTTP API: the playground at /, GraphQL over
 // HTTP and WebSocket at /query, and /healthz.
@@ -46,6 +48,7 @@ func NewHandler(svc *chat.Service, opts Options) http.Handler {
 		InitTimeout:           opts.InitTimeout,
 		KeepAlivePingInterval: opts.KeepAlive, // legacy graphql-ws "ka"
 		PingPongInterval:      opts.KeepAlive, // graphql-transport-ws ping/pong
+		PayloadReadLimit:      &opts.Limits.MaxBodyBytes,
 	})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
@@ -54,6 +57,9 @@ func NewHandler(svc *chat.Service, opts Options) http.Handler {
 	if opts.Introspection {
 		srv.Use(extension.Introspection{})
 	}
+	srv.SetDisableSuggestion(!opts.Introspection) // suggestions would reveal the schema
+	srv.SetParserTokenLimit(opts.Limits.MaxTokens)
+	srv.Use(shapeLimit{opts.Limits})
 	srv.SetErrorPresenter(presentError)
 	srv.SetRecoverFunc(recoverPanic)
 	srv.AroundOperations(refuseBadToken(svc))
@@ -61,7 +67,7 @@ func NewHandler(svc *chat.Service, opts Options) http.Handler {
 
 	mux := http.NewServeMux()
 	mux.Handle("GET /{$}", playground.Handler("GraphQL playground", "/query"))
-	mux.Handle("/query", authenticate(svc, srv))
+	mux.Handle("/query", limitBody(opts.Limits.MaxBodyBytes, authenticate(svc, srv)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if err := svc.Ping(r.Context()); err != nil {
 			http.Error(w, "database unavailable", http.StatusServiceUnavailable)

@@ -1,0 +1,70 @@
+package graph_test
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/gqlchat/gqlchat/graph"
+	"github.com/gqlchat/gqlchat/internal/apitest"
+)
+
+func TestLimits_DepthOfTenPassesAndElevenFails(t *testing.T) {
+	t.Parallel()
+	s := apitest.NewServer(t)
+	u := s.SignUp(t, "deep")
+	ten := `{ viewer { friends { edges { node { friends { edges { node { friends { edges { node { id } } } } } } } } } } }`
+	s.MustDo(t, u.Token, strings.Replace(ten, "friends { edges { node { id } } }", "id", 1), nil, nil)
+	r := s.MustFail(t, u.Token, "BAD_USER_INPUT", ten, nil)
+	if r.Errors[0].Extensions["reason"] != "OPERATION_TOO_LARGE" {
+		t.Fatalf("error %+v", r.Errors[0])
+	}
+}
+
+func TestLimits_AliasesAndTokens(t *testing.T) {
+	t.Parallel()
+	s := apitest.NewServer(t)
+	u := s.SignUp(t, "alias")
+	aliases := func(n int) string {
+		var b strings.Builder
+		b.WriteString("{")
+		for i := range n {
+			fmt.Fprintf(&b, " a%d: viewer { id }", i)
+		}
+		return b.String() + " }"
+	}
+	s.MustDo(t, u.Token, aliases(30), nil, nil)
+	s.MustFail(t, u.Token, "BAD_USER_INPUT", aliases(31), nil)
+	long := "{ viewer { " + strings.Repeat("id ", 1000) + "} }"
+	s.MustFail(t, u.Token, "BAD_USER_INPUT", long, nil)
+}
+
+func TestLimits_BodiesOverOneMebibyteAreRefused(t *testing.T) {
+	t.Parallel()
+	s := apitest.NewServer(t)
+	body := `{"query": "{ viewer { id } }", "variables": {"pad": "` + strings.Repeat("x", 1<<20) + `"}}`
+	res, err := http.Post(s.URL+"/query", "application/json", bytes.NewBufferString(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Fatalf("status %d", res.StatusCode)
+	}
+}
+
+func TestLimits_WithoutIntrospectionThereAreNoSuggestions(t *testing.T) {
+	t.Parallel()
+	opts := graph.DefaultOptions
+	opts.Introspection = false
+	s := apitest.NewServerWith(t, apitest.CheapConfig(), opts)
+	s.MustFail(t, "", "BAD_USER_INPUT", `{ __schema { types { name } } }`, nil)
+	r := s.MustFail(t, "", "BAD_USER_INPUT", `{ viewr { id } }`, nil)
+	if strings.Contains(r.Errors[0].Message, "Did you mean") {
+		t.Fatalf("suggestion leaked: %s", r.Errors[0].Message)
+	}
+	on := apitest.NewServer(t)
+	on.MustDo(t, "", `{ __schema { types { name } } }`, nil, nil)
+}
