@@ -37,6 +37,7 @@ type config struct {
 	TokenTTL          time.Duration
 	Introspection     bool
 	OriginPatterns    []string
+	EventBus          string
 }
 
 // envVars documents each variable for --help, in order.
@@ -50,6 +51,7 @@ var envVars = [][2]string{
 	{"TOKEN_TTL", "lifetime of a log-in token, as a Go duration (default 720h)"},
 	{"INTROSPECTION", "true or false: let clients read the schema (default true)"},
 	{"ALLOWED_ORIGINS", "comma-separated extra origins allowed to open WebSockets, e.g. localhost:*"},
+	{"EVENT_BUS", "postgres (default: instances share events through LISTEN/NOTIFY) or memory (one instance)"},
 }
 
 func loadConfig() (config, error) {
@@ -79,6 +81,9 @@ func loadConfig() (config, error) {
 	}
 	if c.Introspection, err = strconv.ParseBool(envOr("INTROSPECTION", "true")); err != nil {
 		errs = append(errs, errors.New("INTROSPECTION must be true or false"))
+	}
+	if c.EventBus = envOr("EVENT_BUS", "postgres"); c.EventBus != "postgres" && c.EventBus != "memory" {
+		errs = append(errs, errors.New("EVENT_BUS must be postgres or memory"))
 	}
 	for _, o := range strings.Split(os.Getenv("ALLOWED_ORIGINS"), ",") {
 		if o = strings.TrimSpace(o); o != "" {
@@ -137,7 +142,12 @@ func run(ctx context.Context, cfg config) error {
 
 	chatCfg := chat.DefaultConfig
 	chatCfg.MinPasswordLength, chatCfg.TokenTTL = cfg.MinPasswordLength, cfg.TokenTTL
-	svc, err := chat.NewService(db, events.NewInMem(), chatCfg)
+	bus, err := eventBus(ctx, cfg.EventBus, dsn)
+	if err != nil {
+		return err
+	}
+	defer bus.Close()
+	svc, err := chat.NewService(db, bus, chatCfg)
 	if err != nil {
 		return err
 	}
@@ -181,3 +191,21 @@ func databaseURL(ctx context.Context, cfg config) (string, error) {
 	dsn := strings.Replace(admin, "/postgres?", "/chat?", 1)
 	return dsn, postgres.EnsureDatabase(ctx, dsn)
 }
+
+// eventBus returns the configured bus: PostgreSQL LISTEN/NOTIFY, so that
+// several instances on one database deliver each other's events, or an
+// in-process one.
+func eventBus(ctx context.Context, kind, dsn string) (interface {
+	events.Bus
+	Close() error
+}, error) {
+	if kind == "memory" {
+		return memoryBus{events.NewInMem()}, nil
+	}
+	return events.NewPG(ctx, dsn, events.PGOptions{})
+}
+
+// memoryBus is the in-process bus with nothing to close.
+type memoryBus struct{ *events.InMem }
+
+func (memoryBus) Close() error { return nil }

@@ -37,7 +37,7 @@ func startAndStop(t *testing.T, dsn string) {
 	}
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
-	cfg := config{DatabaseURL: dsn, Port: port, DBMaxConns: 4, MinPasswordLength: 15, TokenTTL: time.Hour, Introspection: true}
+	cfg := config{DatabaseURL: dsn, Port: port, DBMaxConns: 4, MinPasswordLength: 15, TokenTTL: time.Hour, Introspection: true, EventBus: "postgres"}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, cfg) }()

@@ -139,6 +139,40 @@ func (st *stream) handle(e events.Event) bool {
 		if followed && e.Seq > st.delivered[e.Chat] {
 			return st.catchUp(e.Chat, e.Seq)
 		}
+	case events.Resync:
+		return st.resync()
+	}
+	return true
+}
+
+// resync recovers from events the bus may have missed: it follows the
+// chats joined meanwhile, drops those left, and catches up all of them.
+func (st *stream) resync() bool {
+	var chats []*models.Chat
+	db := st.s.db.WithContext(st.ctx).Select("id", "last_seq")
+	if st.only != nil {
+		db = db.Where("id = ?", *st.only)
+	} else {
+		db = db.Scopes(memberOf(st.userID))
+	}
+	if err := db.Find(&chats).Error; err != nil {
+		slog.ErrorContext(st.ctx, "message stream: resync", "err", err)
+		return false
+	}
+	current := map[int64]bool{}
+	for _, c := range chats {
+		current[c.ID] = true
+		if _, ok := st.delivered[c.ID]; !ok {
+			st.follow(c.ID, c.LastSeq) // joined during the gap: from now on
+		}
+		if !st.catchUp(c.ID, c.LastSeq) {
+			return false
+		}
+	}
+	for id := range st.delivered {
+		if !current[id] && !st.unfollow(id) {
+			return false
+		}
 	}
 	return true
 }

@@ -48,11 +48,16 @@ func (s *Service) loop(ctx context.Context, v *Viewer, sub *events.Subscription,
 				slog.WarnContext(ctx, "subscription dropped: the client fell behind", "user_id", v.UserID)
 				return
 			}
-			if e.Kind == events.SessionsChanged {
+			switch e.Kind {
+			case events.SessionsChanged:
 				if s.CheckSession(ctx, v) != nil {
 					return
 				}
 				continue
+			case events.Resync: // events may have been missed: a revocation among them
+				if s.CheckSession(ctx, v) != nil {
+					return
+				}
 			}
 			if !handle(e) {
 				return

@@ -27,6 +27,11 @@ const (
 	ChatLeft Kind = "chat.left"
 	// MessagePosted (chat topic): message ID got number Seq in Chat.
 	MessagePosted Kind = "message.posted"
+	// Resync (no topic, sent to every subscription of one instance): the bus
+	// may have missed events from other instances, for example while its
+	// connection to the database was down. Subscribers must re-read their
+	// state from the database, as if every topic they follow had moved on.
+	Resync Kind = "bus.resync"
 )
 
 // Event is one thing that happened, addressed to a topic.

@@ -34,6 +34,32 @@ func (b *InMem) Publish(events ...Event) {
 	}
 }
 
+// broadcast sends e to every subscription once, whatever its topics, with
+// the same overflow rule as Publish. It carries Resync, which concerns a
+// subscription as a whole rather than one of its topics.
+func (b *InMem) broadcast(e Event) {
+	var full []*Subscription
+	seen := map[*Subscription]bool{}
+	b.mu.RLock()
+	for _, subs := range b.topics {
+		for s := range subs {
+			if seen[s] {
+				continue
+			}
+			seen[s] = true
+			select {
+			case s.c <- e:
+			default:
+				full = append(full, s)
+			}
+		}
+	}
+	b.mu.RUnlock()
+	for _, s := range full {
+		s.end(true)
+	}
+}
+
 // Subscribe implements Bus.
 func (b *InMem) Subscribe(buffer int, topics ...string) *Subscription {
 	return newSubscription(b, buffer, topics)

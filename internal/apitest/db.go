@@ -97,3 +97,17 @@ func OpenDB(t testing.TB, dsn string) *gorm.DB {
 func EmptyDB(t testing.TB) string {
 	return pgtestdb.Custom(t, testConfig(t), pgtestdb.NoopMigrator{}).URL()
 }
+
+// AdminExec runs statements as the server's superuser, for tests that
+// change roles or the server itself.
+func AdminExec(t testing.TB, query string, args ...any) {
+	t.Helper()
+	db, err := sql.Open("pgx", server(t).String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(query, args...); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+}

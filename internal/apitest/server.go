@@ -2,10 +2,12 @@ package apitest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -55,15 +57,40 @@ func NewServerWith(t testing.TB, cfg chat.Config, opts graph.Options) *Server {
 
 // StartServer starts the API on the database at dsn.
 func StartServer(t testing.TB, dsn string, cfg chat.Config, opts graph.Options) *Server {
-	db := OpenDB(t, dsn)
 	bus := events.NewInMem()
+	return start(t, dsn, cfg, opts, bus, bus)
+}
+
+// StartInstance starts one of several API instances on the database at
+// dsn that share events through PostgreSQL on channel; its bus connects as
+// busRole if one is given.
+func StartInstance(t testing.TB, dsn, channel string, busRole ...string) (*Server, *events.PG) {
+	busDSN := dsn
+	if len(busRole) > 0 {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u.User = url.User(busRole[0])
+		busDSN = u.String()
+	}
+	bus, err := events.NewPG(context.Background(), busDSN, events.PGOptions{Channel: channel})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bus.Close() })
+	return start(t, dsn, CheapConfig(), graph.DefaultOptions, bus, bus.InMem), bus
+}
+
+func start(t testing.TB, dsn string, cfg chat.Config, opts graph.Options, bus events.Bus, local *events.InMem) *Server {
+	db := OpenDB(t, dsn)
 	svc, err := chat.NewService(db, bus, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(graph.NewHandler(svc, opts))
 	t.Cleanup(ts.Close)
-	return &Server{URL: ts.URL, DSN: dsn, DB: db, Service: svc, Bus: bus}
+	return &Server{URL: ts.URL, DSN: dsn, DB: db, Service: svc, Bus: local}
 }
 
 // Response is a GraphQL response.
