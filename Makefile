@@ -16,3 +16,6 @@ check-generated: ## fail if regenerating would change the generated code
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || (gofmt -l . && echo 'gofmt: the files above need formatting' && exit 1)
 	go vet ./...
+
+bench: ## benchmark a fresh server on loopback (scripts/bench.sh; pass ARGS="-duration 10s")
+	scripts/bench.sh $(ARGS)

@@ -11,7 +11,7 @@ import (
 
 // subscriptionBuffer is how many events a subscription may fall behind
 // before the bus drops it.
-const subscriptionBuffer = 256
+const subscriptionBuffer = 128
 
 // subscribe opens a bus subscription on the viewer's topic, checked against
 // a live session only once subscribed, so that a revocation in between is

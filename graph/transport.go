@@ -31,10 +31,12 @@ type Options struct {
 	InitTimeout time.Duration
 	// Limits bound the size and shape of requests.
 	Limits Limits
+	// BatchWait is how long dataloaders gather keys.
+	BatchWait time.Duration
 }
 
 // DefaultOptions are the options used where nothing else is set.
-var DefaultOptions = Options{Introspection: true, KeepAlive: 15 * time.Second, InitTimeout: 10 * time.Second, Limits: DefaultLimits}
+var DefaultOptions = Options{Introspection: true, KeepAlive: 15 * time.Second, InitTimeout: 10 * time.Second, Limits: DefaultLimits, BatchWait: DefaultBatchWait}
 
 // NewHandler returns the whole HTTP API: the playground at /, GraphQL over
 // HTTP and WebSocket at /query, and /healthz.
@@ -63,7 +65,7 @@ func NewHandler(svc *chat.Service, opts Options) http.Handler {
 	srv.SetErrorPresenter(presentError)
 	srv.SetRecoverFunc(recoverPanic)
 	srv.AroundOperations(refuseBadToken(svc))
-	srv.AroundResponses(withLoaders(svc))
+	srv.AroundResponses(withLoaders(svc, opts.BatchWait))
 
 	mux := http.NewServeMux()
 	mux.Handle("GET /{$}", playground.Handler("GraphQL playground", "/query"))

@@ -1,0 +1,195 @@
+// Command chatbench measures the throughput and latency of a running chat
+// server over loopback, driving it exactly as clients do: GraphQL over
+// HTTP POST /query with a bearer token, and graphql-transport-ws
+// WebSockets for subscriptions.
+//
+// Every scenario seeds its own data through the API first (timed apart
+// from the measurement), then runs for -duration and stops by itself:
+//
+//	post      C workers post messages round-robin into G group chats of 4
+//	history   C workers read the newest 50 messages of a chat
+//	inbox     C workers list 50 chats of a user who is in 100
+//	fanout    S WebSocket subscribers in groups of 10, messages posted at
+//	          R/s; end-to-end latency and exactly-once in-order delivery
+//	baseline  the history SELECT and the post transaction through pgx on
+//	          -dsn, to compare the API with the database alone
+//	idle      (opt-in) N idle subscribed WebSockets; server RSS growth
+//
+// A table goes to stdout (or JSON with -json); progress goes to stderr.
+// The exit status is 1 if a scenario failed: errors, or any lost or
+// duplicated delivery in fanout.
+//
+//	go run ./cmd/chatbench -url http://localhost:8080 -dsn postgres://postgres@127.0.0.1:5432/chat
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// config is the command line.
+type config struct {
+	URLs        []string `json:"urls"`
+	DSN         bool     `json:"dsn_given"` // the DSN itself may hold a password
+	Scenarios   []string `json:"scenarios"`
+	Duration    string   `json:"duration"`
+	Concurrency int      `json:"concurrency"`
+	Groups      int      `json:"groups"`
+	Subscribers int      `json:"subscribers"`
+	Rate        float64  `json:"rate"`
+	Idle        int      `json:"idle"`
+	ServerPID   int      `json:"server_pid,omitempty"`
+	SeedWorkers int      `json:"seed_workers"`
+
+	dsn      string
+	duration time.Duration
+	json     bool
+}
+
+var allScenarios = []string{"post", "history", "inbox", "fanout", "baseline", "idle"}
+
+func parseFlags() (config, error) {
+	var c config
+	urls := flag.String("url", "http://localhost:8080", "server base URL; a comma-separated list spreads clients round-robin over several servers")
+	flag.StringVar(&c.dsn, "dsn", "", "PostgreSQL DSN of the server's database (only the baseline scenario uses it)")
+	scenarios := flag.String("scenarios", "post,history,inbox,fanout,baseline", "comma-separated scenarios: "+strings.Join(allScenarios, ", "))
+	flag.DurationVar(&c.duration, "duration", 10*time.Second, "how long each scenario measures")
+	flag.IntVar(&c.Concurrency, "concurrency", 32, "concurrent workers (C) of post, history, inbox and baseline")
+	flag.IntVar(&c.Groups, "groups", 8, "group chats (G) that post writes to")
+	flag.IntVar(&c.Subscribers, "subscribers", 1000, "WebSocket subscribers (S) of fanout, in groups of 10")
+	flag.Float64Var(&c.Rate, "rate", 200, "messages per second (R) posted in fanout, over all its groups")
+	flag.IntVar(&c.Idle, "idle", 10000, "idle WebSocket connections (N), capped by the open-file limit")
+	flag.IntVar(&c.ServerPID, "server-pid", 0, "the server's process id, to read its RSS in the idle scenario")
+	flag.IntVar(&c.SeedWorkers, "seed-workers", 16, "concurrent requests while seeding")
+	flag.BoolVar(&c.json, "json", false, "print a JSON document instead of a table")
+	flag.Parse()
+	if flag.NArg() > 0 {
+		return c, fmt.Errorf("unexpected arguments: %v", flag.Args())
+	}
+	var err error
+	if c.URLs, err = parseURLs(*urls); err != nil {
+		return c, err
+	}
+	for s := range strings.SplitSeq(*scenarios, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		if !slices.Contains(allScenarios, s) {
+			return c, fmt.Errorf("-scenarios: unknown scenario %q (known: %s)", s, strings.Join(allScenarios, ", "))
+		}
+		c.Scenarios = append(c.Scenarios, s)
+	}
+	switch {
+	case c.duration <= 0:
+		return c, fmt.Errorf("-duration must be positive")
+	case c.Concurrency < 1 || c.Groups < 1 || c.SeedWorkers < 1:
+		return c, fmt.Errorf("-concurrency, -groups and -seed-workers must be at least 1")
+	case c.Subscribers < 2 || c.Rate <= 0 || c.Idle < 1:
+		return c, fmt.Errorf("-subscribers must be at least 2, -rate and -idle positive")
+	}
+	c.Duration, c.DSN = c.duration.String(), c.dsn != ""
+	return c, nil
+}
+
+func main() {
+	cfg, err := parseFlags()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "chatbench:", err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	b := newBench(cfg)
+	for _, s := range cfg.Scenarios {
+		if ctx.Err() != nil {
+			break
+		}
+		logf("== %s", s)
+		b.results = append(b.results, b.run(ctx, s)...)
+	}
+	addRatios(b.results)
+	if cfg.json {
+		err = writeJSON(os.Stdout, cfg, b.steps, b.results)
+	} else {
+		err = writeTable(os.Stdout, b.steps, b.results)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "chatbench:", err)
+		os.Exit(1)
+	}
+	if failed(b.results) || ctx.Err() != nil {
+		os.Exit(1)
+	}
+}
+
+// bench holds what scenarios share: the clients and the seeded data.
+type bench struct {
+	cfg     config
+	api     *api
+	seed    *seeder
+	steps   []seedStep
+	results []*result
+
+	// groups are post's G group chats, also read by history and written
+	// by baseline; seeded on first use.
+	groups []*group
+	// historySeeded is set once groups[0] holds at least 50 messages.
+	historySeeded bool
+}
+
+func newBench(cfg config) *bench {
+	a := newAPI(cfg.URLs, max(cfg.Concurrency, cfg.SeedWorkers)+8)
+	return &bench{cfg: cfg, api: a, seed: newSeeder(a, cfg.SeedWorkers)}
+}
+
+// run runs one scenario; a failed setup becomes a failed result.
+func (b *bench) run(ctx context.Context, name string) []*result {
+	var res []*result
+	var err error
+	switch name {
+	case "post":
+		res, err = b.runPost(ctx)
+	case "history":
+		res, err = b.runHistory(ctx)
+	case "inbox":
+		res, err = b.runInbox(ctx)
+	case "fanout":
+		res, err = b.runFanout(ctx)
+	case "baseline":
+		res, err = b.runBaseline(ctx)
+	case "idle":
+		res, err = b.runIdle(ctx)
+	}
+	if err != nil {
+		logf("%s: %v", name, err)
+		res = append(res, &result{Scenario: name, Failed: true, Notes: []string{"FAILED: " + err.Error()}})
+	}
+	return res
+}
+
+// setup seeds data for scenario through the API, timing it apart from
+// the measurement and reporting it.
+func (b *bench) setup(scenario string, f func() error) error {
+	step, err := b.seed.measure(scenario, f)
+	if step.Users+step.Friendships+step.Groups+step.Messages > 0 {
+		b.steps = append(b.steps, step)
+		logf("%s: seeded through the API in %.1fs: %d users, %d friendships, %d groups, %d messages",
+			scenario, step.Seconds, step.Users, step.Friendships, step.Groups, step.Messages)
+	}
+	if err != nil {
+		return fmt.Errorf("seeding: %w", err)
+	}
+	return nil
+}
+
+// logf reports progress on stderr, keeping stdout for the results.
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, time.Now().Format("15:04:05 ")+format+"\n", args...)
+}

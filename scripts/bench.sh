@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Runs cmd/chatbench against a freshly built server on a throwaway database
+# (loopback only; every scenario is bounded in time). Arguments go to
+# chatbench, e.g.: scripts/bench.sh -duration 10s -scenarios post,history
+set -euo pipefail
+cd "$(dirname "$0")/.."
+port=${BENCH_PORT:-8099}
+admin=${BENCH_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable}
+dsn=${admin/\/postgres\?//gqlchat_bench?}
+psql "$admin" -q -c "DROP DATABASE IF EXISTS gqlchat_bench WITH (FORCE)" -c "CREATE DATABASE gqlchat_bench"
+bin=$(mktemp -d)
+go build -o "$bin/server" . && go build -o "$bin/chatbench" ./cmd/chatbench
+DATABASE_URL=$dsn PORT=$port LOG_LEVEL=warn DB_MAX_CONNS=${BENCH_DB_CONNS:-32} "$bin/server" &
+server=$!
+trap 'kill $server; rm -rf "$bin"' EXIT
+for _ in $(seq 100); do curl -sf "http://localhost:$port/healthz" >/dev/null && break; sleep 0.1; done
+"$bin/chatbench" -url "http://localhost:$port" -dsn "$dsn" -server-pid "$server" "$@"
