@@ -157,13 +157,14 @@ func run(ctx context.Context, cfg config) error {
 	// cancelling their base context ends their subscriptions cleanly.
 	baseCtx, cancelBase := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelBase()
+	api := graph.NewHandler(svc, opts)
 	srv := &http.Server{
 		Addr:              ":" + strconv.Itoa(cfg.Port),
-		Handler:           graph.NewHandler(svc, opts),
+		Handler:           api,
 		ReadHeaderTimeout: 10 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return baseCtx },
 	}
-	srv.RegisterOnShutdown(cancelBase)
+	srv.RegisterOnShutdown(func() { api.GoAway(); cancelBase() })
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	slog.Info("listening", "addr", srv.Addr, "playground", fmt.Sprintf("http://localhost:%d/", cfg.Port))

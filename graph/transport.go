@@ -33,23 +33,42 @@ type Options struct {
 	Limits Limits
 	// BatchWait is how long dataloaders gather keys.
 	BatchWait time.Duration
+	// MaxConnections caps the open WebSockets of this instance,
+	// MaxConnectionsPerUser those of one user, and
+	// MaxSubscriptionsPerConnection the operations of one connection.
+	MaxConnections, MaxConnectionsPerUser, MaxSubscriptionsPerConnection int
 }
 
 // DefaultOptions are the options used where nothing else is set.
-var DefaultOptions = Options{Introspection: true, KeepAlive: 15 * time.Second, InitTimeout: 10 * time.Second, Limits: DefaultLimits, BatchWait: DefaultBatchWait}
+var DefaultOptions = Options{Introspection: true, KeepAlive: 15 * time.Second, InitTimeout: 10 * time.Second, Limits: DefaultLimits, BatchWait: DefaultBatchWait,
+	MaxConnections: 20000, MaxConnectionsPerUser: 20, MaxSubscriptionsPerConnection: 50,
+}
 
-// NewHandler returns the whole HTTP API: the playground at /, GraphQL over
-// HTTP and WebSocket at /query, and /healthz.
-func NewHandler(svc *chat.Service, opts Options) http.Handler {
+// Handler is the whole HTTP API: the playground at /, GraphQL over HTTP
+// and WebSocket at /query, and /healthz.
+type Handler struct {
+	http.Handler
+	sockets *sockets
+}
+
+// GoAway closes every WebSocket with 1001 "going away", for shutdown:
+// http.Server.Shutdown neither closes nor waits for hijacked connections.
+func (h *Handler) GoAway() { h.sockets.GoAway() }
+
+// NewHandler returns the API's handler.
+func NewHandler(svc *chat.Service, opts Options) *Handler {
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{Chat: svc}}))
+	sockets := newSockets(transport.CoderWebsocketImplementation{
+		AcceptOptions: websocket.AcceptOptions{OriginPatterns: opts.OriginPatterns},
+	}, opts.InitTimeout, opts.MaxConnections, opts.MaxSubscriptionsPerConnection)
+	users := newUserConns(opts.MaxConnectionsPerUser)
 	srv.AddTransport(transport.Websocket{
-		Implementation: transport.CoderWebsocketImplementation{
-			AcceptOptions: websocket.AcceptOptions{OriginPatterns: opts.OriginPatterns},
-		},
-		InitFunc:              initFunc(svc),
-		InitTimeout:           opts.InitTimeout,
-		KeepAlivePingInterval: opts.KeepAlive, // legacy graphql-ws "ka"
-		PingPongInterval:      opts.KeepAlive, // graphql-transport-ws ping/pong
+		Implementation:        sockets,
+		InitFunc:              initFunc(svc, users),
+		CloseFunc:             users.closed,
+		InitTimeout:           opts.InitTimeout + wsInitTimeoutFallback, // ours closes with 4408 first
+		KeepAlivePingInterval: opts.KeepAlive,                           // legacy graphql-ws "ka"
+		PingPongInterval:      opts.KeepAlive,                           // graphql-transport-ws ping/pong
 		PayloadReadLimit:      &opts.Limits.MaxBodyBytes,
 	})
 	srv.AddTransport(transport.Options{})
@@ -77,7 +96,7 @@ func NewHandler(svc *chat.Service, opts Options) http.Handler {
 		}
 		w.Write([]byte("ok\n")) //nolint:errcheck // nothing to do if the client left
 	})
-	return withRequestID(mux)
+	return &Handler{Handler: withRequestID(mux), sockets: sockets}
 }
 
 type authErrorKey struct{}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
+	"sync"
 
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 
@@ -20,7 +21,7 @@ const (
 // initFunc authenticates a WebSocket connection from its connection_init
 // payload: {"authorization": "Bearer <token>"}, the key in any case. A
 // connection without a token stays anonymous; a bad token closes it.
-func initFunc(svc *chat.Service) transport.WebsocketInitFunc {
+func initFunc(svc *chat.Service, users *userConns) transport.WebsocketInitFunc {
 	return func(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
 		ctx = context.WithValue(ctx, websocketKey{}, true)
 		token := ""
@@ -29,18 +30,62 @@ func initFunc(svc *chat.Service) transport.WebsocketInitFunc {
 				token = chat.BearerToken(s)
 			}
 		}
-		if token == "" {
-			if err, _ := ctx.Value(authErrorKey{}).(error); err != nil {
+		v := chat.ViewerFrom(ctx) // from an Authorization header on the upgrade, if any
+		if token != "" {
+			var err error
+			if v, err = svc.Authenticate(ctx, token); err != nil {
 				return refuse(ctx, err)
 			}
-			return ctx, nil, nil
-		}
-		v, err := svc.Authenticate(ctx, token)
-		if err != nil {
+			ctx = context.WithValue(ctx, authErrorKey{}, nil)
+		} else if err, _ := ctx.Value(authErrorKey{}).(error); err != nil {
 			return refuse(ctx, err)
 		}
-		ctx = context.WithValue(ctx, authErrorKey{}, nil)
+		if v == nil {
+			return ctx, nil, nil
+		}
+		if !users.open(v.UserID) {
+			ctx = transport.WithWebsocketCloseCode(ctx, closeTooManyConns)
+			return transport.AppendCloseReason(ctx, "too many connections for this user"), nil,
+				chat.Errorf(chat.CodeRateLimited, "too many connections for this user")
+		}
+		ctx = context.WithValue(ctx, countedKey{}, v.UserID)
 		return chat.WithViewer(ctx, v), nil, nil
+	}
+}
+
+// countedKey marks a connection that userConns counted, with its user id.
+type countedKey struct{}
+
+// userConns counts each user's open connections.
+type userConns struct {
+	max int
+	mu  sync.Mutex
+	n   map[int64]int
+}
+
+func newUserConns(max int) *userConns { return &userConns{max: max, n: map[int64]int{}} }
+
+// open counts one more connection of userID unless it has max already.
+func (u *userConns) open(userID int64) bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.n[userID] >= u.max {
+		return false
+	}
+	u.n[userID]++
+	return true
+}
+
+// closed is gqlgen's CloseFunc: it gives back the connection's count.
+func (u *userConns) closed(ctx context.Context, _ int) {
+	userID, ok := ctx.Value(countedKey{}).(int64)
+	if !ok {
+		return
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.n[userID]--; u.n[userID] <= 0 {
+		delete(u.n, userID)
 	}
 }
 

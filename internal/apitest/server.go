@@ -30,6 +30,7 @@ type Server struct {
 	DB      *gorm.DB
 	Service *chat.Service
 	Bus     *events.InMem
+	Handler *graph.Handler
 	seq     atomic.Int64
 }
 
@@ -88,9 +89,10 @@ func start(t testing.TB, dsn string, cfg chat.Config, opts graph.Options, bus ev
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(graph.NewHandler(svc, opts))
+	h := graph.NewHandler(svc, opts)
+	ts := httptest.NewServer(h)
 	t.Cleanup(ts.Close)
-	return &Server{URL: ts.URL, DSN: dsn, DB: db, Service: svc, Bus: local}
+	return &Server{URL: ts.URL, DSN: dsn, DB: db, Service: svc, Bus: local, Handler: h}
 }
 
 // Response is a GraphQL response.

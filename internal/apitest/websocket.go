@@ -113,6 +113,13 @@ func (w *WS) write(m Message) error {
 	return w.conn.Write(ctx, websocket.MessageText, raw)
 }
 
+// WriteRaw sends a text frame as is.
+func (w *WS) WriteRaw(text string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return w.conn.Write(ctx, websocket.MessageText, []byte(text))
+}
+
 // errTimeout is returned by Read when nothing arrived in time.
 var errTimeout = errors.New("no message in time")
 
