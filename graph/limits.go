@@ -19,10 +19,12 @@ type Limits struct {
 	MaxDepth      int   // nesting of selections, fragments included
 	MaxAliases    int   // aliased fields in an operation
 	MaxDirectives int   // directives in an operation
+	MaxComplexity int   // fields, each list counted once per item of its page
 }
 
 // DefaultLimits fit every operation a real client needs.
-var DefaultLimits = Limits{MaxBodyBytes: 1 << 20, MaxTokens: 1000, MaxDepth: 10, MaxAliases: 30, MaxDirectives: 50}
+var DefaultLimits = Limits{MaxBodyBytes: 1 << 20, MaxTokens: 1000, MaxDepth: 10, MaxAliases: 30, MaxDirectives: 50,
+	MaxComplexity: DefaultMaxComplexity}
 
 // limitBody refuses HTTP bodies over the limit with 413 before reading them.
 func limitBody(max int64, next http.Handler) http.Handler {

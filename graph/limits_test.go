@@ -68,3 +68,25 @@ func TestLimits_WithoutIntrospectionThereAreNoSuggestions(t *testing.T) {
 	on := apitest.NewServer(t)
 	on.MustDo(t, "", `{ __schema { types { name } } }`, nil, nil)
 }
+
+func TestLimits_ComplexityAdmitsRealOperationsAndRefusesBombs(t *testing.T) {
+	t.Parallel()
+	s := apitest.NewServer(t)
+	u := s.SignUp(t, "cx")
+	for _, q := range []string{
+		`{ chats(first: 100) { edges { node { id unreadCount lastMessage { body sender { displayName } } members(first: 5) { edges { node { id displayName } } } } } } }`,
+		`{ viewer { friends(first: 100) { totalCount edges { node { id displayName friendship } } } } }`,
+	} {
+		s.MustDo(t, u.Token, q, nil, nil)
+	}
+	for _, q := range []string{
+		// Shallow enough for the depth limit; the page sizes multiply.
+		`{ viewer { friends(first: 100) { edges { node { friends(first: 100) { edges { node { id displayName } } } } } } } }`,
+		`{ chats(first: 100) { edges { node { messages(last: 100) { edges { node { chat { id } } } } } } } }`,
+	} {
+		r := s.MustFail(t, u.Token, "BAD_USER_INPUT", q, nil)
+		if !strings.Contains(r.Errors[0].Message, "complexity") {
+			t.Errorf("not refused for complexity: %+v", r.Errors[0])
+		}
+	}
+}

@@ -57,7 +57,7 @@ func (h *Handler) GoAway() { h.sockets.GoAway() }
 
 // NewHandler returns the API's handler.
 func NewHandler(svc *chat.Service, opts Options) *Handler {
-	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{Chat: svc}}))
+	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{Chat: svc}, Complexity: complexity()}))
 	sockets := newSockets(transport.CoderWebsocketImplementation{
 		AcceptOptions: websocket.AcceptOptions{OriginPatterns: opts.OriginPatterns},
 	}, opts.InitTimeout, opts.MaxConnections, opts.MaxSubscriptionsPerConnection)
@@ -81,6 +81,7 @@ func NewHandler(svc *chat.Service, opts Options) *Handler {
 	srv.SetDisableSuggestion(!opts.Introspection) // suggestions would reveal the schema
 	srv.SetParserTokenLimit(opts.Limits.MaxTokens)
 	srv.Use(shapeLimit{opts.Limits})
+	srv.Use(extension.FixedComplexityLimit(opts.Limits.MaxComplexity))
 	srv.SetErrorPresenter(presentError)
 	srv.SetRecoverFunc(recoverPanic)
 	srv.AroundOperations(refuseBadToken(svc))
