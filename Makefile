@@ -1,11 +1,19 @@
 # The README and CI use these targets.
-.PHONY: run test generate check-generated lint bench
+.PHONY: run test generate check-generated lint bench fuzz
 
 run: ## start the server (PostgreSQL found or started automatically)
 	go run .
 
 test: lint check-generated ## everything CI checks
 	go test -race -count=1 ./...
+	$(MAKE) fuzz FUZZTIME=5s
+
+FUZZTIME ?= 30s
+fuzz: ## run each fuzz target for FUZZTIME (CI: 5 s each)
+	go test -run '^$$' -fuzz '^FuzzDecodeID$$' -fuzztime $(FUZZTIME) ./models
+	go test -run '^$$' -fuzz '^FuzzCursor$$' -fuzztime $(FUZZTIME) ./chat
+	go test -run '^$$' -fuzz '^FuzzValidation$$' -fuzztime $(FUZZTIME) ./chat
+	go test -run '^$$' -fuzz '^FuzzSearchQuery$$' -fuzztime $(FUZZTIME) ./chat
 
 generate: ## regenerate gqlgen code from schema.graphql and gqlgen.yml
 	go generate ./graph

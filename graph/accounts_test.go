@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/gqlchat/gqlchat/chat"
-	"github.com/gqlchat/gqlchat/graph"
 	"github.com/gqlchat/gqlchat/internal/apitest"
 )
 
@@ -266,7 +265,7 @@ func TestPasswords_AreStoredAsArgon2idAndUpgradedOnLogIn(t *testing.T) {
 	t.Parallel()
 	cheap := apitest.NewServer(t) // hashes with cheap test parameters
 	u := cheap.SignUp(t, "yuri")
-	strong := apitest.StartServer(t, cheap.DSN, chat.DefaultConfig, graph.DefaultOptions)
+	strong := apitest.StartServer(t, cheap.DSN, chat.DefaultConfig, apitest.Options())
 	logIn(t, strong, u.Username, apitest.Password)
 	var hash string
 	strong.DB.Raw(`SELECT password_hash FROM users WHERE id = (SELECT user_id FROM sessions ORDER BY id DESC LIMIT 1)`).Scan(&hash)

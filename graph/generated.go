@@ -9091,14 +9091,14 @@ func (ec *executionContext) unmarshalNFriendRequestInput2githubᚗcomᚋgqlchat�
 }
 
 func (ec *executionContext) unmarshalNFriendRequestStatus2githubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐFriendRequestStatus(ctx context.Context, v any) (models.FriendRequestStatus, error) {
-	tmp, err := graphql.UnmarshalString(v)
+	tmp, err := scalar.UnmarshalString(v)
 	res := unmarshalNFriendRequestStatus2githubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐFriendRequestStatus[tmp]
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNFriendRequestStatus2githubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐFriendRequestStatus(ctx context.Context, sel ast.SelectionSet, v models.FriendRequestStatus) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(marshalNFriendRequestStatus2githubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐFriendRequestStatus[v])
+	res := scalar.MarshalString(marshalNFriendRequestStatus2githubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐFriendRequestStatus[v])
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "FriendRequestStatus!")
 	}
@@ -9319,13 +9319,13 @@ func (ec *executionContext) unmarshalNSignUpInput2githubᚗcomᚋgqlchatᚋgqlch
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
-	res, err := graphql.UnmarshalString(v)
+	res, err := scalar.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(v)
+	res := scalar.MarshalString(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "String!")
 	}
@@ -9333,7 +9333,7 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 }
 
 func (ec *executionContext) unmarshalNString2ᚖstring(ctx context.Context, v any) (*string, error) {
-	res, err := graphql.UnmarshalString(v)
+	res, err := scalar.UnmarshalString(v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -9343,7 +9343,7 @@ func (ec *executionContext) marshalNString2ᚖstring(ctx context.Context, sel as
 		return graphql.Null
 	}
 	_ = sel
-	res := graphql.MarshalString(*v)
+	res := scalar.MarshalString(*v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "String!")
 	}
@@ -9671,7 +9671,7 @@ func (ec *executionContext) unmarshalOString2ᚖstring(ctx context.Context, v an
 	if v == nil {
 		return nil, nil
 	}
-	res, err := graphql.UnmarshalString(v)
+	res, err := scalar.UnmarshalString(v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -9681,7 +9681,7 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalString(*v)
+	res := scalar.MarshalString(*v)
 	return res
 }
 

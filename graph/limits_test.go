@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gqlchat/gqlchat/graph"
 	"github.com/gqlchat/gqlchat/internal/apitest"
 )
 
@@ -57,7 +56,7 @@ func TestLimits_BodiesOverOneMebibyteAreRefused(t *testing.T) {
 
 func TestLimits_WithoutIntrospectionThereAreNoSuggestions(t *testing.T) {
 	t.Parallel()
-	opts := graph.DefaultOptions
+	opts := apitest.Options()
 	opts.Introspection = false
 	s := apitest.NewServerWith(t, apitest.CheapConfig(), opts)
 	s.MustFail(t, "", "BAD_USER_INPUT", `{ __schema { types { name } } }`, nil)
@@ -88,5 +87,24 @@ func TestLimits_ComplexityAdmitsRealOperationsAndRefusesBombs(t *testing.T) {
 		if !strings.Contains(r.Errors[0].Message, "complexity") {
 			t.Errorf("not refused for complexity: %+v", r.Errors[0])
 		}
+	}
+}
+
+func TestHostileStrings_AreBadUserInputNotInternalErrors(t *testing.T) {
+	t.Parallel()
+	s := apitest.NewServer(t)
+	u := s.SignUp(t, "nul")
+	g := createGroupChat(t, s, u, "G")
+	for _, c := range []struct {
+		query string
+		vars  map[string]any
+	}{
+		{searchQuery, map[string]any{"q": "a\u0000"}},
+		{postMessage, map[string]any{"chat": g.ID, "body": "hi\u0000there"}},
+		{postMessage, map[string]any{"chat": g.ID, "body": "ok", "cid": "\u0000"}},
+		{logInMutation, map[string]any{"u": "nul\u0000", "p": apitest.Password}},
+		{createGroup, map[string]any{"name": "\u0000", "ids": []string{}}},
+	} {
+		s.MustFail(t, u.Token, "BAD_USER_INPUT", c.query, c.vars)
 	}
 }

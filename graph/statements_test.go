@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gqlchat/gqlchat/graph"
 	"github.com/gqlchat/gqlchat/internal/apitest"
 )
 
@@ -15,7 +14,7 @@ import (
 // split on a slow machine under the race detector.
 
 func newCountingServer(t *testing.T) *apitest.Server {
-	opts := graph.DefaultOptions
+	opts := apitest.Options()
 	opts.BatchWait = 50 * time.Millisecond
 	return apitest.NewServerWith(t, apitest.CheapConfig(), opts)
 }

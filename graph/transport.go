@@ -37,11 +37,18 @@ type Options struct {
 	// MaxConnectionsPerUser those of one user, and
 	// MaxSubscriptionsPerConnection the operations of one connection.
 	MaxConnections, MaxConnectionsPerUser, MaxSubscriptionsPerConnection int
+	// RateLimits are the token buckets of mutations (per user, and per
+	// client address for signUp, logIn and anonymous calls).
+	RateLimits RateLimits
+	// TrustForwardedFor takes the client address from X-Forwarded-For, for
+	// servers behind a proxy that sets it.
+	TrustForwardedFor bool
 }
 
 // DefaultOptions are the options used where nothing else is set.
 var DefaultOptions = Options{Introspection: true, KeepAlive: 15 * time.Second, InitTimeout: 10 * time.Second, Limits: DefaultLimits, BatchWait: DefaultBatchWait,
 	MaxConnections: 20000, MaxConnectionsPerUser: 20, MaxSubscriptionsPerConnection: 50,
+	RateLimits: DefaultRateLimits,
 }
 
 // Handler is the whole HTTP API: the playground at /, GraphQL over HTTP
@@ -86,6 +93,7 @@ func NewHandler(svc *chat.Service, opts Options) *Handler {
 	srv.SetRecoverFunc(recoverPanic)
 	srv.AroundOperations(refuseBadToken(svc))
 	srv.AroundResponses(withLoaders(svc, opts.BatchWait))
+	srv.AroundFields(rateLimiter(opts.RateLimits))
 
 	mux := http.NewServeMux()
 	mux.Handle("GET /{$}", playground.Handler("GraphQL playground", "/query"))
@@ -97,7 +105,7 @@ func NewHandler(svc *chat.Service, opts Options) *Handler {
 		}
 		w.Write([]byte("ok\n")) //nolint:errcheck // nothing to do if the client left
 	})
-	return &Handler{Handler: withRequestID(mux), sockets: sockets}
+	return &Handler{Handler: withRequestID(withClientIP(opts.TrustForwardedFor, mux)), sockets: sockets}
 }
 
 type authErrorKey struct{}

@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gqlchat/gqlchat/graph"
 	"github.com/gqlchat/gqlchat/internal/apitest"
 )
 
@@ -73,7 +72,7 @@ func TestWebSocket_InitWithABadTokenIsRefused(t *testing.T) {
 
 func TestWebSocket_KeepAlivesOnBothProtocols(t *testing.T) {
 	t.Parallel()
-	opts := graph.DefaultOptions
+	opts := apitest.Options()
 	opts.KeepAlive = 50 * time.Millisecond
 	s := apitest.NewServerWith(t, apitest.CheapConfig(), opts)
 	u := s.SignUp(t, "ka")

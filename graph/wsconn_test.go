@@ -7,7 +7,6 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/gqlchat/gqlchat/graph"
 	"github.com/gqlchat/gqlchat/internal/apitest"
 )
 
@@ -28,7 +27,7 @@ func closedWith(t *testing.T, ws *apitest.WS, code int) {
 
 func TestWebSocket_ProtocolCloseCodes(t *testing.T) {
 	t.Parallel()
-	opts := graph.DefaultOptions
+	opts := apitest.Options()
 	opts.InitTimeout = 200 * time.Millisecond
 	s := apitest.NewServerWith(t, apitest.CheapConfig(), opts)
 	u := s.SignUp(t, "proto")
@@ -54,7 +53,7 @@ func TestWebSocket_ProtocolCloseCodes(t *testing.T) {
 
 func TestWebSocket_CapsSubscriptionsAndConnections(t *testing.T) {
 	t.Parallel()
-	opts := graph.DefaultOptions
+	opts := apitest.Options()
 	opts.MaxSubscriptionsPerConnection, opts.MaxConnectionsPerUser, opts.MaxConnections = 2, 2, 3
 	s := apitest.NewServerWith(t, apitest.CheapConfig(), opts)
 	u, other := s.SignUp(t, "capa"), s.SignUp(t, "capb")

@@ -36,8 +36,8 @@ func DecodeID(gid string) (Kind, int64, error) {
 	}
 	k, num, ok := strings.Cut(string(raw), ":")
 	id, err := strconv.ParseInt(num, 10, 64)
-	if !ok || err != nil || id <= 0 || !kinds[Kind(k)] {
-		return "", 0, ErrMalformedID
+	if !ok || err != nil || id <= 0 || !kinds[Kind(k)] || EncodeID(Kind(k), id) != gid {
+		return "", 0, ErrMalformedID // one spelling per object: no "User:01" or "User:+1"
 	}
 	return Kind(k), id, nil
 }

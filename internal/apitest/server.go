@@ -41,7 +41,15 @@ var cheapArgon2 = chat.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1}
 // NewServer starts the API on a fresh database with the default config
 // except cheap password hashes.
 func NewServer(t testing.TB) *Server {
-	return NewServerWith(t, CheapConfig(), graph.DefaultOptions)
+	return NewServerWith(t, CheapConfig(), Options())
+}
+
+// Options are the default options without rate limits: tests sign up many
+// users from one address and post in bursts. Rate limits have tests of their own.
+func Options() graph.Options {
+	opts := graph.DefaultOptions
+	opts.RateLimits = graph.RateLimits{}
+	return opts
 }
 
 // CheapConfig is the default service configuration with cheap password hashes.
@@ -80,7 +88,7 @@ func StartInstance(t testing.TB, dsn, channel string, busRole ...string) (*Serve
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { bus.Close() })
-	return start(t, dsn, CheapConfig(), graph.DefaultOptions, bus, bus.InMem), bus
+	return start(t, dsn, CheapConfig(), Options(), bus, bus.InMem), bus
 }
 
 func start(t testing.TB, dsn string, cfg chat.Config, opts graph.Options, bus events.Bus, local *events.InMem) *Server {
