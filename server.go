@@ -35,9 +35,10 @@ type config struct {
 	DBMaxConns        int
 	MinPasswordLength int
 	TokenTTL          time.Duration
-	Introspection     bool
-	OriginPatterns    []string
 	EventBus          string
+	// API holds the GraphQL and WebSocket settings: introspection, origins,
+	// request limits, connection caps and rate limits.
+	API graph.Options
 }
 
 // envVars documents each variable for --help, in order.
@@ -49,9 +50,23 @@ var envVars = [][2]string{
 	{"DB_MAX_CONNS", "size of the database connection pool (default 20)"},
 	{"MIN_PASSWORD_LENGTH", "least number of characters in a password (default 15)"},
 	{"TOKEN_TTL", "lifetime of a log-in token, as a Go duration (default 720h)"},
-	{"INTROSPECTION", "true or false: let clients read the schema (default true)"},
-	{"ALLOWED_ORIGINS", "comma-separated extra origins allowed to open WebSockets, e.g. localhost:*"},
 	{"EVENT_BUS", "postgres (default: instances share events through LISTEN/NOTIFY) or memory (one instance)"},
+	{"INTROSPECTION", "true or false: let clients read the schema; false also hides \"Did you mean\" suggestions (default true)"},
+	{"ALLOWED_ORIGINS", "comma-separated hosts of browser origins allowed besides the API's own, for CORS and WebSockets, e.g. app.example.com,localhost:*"},
+	{"DEV", "true adds localhost:* and 127.0.0.1:* to the allowed origins (default false)"},
+	{"MAX_BODY_BYTES", "largest HTTP body or WebSocket message (default 1048576)"},
+	{"MAX_TOKENS", "most lexical tokens in a GraphQL document (default 1000)"},
+	{"MAX_DEPTH", "deepest nesting of selections (default 10)"},
+	{"MAX_ALIASES", "most aliases in an operation (default 30)"},
+	{"MAX_DIRECTIVES", "most directives in an operation (default 50)"},
+	{"MAX_COMPLEXITY", "largest complexity, lists counted by their page size (default 20000)"},
+	{"MAX_CONNECTIONS", "most open WebSockets on this instance (default 20000)"},
+	{"MAX_CONNECTIONS_PER_USER", "most open WebSockets of one user (default 20)"},
+	{"MAX_SUBSCRIPTIONS_PER_CONNECTION", "most operations running on one WebSocket (default 50)"},
+	{"WS_INIT_TIMEOUT", "time allowed for connection_init (default 10s)"},
+	{"WS_KEEPALIVE", "interval of WebSocket pings (default 15s)"},
+	{"RATE_LIMITS", "off, or changes such as postMessage=20/s:40,signUp=5/m:5,logIn=10/m:10,other=10/s:30 (see README)"},
+	{"TRUST_FORWARDED_FOR", "true takes the client address from X-Forwarded-For, behind a proxy (default false)"},
 }
 
 func loadConfig() (config, error) {
@@ -79,18 +94,54 @@ func loadConfig() (config, error) {
 	if err := c.LogLevel.UnmarshalText([]byte(envOr("LOG_LEVEL", "info"))); err != nil {
 		errs = append(errs, fmt.Errorf("LOG_LEVEL: %w", err))
 	}
-	if c.Introspection, err = strconv.ParseBool(envOr("INTROSPECTION", "true")); err != nil {
-		errs = append(errs, errors.New("INTROSPECTION must be true or false"))
-	}
 	if c.EventBus = envOr("EVENT_BUS", "postgres"); c.EventBus != "postgres" && c.EventBus != "memory" {
 		errs = append(errs, errors.New("EVENT_BUS must be postgres or memory"))
 	}
-	for _, o := range strings.Split(os.Getenv("ALLOWED_ORIGINS"), ",") {
-		if o = strings.TrimSpace(o); o != "" {
-			c.OriginPatterns = append(c.OriginPatterns, o)
+	c.API, err = apiOptions(num)
+	errs = append(errs, err)
+	return c, errors.Join(errs...)
+}
+
+// apiOptions reads the settings of the GraphQL handler; num reads a positive number.
+func apiOptions(num func(string, int) int) (graph.Options, error) {
+	o, l := graph.DefaultOptions, graph.DefaultLimits
+	var errs []error
+	flag := func(name string, def bool) bool {
+		b, err := strconv.ParseBool(envOr(name, strconv.FormatBool(def)))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s must be true or false", name))
+		}
+		return b
+	}
+	duration := func(name string, def time.Duration) time.Duration {
+		d, err := time.ParseDuration(envOr(name, def.String()))
+		if err != nil || d <= 0 {
+			errs = append(errs, fmt.Errorf("%s must be a positive duration such as 10s", name))
+		}
+		return d
+	}
+	o.Introspection = flag("INTROSPECTION", true)
+	for _, origin := range strings.Split(os.Getenv("ALLOWED_ORIGINS"), ",") {
+		if origin = strings.TrimSpace(origin); origin != "" {
+			o.OriginPatterns = append(o.OriginPatterns, origin)
 		}
 	}
-	return c, errors.Join(errs...)
+	if flag("DEV", false) {
+		o.OriginPatterns = append(o.OriginPatterns, "localhost:*", "127.0.0.1:*")
+	}
+	l.MaxBodyBytes = int64(num("MAX_BODY_BYTES", int(l.MaxBodyBytes)))
+	l.MaxTokens, l.MaxDepth = num("MAX_TOKENS", l.MaxTokens), num("MAX_DEPTH", l.MaxDepth)
+	l.MaxAliases, l.MaxDirectives = num("MAX_ALIASES", l.MaxAliases), num("MAX_DIRECTIVES", l.MaxDirectives)
+	l.MaxComplexity = num("MAX_COMPLEXITY", l.MaxComplexity)
+	o.Limits = l
+	o.MaxConnections = num("MAX_CONNECTIONS", o.MaxConnections)
+	o.MaxConnectionsPerUser = num("MAX_CONNECTIONS_PER_USER", o.MaxConnectionsPerUser)
+	o.MaxSubscriptionsPerConnection = num("MAX_SUBSCRIPTIONS_PER_CONNECTION", o.MaxSubscriptionsPerConnection)
+	o.InitTimeout, o.KeepAlive = duration("WS_INIT_TIMEOUT", o.InitTimeout), duration("WS_KEEPALIVE", o.KeepAlive)
+	o.TrustForwardedFor = flag("TRUST_FORWARDED_FOR", false)
+	limits, err := graph.ParseRateLimits(os.Getenv("RATE_LIMITS"), graph.DefaultRateLimits)
+	o.RateLimits = limits
+	return o, errors.Join(append(errs, err)...)
 }
 
 func envOr(name, def string) string {
@@ -151,8 +202,7 @@ func run(ctx context.Context, cfg config) error {
 	if err != nil {
 		return err
 	}
-	opts := graph.DefaultOptions
-	opts.Introspection, opts.OriginPatterns = cfg.Introspection, cfg.OriginPatterns
+	opts := cfg.API
 	// Open WebSockets are hijacked, so Shutdown does not wait for them;
 	// cancelling their base context ends their subscriptions cleanly.
 	baseCtx, cancelBase := context.WithCancel(context.WithoutCancel(ctx))
@@ -162,6 +212,7 @@ func run(ctx context.Context, cfg config) error {
 		Addr:              ":" + strconv.Itoa(cfg.Port),
 		Handler:           api,
 		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
 		BaseContext:       func(net.Listener) context.Context { return baseCtx },
 	}
 	srv.RegisterOnShutdown(func() { api.GoAway(); cancelBase() })

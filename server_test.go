@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gqlchat/gqlchat/graph"
 	"github.com/gqlchat/gqlchat/internal/apitest"
 	"github.com/gqlchat/gqlchat/migrations"
 )
@@ -37,7 +38,7 @@ func startAndStop(t *testing.T, dsn string) {
 	}
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
-	cfg := config{DatabaseURL: dsn, Port: port, DBMaxConns: 4, MinPasswordLength: 15, TokenTTL: time.Hour, Introspection: true, EventBus: "postgres"}
+	cfg := config{DatabaseURL: dsn, Port: port, DBMaxConns: 4, MinPasswordLength: 15, TokenTTL: time.Hour, EventBus: "postgres", API: graph.DefaultOptions}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, cfg) }()

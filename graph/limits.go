@@ -1,9 +1,13 @@
 package graph
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"io"
 	"net/http"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -26,21 +30,46 @@ type Limits struct {
 var DefaultLimits = Limits{MaxBodyBytes: 1 << 20, MaxTokens: 1000, MaxDepth: 10, MaxAliases: 30, MaxDirectives: 50,
 	MaxComplexity: DefaultMaxComplexity}
 
-// limitBody refuses HTTP bodies over the limit with 413 before reading them.
-func limitBody(max int64, next http.Handler) http.Handler {
+// checkBody refuses HTTP bodies over the limit (413), and POST bodies that
+// are not one JSON object: gqlgen would echo an undecodable body back in
+// its error, and batched requests (a JSON array) are not accepted.
+func checkBody(max int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > max {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusRequestEntityTooLarge)
-			json.NewEncoder(w).Encode(map[string]any{"errors": []map[string]any{{ //nolint:errcheck // the client may have gone
-				"message":    "the request body is too large",
-				"extensions": map[string]any{"code": chat.CodeInvalid, "reason": "REQUEST_TOO_LARGE"},
-			}}})
+			writeError(w, http.StatusRequestEntityTooLarge, "the request body is too large", "REQUEST_TOO_LARGE")
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, max)
-		next.ServeHTTP(w, r)
+		if r.Method != http.MethodPost || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		body, err := io.ReadAll(r.Body)
+		var tooLarge *http.MaxBytesError
+		switch trimmed := bytes.TrimSpace(body); {
+		case errors.As(err, &tooLarge):
+			writeError(w, http.StatusRequestEntityTooLarge, "the request body is too large", "REQUEST_TOO_LARGE")
+		case err != nil:
+			writeError(w, http.StatusBadRequest, "the request body could not be read", "BAD_REQUEST_BODY")
+		case bytes.HasPrefix(trimmed, []byte("[")):
+			writeError(w, http.StatusBadRequest, "batched requests are not supported: send one operation per request", "BATCH_NOT_SUPPORTED")
+		case !json.Valid(trimmed):
+			writeError(w, http.StatusBadRequest, "the request body is not valid JSON", "BAD_REQUEST_BODY")
+		default:
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			next.ServeHTTP(w, r)
+		}
 	})
+}
+
+// writeError answers with a GraphQL error outside of gqlgen.
+func writeError(w http.ResponseWriter, status int, message, reason string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]any{"errors": []map[string]any{{ //nolint:errcheck // the client may have gone
+		"message":    message,
+		"extensions": map[string]any{"code": chat.CodeInvalid, "reason": reason},
+	}}})
 }
 
 // shapeLimit is a gqlgen extension that measures an operation's depth,

@@ -2,11 +2,14 @@ package graph_test
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/gqlchat/gqlchat/graph"
 	"github.com/gqlchat/gqlchat/internal/apitest"
 )
 
@@ -106,5 +109,69 @@ func TestHostileStrings_AreBadUserInputNotInternalErrors(t *testing.T) {
 		{createGroup, map[string]any{"name": "\u0000", "ids": []string{}}},
 	} {
 		s.MustFail(t, u.Token, "BAD_USER_INPUT", c.query, c.vars)
+	}
+}
+
+func postRaw(t *testing.T, s *apitest.Server, body string) (int, string) {
+	t.Helper()
+	res, err := http.Post(s.URL+"/query", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(raw)
+}
+
+func TestBodies_BadJSONIsNotEchoedAndBatchesAreRefused(t *testing.T) {
+	t.Parallel()
+	s := apitest.NewServer(t)
+	status, body := postRaw(t, s, `{"query": "{ viewer { id } }", "secret": "hunter2"`)
+	if status != http.StatusBadRequest || strings.Contains(body, "hunter2") || !strings.Contains(body, "BAD_USER_INPUT") {
+		t.Fatalf("bad JSON: %d %s", status, body)
+	}
+	status, body = postRaw(t, s, `[{"query": "{ viewer { id } }"}, {"query": "{ viewer { id } }"}]`)
+	if status != http.StatusBadRequest || !strings.Contains(body, "BATCH_NOT_SUPPORTED") {
+		t.Fatalf("batch: %d %s", status, body)
+	}
+}
+
+func TestAutomaticPersistedQueries(t *testing.T) {
+	t.Parallel()
+	s := apitest.NewServer(t)
+	query := "{ viewer { id } }"
+	sum := sha256.Sum256([]byte(query))
+	ext := fmt.Sprintf(`"extensions": {"persistedQuery": {"version": 1, "sha256Hash": "%x"}}`, sum)
+	_, body := postRaw(t, s, `{`+ext+`}`)
+	if !strings.Contains(body, "PersistedQueryNotFound") {
+		t.Fatalf("unknown hash: %s", body)
+	}
+	if _, body = postRaw(t, s, `{"query": "`+query+`", `+ext+`}`); strings.Contains(body, "errors") {
+		t.Fatalf("register: %s", body)
+	}
+	if _, body = postRaw(t, s, `{`+ext+`}`); body != `{"data":{"viewer":null}}` {
+		t.Fatalf("by hash: %s", body)
+	}
+}
+
+func TestParseRateLimits(t *testing.T) {
+	got, err := graph.ParseRateLimits("postMessage=60/m:5, logIn=3/h:3, other=1/s:2", graph.DefaultRateLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.PerUser["postMessage"] != (graph.RateLimit{Rate: 1, Burst: 5}) || got.PerIP["logIn"] != (graph.RateLimit{Rate: 3.0 / 3600, Burst: 3}) ||
+		got.Other != (graph.RateLimit{Rate: 1, Burst: 2}) || got.PerIP["signUp"] != graph.DefaultRateLimits.PerIP["signUp"] {
+		t.Fatalf("parsed %+v", got)
+	}
+	if graph.DefaultRateLimits.PerUser["postMessage"].Rate != 20 {
+		t.Fatal("the defaults were changed")
+	}
+	for _, bad := range []string{"postMessage=20:40", "postMessage=x/s:1", "=1/s:1", "postMessage=1/d:1"} {
+		if _, err := graph.ParseRateLimits(bad, graph.DefaultRateLimits); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+	if off, _ := graph.ParseRateLimits("off", graph.DefaultRateLimits); len(off.PerUser)+len(off.PerIP) != 0 {
+		t.Fatal("off is not off")
 	}
 }

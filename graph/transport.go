@@ -22,8 +22,9 @@ import (
 type Options struct {
 	// Introspection lets clients read the schema (the playground needs it).
 	Introspection bool
-	// OriginPatterns are the cross-origin hosts (as in coder/websocket's
-	// AcceptOptions, e.g. "localhost:*") allowed to open WebSockets.
+	// OriginPatterns are the hosts of the browser origins besides the API's
+	// own that may call it, over HTTP (CORS) and WebSocket alike, as in
+	// coder/websocket's AcceptOptions: "app.example.com", "localhost:*".
 	OriginPatterns []string
 	// KeepAlive is the interval of WebSocket keep-alive pings.
 	KeepAlive time.Duration
@@ -62,6 +63,9 @@ type Handler struct {
 // http.Server.Shutdown neither closes nor waits for hijacked connections.
 func (h *Handler) GoAway() { h.sockets.GoAway() }
 
+// OpenConnections is the number of open WebSockets.
+func (h *Handler) OpenConnections() int { return h.sockets.Open() }
+
 // NewHandler returns the API's handler.
 func NewHandler(svc *chat.Service, opts Options) *Handler {
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{Chat: svc}, Complexity: complexity()}))
@@ -82,6 +86,7 @@ func NewHandler(svc *chat.Service, opts Options) *Handler {
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	if opts.Introspection {
 		srv.Use(extension.Introspection{})
 	}
@@ -97,7 +102,7 @@ func NewHandler(svc *chat.Service, opts Options) *Handler {
 
 	mux := http.NewServeMux()
 	mux.Handle("GET /{$}", playground.Handler("GraphQL playground", "/query"))
-	mux.Handle("/query", limitBody(opts.Limits.MaxBodyBytes, authenticate(svc, srv)))
+	mux.Handle("/query", origins(opts.OriginPatterns).cors(checkBody(opts.Limits.MaxBodyBytes, authenticate(svc, srv))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if err := svc.Ping(r.Context()); err != nil {
 			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
@@ -146,6 +151,19 @@ func refuseBadToken(svc *chat.Service) graphql.OperationMiddleware {
 		if err != nil {
 			return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{presentError(ctx, err)}})
 		}
-		return next(chat.WithViewer(ctx, chat.ViewerFrom(ctx)))
+		ctx = chat.WithViewer(ctx, chat.ViewerFrom(ctx))
+		if op := graphql.GetOperationContext(ctx).Operation; op != nil && op.Operation == ast.Subscription {
+			return next(ctx)
+		}
+		ctx, cancel := context.WithTimeout(ctx, operationTimeout)
+		handle := next(ctx)
+		return func(ctx context.Context) *graphql.Response {
+			defer cancel()
+			return handle(ctx)
+		}
 	}
 }
+
+// operationTimeout bounds a query or mutation (subscriptions run until
+// they end).
+const operationTimeout = 15 * time.Second

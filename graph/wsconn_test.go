@@ -74,6 +74,12 @@ func TestWebSocket_CapsSubscriptionsAndConnections(t *testing.T) {
 		t.Fatalf("third connection of a user: %v", err)
 	}
 	s.WaitSubscribed(t, u, 2)
+	for deadline := time.Now().Add(5 * time.Second); s.Handler.OpenConnections() != 2; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d connections open, want 2", s.Handler.OpenConnections())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 
 	s.Connect(t, other) // the instance's third connection
 	c, _, err := s.DialWSFrom(apitest.TransportWS, "")

@@ -7,18 +7,31 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 )
 
+// StatementTimeout bounds every SQL statement unless the DSN sets its own
+// statement_timeout: a stuck query must not hold a connection forever.
+const StatementTimeout = 10 * time.Second
+
 // Open returns a GORM handle on the database at dsn.
 func Open(ctx context.Context, dsn string, maxConns int) (*gorm.DB, error) {
-	db, err := gorm.Open(postgres.Open(dsn), &gorm.Config{
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	if _, ok := cfg.RuntimeParams["statement_timeout"]; !ok {
+		cfg.RuntimeParams["statement_timeout"] = strconv.Itoa(int(StatementTimeout.Milliseconds()))
+	}
+	db, err := gorm.Open(postgres.New(postgres.Config{Conn: stdlib.OpenDB(*cfg)}), &gorm.Config{
 		// Failed statements reach the client as errors and are logged there
 		// (with the request id) when unexpected, so GORM itself stays quiet.
 		Logger:                 logger.Discard,
