@@ -146,7 +146,8 @@ func (s *Service) respond(ctx context.Context, id int64, status models.FriendReq
 	}
 	var req models.FriendRequest
 	err = s.inTx(ctx, func(tx *gorm.DB, emit func(...events.Event)) error {
-		if err := tx.Take(&req, id).Error; err != nil {
+		// Someone who is neither party cannot learn that the request exists.
+		if err := tx.Take(&req, id).Error; err != nil || (req.FromID != v.UserID && req.ToID != v.UserID) {
 			return cmpErr(ignoreNotFound(err), Errorf(CodeNotFound, "no such friend request"))
 		}
 		if err := lockPair(tx, req.FromID, req.ToID); err != nil {

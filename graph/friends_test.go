@@ -137,10 +137,11 @@ func TestAcceptFriendRequest_MakesBothFriendsAndOnlyOnce(t *testing.T) {
 	a, b, c := s.SignUp(t, "lou"), s.SignUp(t, "max"), s.SignUp(t, "ned")
 	r := send(t, s, a, b)
 	s.MustFail(t, a.Token, "FORBIDDEN", acceptRequest, id(r.ID))
-	s.MustFail(t, c.Token, "FORBIDDEN", acceptRequest, id(r.ID))
-	s.MustFail(t, c.Token, "FORBIDDEN", rejectRequest, id(r.ID))
-	s.MustFail(t, c.Token, "FORBIDDEN", markRead, id(r.ID))
-	s.MustFail(t, c.Token, "FORBIDDEN", cancelRequest, id(r.ID))
+	// A third party cannot learn that the request exists.
+	s.MustFail(t, c.Token, "NOT_FOUND", acceptRequest, id(r.ID))
+	s.MustFail(t, c.Token, "NOT_FOUND", rejectRequest, id(r.ID))
+	s.MustFail(t, c.Token, "NOT_FOUND", markRead, id(r.ID))
+	s.MustFail(t, c.Token, "NOT_FOUND", cancelRequest, id(r.ID))
 	s.MustFail(t, b.Token, "NOT_FOUND", acceptRequest, id(models.EncodeID(models.KindFriendRequest, 424242)))
 	got := decide(t, s, b, acceptRequest, r.ID)
 	if got.Status != "ACCEPTED" || got.RespondedAt == nil {
