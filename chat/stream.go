@@ -3,6 +3,7 @@ package chat
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"github.com/gqlchat/gqlchat/events"
 	"github.com/gqlchat/gqlchat/models"
@@ -33,6 +34,7 @@ func (s *Service) MessageEvents(ctx context.Context, chatID *int64, after *strin
 	if err != nil {
 		return nil, err
 	}
+	sub.Lossy() // an event only says a chat moved on: missing some is repaired by a resync
 	st := &stream{s: s, ctx: ctx, sub: sub, out: make(chan *models.Message, 16), delivered: map[int64]int64{}, only: chatID, userID: v.UserID}
 	moved, err := st.start(afterSeq, hasAfter)
 	if err != nil {
@@ -155,8 +157,7 @@ func (st *stream) resync() bool {
 	} else {
 		db = db.Scopes(memberOf(st.userID))
 	}
-	if err := db.Find(&chats).Error; err != nil {
-		slog.ErrorContext(st.ctx, "message stream: resync", "err", err)
+	if !st.retry("resync", func() error { return db.Find(&chats).Error }) {
 		return false
 	}
 	current := map[int64]bool{}
@@ -182,11 +183,15 @@ func (st *stream) resync() bool {
 // stream. The chat's feed serves it, shared with the other local streams;
 // a stream too far behind for the feed reads the history itself.
 func (st *stream) catchUp(chatID, want int64) bool {
-	msgs, member, ok, err := st.s.feeds.since(st.ctx, chatID, st.userID, st.delivered[chatID], want)
-	switch {
-	case err != nil:
-		slog.ErrorContext(st.ctx, "message stream: reading new messages", "err", err)
+	var msgs []*models.Message
+	var member, ok bool
+	if !st.retry("reading new messages", func() (err error) {
+		msgs, member, ok, err = st.s.feeds.since(st.ctx, chatID, st.userID, st.delivered[chatID], want)
+		return err
+	}) {
 		return false
+	}
+	switch {
 	case !ok:
 		return st.catchUpFromHistory(chatID)
 	case !member:
@@ -208,9 +213,12 @@ func (st *stream) send(chatID int64, msgs []*models.Message) bool {
 // catchUpFromHistory pages through the history after the last message delivered.
 func (st *stream) catchUpFromHistory(chatID int64) bool {
 	for {
-		msgs, member, err := st.s.messagesAfter(st.ctx, chatID, st.userID, st.delivered[chatID], replayBatch)
-		if err != nil {
-			slog.ErrorContext(st.ctx, "message stream: reading history", "err", err)
+		var msgs []*models.Message
+		var member bool
+		if !st.retry("reading history", func() (err error) {
+			msgs, member, err = st.s.messagesAfter(st.ctx, chatID, st.userID, st.delivered[chatID], replayBatch)
+			return err
+		}) {
 			return false
 		}
 		if !member {
@@ -234,4 +242,24 @@ func (st *stream) unfollow(chatID int64) bool {
 	st.s.feeds.unfollow(chatID)
 	delete(st.delivered, chatID)
 	return true
+}
+
+// retry runs read until it succeeds or the stream ends, waiting longer after
+// each failure: while the database is away the stream keeps its position
+// and goes on when it is back, rather than ending as if the viewer had left.
+func (st *stream) retry(what string, read func() error) bool {
+	wait := 100 * time.Millisecond
+	for {
+		err := read()
+		if err == nil {
+			return true
+		}
+		slog.WarnContext(st.ctx, "message stream: "+what+" failed; retrying", "err", err, "retry_in", wait)
+		select {
+		case <-st.ctx.Done():
+			return false
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 5*time.Second)
+	}
 }

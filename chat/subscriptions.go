@@ -62,6 +62,9 @@ func (s *Service) loop(ctx context.Context, v *Viewer, sub *events.Subscription,
 			if !handle(e) {
 				return
 			}
+			if sub.TakeMissed() && !handle(events.Event{Kind: events.Resync}) {
+				return
+			}
 		}
 	}
 }

@@ -7,6 +7,7 @@ package events
 import (
 	"strconv"
 	"sync"
+	"sync/atomic"
 )
 
 // Kind says what happened.
@@ -73,7 +74,22 @@ type Subscription struct {
 	topics     map[string]bool
 	closed     bool
 	overflowed bool
+
+	lossy  atomic.Bool // full buffers drop events (see Lossy)
+	missed atomic.Bool // a lossy subscription dropped an event
 }
+
+// Lossy makes a full buffer drop events instead of ending the subscription;
+// TakeMissed then tells the subscriber, who must re-read its state as after
+// a Resync. It suits subscribers for which an event only says "something
+// moved on", such as message streams. Call it right after Subscribe.
+func (s *Subscription) Lossy() *Subscription {
+	s.lossy.Store(true)
+	return s
+}
+
+// TakeMissed reports whether events were dropped since the last call.
+func (s *Subscription) TakeMissed() bool { return s.missed.Swap(false) }
 
 // topicSet is what a bus implementation does for its subscriptions.
 type topicSet interface {

@@ -24,7 +24,11 @@ func (b *InMem) Publish(events ...Event) {
 			select {
 			case s.c <- e:
 			default:
-				full = append(full, s)
+				if s.lossy.Load() {
+					s.missed.Store(true)
+				} else {
+					full = append(full, s)
+				}
 			}
 		}
 	}
@@ -50,7 +54,11 @@ func (b *InMem) broadcast(e Event) {
 			select {
 			case s.c <- e:
 			default:
-				full = append(full, s)
+				if s.lossy.Load() {
+					s.missed.Store(true)
+				} else {
+					full = append(full, s)
+				}
 			}
 		}
 	}

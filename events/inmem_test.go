@@ -62,3 +62,16 @@ func TestInMem_SubscriptionCanAddAndRemoveTopics(t *testing.T) {
 		t.Fatal("closed subscription still registered")
 	}
 }
+
+func TestInMem_ALossySubscriptionDropsEventsButStays(t *testing.T) {
+	b := NewInMem()
+	s := b.Subscribe(1, "a").Lossy()
+	b.Publish(Event{Topic: "a", ID: 1}, Event{Topic: "a", ID: 2})
+	if e := <-s.C; e.ID != 1 || !s.TakeMissed() || s.TakeMissed() {
+		t.Fatal("the drop was not reported once")
+	}
+	b.Publish(Event{Topic: "a", ID: 3})
+	if e, open := <-s.C; !open || e.ID != 3 {
+		t.Fatal("a lossy subscription ended")
+	}
+}
