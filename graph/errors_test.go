@@ -28,3 +28,11 @@ func TestPresentError_KeepsDomainCodesAndFields(t *testing.T) {
 		t.Fatalf("got %+v", err)
 	}
 }
+
+func TestRecoverPanic_AnswersInternalServerError(t *testing.T) {
+	err := recoverPanic(context.Background(), "boom: secret detail")
+	presented := presentError(context.Background(), &gqlerror.Error{Err: err, Message: err.Error()})
+	if presented.Extensions["code"] != "INTERNAL_SERVER_ERROR" || strings.Contains(presented.Message, "secret") {
+		t.Fatalf("got %+v", presented)
+	}
+}
