@@ -3,12 +3,15 @@ package main
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/coder/websocket"
 
 	"github.com/gqlchat/gqlchat/graph"
 	"github.com/gqlchat/gqlchat/internal/apitest"
@@ -31,6 +34,16 @@ func TestRun_ASecondStartOnTheSameDatabaseChangesNothing(t *testing.T) {
 
 // startAndStop runs the server on dsn until /healthz answers, then stops it.
 func startAndStop(t *testing.T, dsn string) {
+	t.Helper()
+	_, stop := start(t, dsn)
+	if err := stop(); err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+}
+
+// start runs the server on dsn until /healthz answers; it returns the port
+// and a function that stops it and returns run's result.
+func start(t *testing.T, dsn string) (int, func() error) {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -61,9 +74,42 @@ func startAndStop(t *testing.T, dsn string) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	cancel()
-	if err := <-done; err != nil {
+	return port, func() error {
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(20 * time.Second):
+			return errors.New("the server did not stop within 20 s")
+		}
+	}
+}
+
+func TestRun_ShutdownClosesWebSocketsWithGoingAway(t *testing.T) {
+	port, stop := start(t, apitest.NewDB(t))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, fmt.Sprintf("ws://127.0.0.1:%d/query", port), &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	if err := c.Write(ctx, websocket.MessageText, []byte(`{"type":"connection_init"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.Read(ctx); err != nil { // connection_ack
+		t.Fatal(err)
+	}
+	if err := stop(); err != nil {
 		t.Fatalf("shutdown: %v", err)
+	}
+	for {
+		if _, _, err = c.Read(ctx); err != nil {
+			break
+		}
+	}
+	if websocket.CloseStatus(err) != websocket.StatusGoingAway {
+		t.Fatalf("closed with %v, want 1001 going away", err)
 	}
 }
 
