@@ -30,12 +30,12 @@ func (s *Service) MessageEvents(ctx context.Context, chatID *int64, after *strin
 			return nil, err
 		}
 	}
-	v, sub, err := s.subscribe(ctx)
+	v, sub, err := s.subscribe(ctx, streamBuffer)
 	if err != nil {
 		return nil, err
 	}
 	sub.Lossy() // an event only says a chat moved on: missing some is repaired by a resync
-	st := &stream{s: s, ctx: ctx, sub: sub, out: make(chan *models.Message, 16), delivered: map[int64]int64{}, only: chatID, userID: v.UserID}
+	st := &stream{s: s, ctx: ctx, sub: sub, out: make(chan *models.Message, 4), delivered: map[int64]int64{}, only: chatID, userID: v.UserID}
 	moved, err := st.start(afterSeq, hasAfter)
 	if err != nil {
 		st.release()

@@ -9,19 +9,24 @@ import (
 	"github.com/gqlchat/gqlchat/models"
 )
 
-// subscriptionBuffer is how many events a subscription may fall behind
-// before the bus drops it.
-const subscriptionBuffer = 128
+// How many events a subscription may fall behind: a friend-request
+// subscription is then ended; a message stream, which repairs a gap from
+// the history, drops events and resyncs, so a small buffer serves it and
+// saves memory on every idle connection.
+const (
+	subscriptionBuffer = 128
+	streamBuffer       = 16
+)
 
 // subscribe opens a bus subscription on the viewer's topic, checked against
 // a live session only once subscribed, so that a revocation in between is
 // not missed.
-func (s *Service) subscribe(ctx context.Context) (*Viewer, *events.Subscription, error) {
+func (s *Service) subscribe(ctx context.Context, buffer int) (*Viewer, *events.Subscription, error) {
 	v, err := requireViewer(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	sub := s.bus.Subscribe(subscriptionBuffer, events.UserTopic(v.UserID))
+	sub := s.bus.Subscribe(buffer, events.UserTopic(v.UserID))
 	if err := s.CheckSession(ctx, v); err != nil {
 		sub.Close()
 		return nil, nil, err
@@ -84,7 +89,7 @@ func send[T any](ctx context.Context, out chan<- T, x T) bool {
 // requests, FriendRequestUpdated for status changes. The channel closes
 // when the subscription ends.
 func (s *Service) FriendRequestEvents(ctx context.Context, kind events.Kind) (<-chan *models.FriendRequest, error) {
-	v, sub, err := s.subscribe(ctx)
+	v, sub, err := s.subscribe(ctx, subscriptionBuffer)
 	if err != nil {
 		return nil, err
 	}
