@@ -23,12 +23,8 @@ func (s *Service) Chats(ctx context.Context, page PageArgs) (*Page[*models.Chat]
 	if err != nil {
 		return nil, err
 	}
-	limit, err := page.limit()
-	if err != nil {
-		return nil, err
-	}
 	var afterMicros, afterID int64
-	hasCursor, err := page.after(&afterMicros, &afterID)
+	limit, hasCursor, err := page.forward(&afterMicros, &afterID)
 	if err != nil {
 		return nil, err
 	}

@@ -73,13 +73,9 @@ func (s *Service) Friends(ctx context.Context, userID int64, page PageArgs) (*Pa
 	if err := s.requireSelf(ctx, userID); err != nil {
 		return nil, err
 	}
-	limit, err := page.limit()
-	if err != nil {
-		return nil, err
-	}
 	var afterName string
 	var afterID int64
-	hasCursor, err := page.after(&afterName, &afterID)
+	limit, hasCursor, err := page.forward(&afterName, &afterID)
 	if err != nil {
 		return nil, err
 	}
@@ -144,12 +140,8 @@ func (s *Service) FriendRequests(ctx context.Context, f RequestFilter, page Page
 	if err != nil {
 		return nil, err
 	}
-	limit, err := page.limit()
-	if err != nil {
-		return nil, err
-	}
 	var afterMicros, afterID int64
-	hasCursor, err := page.after(&afterMicros, &afterID)
+	limit, hasCursor, err := page.forward(&afterMicros, &afterID)
 	if err != nil {
 		return nil, err
 	}

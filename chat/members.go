@@ -32,12 +32,8 @@ func (s *Service) Members(ctx context.Context, chatID int64, page PageArgs) (*Pa
 	if err != nil {
 		return nil, err
 	}
-	limit, err := page.limit()
-	if err != nil {
-		return nil, err
-	}
 	var afterMicros, afterID int64
-	hasCursor, err := page.after(&afterMicros, &afterID)
+	limit, hasCursor, err := page.forward(&afterMicros, &afterID)
 	if err != nil {
 		return nil, err
 	}

@@ -44,6 +44,16 @@ func pageSize(field string, n *int) (int, error) {
 	}
 }
 
+// forward validates a forward page: its size, and its After cursor decoded
+// into the sort keys dst.
+func (a PageArgs) forward(dst ...any) (limit int, hasCursor bool, err error) {
+	if limit, err = a.limit(); err != nil {
+		return 0, false, err
+	}
+	hasCursor, err = a.after(dst...)
+	return limit, hasCursor, err
+}
+
 // after decodes the After cursor into the keys dst; it reports whether there was one.
 func (a PageArgs) after(dst ...any) (bool, error) { return decodeCursor("after", a.After, dst...) }
 

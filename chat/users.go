@@ -77,13 +77,9 @@ func (s *Service) SearchUsers(ctx context.Context, query string, page PageArgs) 
 	if err != nil {
 		return nil, err
 	}
-	limit, err := page.limit()
-	if err != nil {
-		return nil, err
-	}
 	var afterName string
 	var afterID int64
-	hasCursor, err := page.after(&afterName, &afterID)
+	limit, hasCursor, err := page.forward(&afterName, &afterID)
 	if err != nil {
 		return nil, err
 	}
