@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"strconv"
@@ -36,6 +37,7 @@ type config struct {
 	MinPasswordLength int
 	TokenTTL          time.Duration
 	EventBus          string
+	PprofAddr         string
 	// API holds the GraphQL and WebSocket settings: introspection, origins,
 	// request limits, connection caps and rate limits.
 	API graph.Options
@@ -66,6 +68,7 @@ var envVars = [][2]string{
 	{"WS_INIT_TIMEOUT", "time allowed for connection_init (default 10s)"},
 	{"WS_KEEPALIVE", "interval of WebSocket pings (default 15s)"},
 	{"RATE_LIMITS", "off, or changes such as postMessage=20/s:40,signUp=5/m:5,logIn=10/m:10,other=10/s:30 (see README)"},
+	{"PPROF_ADDR", "address for Go's pprof profiles, e.g. 127.0.0.1:6060 (default off; never expose it)"},
 	{"TRUST_FORWARDED_FOR", "true takes the client address from X-Forwarded-For, behind a proxy (default false)"},
 }
 
@@ -97,6 +100,7 @@ func loadConfig() (config, error) {
 	if c.EventBus = envOr("EVENT_BUS", "postgres"); c.EventBus != "postgres" && c.EventBus != "memory" {
 		errs = append(errs, errors.New("EVENT_BUS must be postgres or memory"))
 	}
+	c.PprofAddr = os.Getenv("PPROF_ADDR")
 	c.API, err = apiOptions(num)
 	errs = append(errs, err)
 	return c, errors.Join(errs...)
@@ -216,6 +220,9 @@ func run(ctx context.Context, cfg config) error {
 		BaseContext:       func(net.Listener) context.Context { return baseCtx },
 	}
 	srv.RegisterOnShutdown(func() { api.GoAway(); cancelBase() })
+	if cfg.PprofAddr != "" {
+		go servePprof(cfg.PprofAddr)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	slog.Info("listening", "addr", srv.Addr, "playground", fmt.Sprintf("http://localhost:%d/", cfg.Port))
@@ -261,3 +268,12 @@ func eventBus(ctx context.Context, kind, dsn string) (interface {
 type memoryBus struct{ *events.InMem }
 
 func (memoryBus) Close() error { return nil }
+
+// servePprof serves Go's profiles on their own address, away from the API.
+func servePprof(addr string) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	slog.Info("pprof", "addr", addr, "err", srv.ListenAndServe())
+}
