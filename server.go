@@ -219,7 +219,6 @@ func run(ctx context.Context, cfg config) error {
 		IdleTimeout:       2 * time.Minute,
 		BaseContext:       func(net.Listener) context.Context { return baseCtx },
 	}
-	srv.RegisterOnShutdown(func() { api.GoAway(); cancelBase() })
 	if cfg.PprofAddr != "" {
 		go servePprof(cfg.PprofAddr)
 	}
@@ -232,6 +231,9 @@ func run(ctx context.Context, cfg config) error {
 	case <-ctx.Done():
 	}
 	slog.Info("shutting down")
+	// WebSockets first, with 1001 so that clients reconnect elsewhere:
+	// Shutdown neither closes nor waits for hijacked connections.
+	api.GoAway()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return srv.Shutdown(shutdownCtx)
