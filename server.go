@@ -24,6 +24,7 @@ import (
 	"github.com/gqlchat/gqlchat/graph"
 	"github.com/gqlchat/gqlchat/internal/pgserver"
 	"github.com/gqlchat/gqlchat/internal/postgres"
+	"github.com/gqlchat/gqlchat/metrics"
 	"github.com/gqlchat/gqlchat/migrations"
 )
 
@@ -202,11 +203,14 @@ func run(ctx context.Context, cfg config) error {
 		return err
 	}
 	defer bus.Close()
-	svc, err := chat.NewService(db, bus, chatCfg)
+	m := metrics.New(sqlDB)
+	svc, err := chat.NewService(db, m.Bus(bus), chatCfg)
 	if err != nil {
 		return err
 	}
 	opts := cfg.API
+	opts.Metrics = m
+	opts.Ready = metrics.Ready(sqlDB.PingContext, func(ctx context.Context) (bool, error) { return migrations.Current(ctx, sqlDB) })
 	// Open WebSockets are hijacked, so Shutdown does not wait for them;
 	// cancelling their base context ends their subscriptions cleanly.
 	baseCtx, cancelBase := context.WithCancel(context.WithoutCancel(ctx))

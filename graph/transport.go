@@ -16,6 +16,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/gqlchat/gqlchat/chat"
+	"github.com/gqlchat/gqlchat/metrics"
 )
 
 // Options configures the HTTP handler.
@@ -44,6 +45,10 @@ type Options struct {
 	// TrustForwardedFor takes the client address from X-Forwarded-For, for
 	// servers behind a proxy that sets it.
 	TrustForwardedFor bool
+	// Metrics, if set, counts operations and serves GET /metrics.
+	Metrics *metrics.Metrics
+	// Ready, if set, serves GET /readyz.
+	Ready http.Handler
 }
 
 // DefaultOptions are the options used where nothing else is set.
@@ -69,9 +74,15 @@ func (h *Handler) OpenConnections() int { return h.sockets.Open() }
 // NewHandler returns the API's handler.
 func NewHandler(svc *chat.Service, opts Options) *Handler {
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{Chat: svc}, Complexity: complexity()}))
+	if opts.Metrics != nil { // first, to count what the other extensions refuse
+		srv.Use(opts.Metrics.Extension())
+	}
 	sockets := newSockets(transport.CoderWebsocketImplementation{
 		AcceptOptions: websocket.AcceptOptions{OriginPatterns: opts.OriginPatterns},
 	}, opts.InitTimeout, opts.MaxConnections, opts.MaxSubscriptionsPerConnection)
+	if opts.Metrics != nil {
+		opts.Metrics.WatchWebSockets(sockets.Open)
+	}
 	users := newUserConns(opts.MaxConnectionsPerUser)
 	srv.AddTransport(transport.Websocket{
 		Implementation:        sockets,
@@ -103,6 +114,12 @@ func NewHandler(svc *chat.Service, opts Options) *Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /{$}", playground.Handler("GraphQL playground", "/query"))
 	mux.Handle("/query", origins(opts.OriginPatterns).cors(checkBody(opts.Limits.MaxBodyBytes, authenticate(svc, srv))))
+	if opts.Metrics != nil {
+		mux.Handle("GET /metrics", opts.Metrics.Handler())
+	}
+	if opts.Ready != nil {
+		mux.Handle("GET /readyz", opts.Ready)
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if err := svc.Ping(r.Context()); err != nil {
 			http.Error(w, "database unavailable", http.StatusServiceUnavailable)

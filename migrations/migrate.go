@@ -118,3 +118,14 @@ func apply(ctx context.Context, conn *sql.Conn, m Migration) error {
 	}
 	return tx.Commit()
 }
+
+// Current reports whether every embedded migration has been applied.
+func Current(ctx context.Context, db *sql.DB) (bool, error) {
+	ms, err := All()
+	if err != nil {
+		return false, err
+	}
+	var applied int
+	err = db.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&applied)
+	return applied >= len(ms), err
+}

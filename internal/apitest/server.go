@@ -17,6 +17,8 @@ import (
 	"github.com/gqlchat/gqlchat/chat"
 	"github.com/gqlchat/gqlchat/events"
 	"github.com/gqlchat/gqlchat/graph"
+	"github.com/gqlchat/gqlchat/metrics"
+	"github.com/gqlchat/gqlchat/migrations"
 	"github.com/gqlchat/gqlchat/models"
 )
 
@@ -91,12 +93,17 @@ func StartInstance(t testing.TB, dsn, channel string, busRole ...string) (*Serve
 	return start(t, dsn, CheapConfig(), Options(), bus, bus.InMem), bus
 }
 
+// start wires the server as server.go does, metrics and readiness included.
 func start(t testing.TB, dsn string, cfg chat.Config, opts graph.Options, bus events.Bus, local *events.InMem) *Server {
 	db := OpenDB(t, dsn)
-	svc, err := chat.NewService(db, bus, cfg)
+	sqlDB, _ := db.DB()
+	m := metrics.New(sqlDB)
+	svc, err := chat.NewService(db, m.Bus(bus), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
+	opts.Metrics = m
+	opts.Ready = metrics.Ready(sqlDB.PingContext, func(ctx context.Context) (bool, error) { return migrations.Current(ctx, sqlDB) })
 	h := graph.NewHandler(svc, opts)
 	ts := httptest.NewServer(h)
 	t.Cleanup(ts.Close)

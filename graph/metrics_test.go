@@ -1,0 +1,58 @@
+package graph_test
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/gqlchat/gqlchat/internal/apitest"
+)
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(body)
+}
+
+func TestMetrics_CountOperationsErrorsAndConnections(t *testing.T) {
+	t.Parallel()
+	s := apitest.NewServer(t)
+	u := s.SignUp(t, "metric")
+	s.MustDo(t, u.Token, `query Me { viewer { id } }`, nil, nil)
+	s.MustFail(t, "bad-token", "UNAUTHENTICATED", `query Me { viewer { id } }`, nil)
+	ws := s.Connect(t, u)
+	ws.Subscribe("r", subReceived, nil)
+	s.WaitSubscribed(t, u, 1)
+	status, body := get(t, s.URL+"/metrics")
+	for _, want := range []string{
+		`gqlchat_graphql_requests_total{operation="Me",type="query"}`,
+		`gqlchat_graphql_errors_total{code="UNAUTHENTICATED",operation="Me",type="query"} 1`,
+		`gqlchat_websocket_connections 1`,
+		`gqlchat_graphql_active_subscriptions 1`,
+		`go_sql_open_connections`,
+	} {
+		if status != http.StatusOK || !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+}
+
+func TestReadyz_AnswersWhenTheDatabaseIsMigrated(t *testing.T) {
+	t.Parallel()
+	s := apitest.NewServer(t)
+	if status, body := get(t, s.URL+"/readyz"); status != http.StatusOK {
+		t.Fatalf("ready: %d %s", status, body)
+	}
+	if err := s.DB.Exec(`DELETE FROM schema_migrations WHERE version = (SELECT max(version) FROM schema_migrations)`).Error; err != nil {
+		t.Fatal(err)
+	}
+	if status, body := get(t, s.URL+"/readyz"); status != http.StatusServiceUnavailable || !strings.Contains(body, "migrations") {
+		t.Fatalf("with a migration missing: %d %s", status, body)
+	}
+}
