@@ -116,6 +116,9 @@ func (m *measure) selections(set ast.SelectionSet, d int) int {
 		depth := d
 		switch s := sel.(type) {
 		case *ast.Field:
+			if strings.HasPrefix(s.Name, "__") {
+				continue // introspection is deep by nature (ofType chains) and cheap; the token limit bounds it
+			}
 			m.directives += len(s.Directives)
 			if s.Alias != "" && s.Alias != s.Name {
 				m.aliases++

@@ -175,3 +175,26 @@ func TestParseRateLimits(t *testing.T) {
 		t.Fatal("off is not off")
 	}
 }
+
+// GraphiQL's introspection query (graphql-js getIntrospectionQuery) nests
+// ofType fifteen deep; the limits must let it through.
+const introspectionQuery = `query IntrospectionQuery { __schema { queryType { name } mutationType { name } subscriptionType { name }
+  types { ...FullType } directives { name description locations args { ...InputValue } } } }
+fragment FullType on __Type { kind name description fields(includeDeprecated: true) { name description args { ...InputValue }
+  type { ...TypeRef } isDeprecated deprecationReason } inputFields { ...InputValue } interfaces { ...TypeRef }
+  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason } possibleTypes { ...TypeRef } }
+fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
+fragment TypeRef on __Type { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name
+  ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } } }`
+
+func TestLimits_LetGraphiQLsIntrospectionThrough(t *testing.T) {
+	t.Parallel()
+	s := apitest.NewServer(t)
+	var out struct {
+		Schema struct{ Types []struct{ Name string } } `json:"__schema"`
+	}
+	s.MustDo(t, "", introspectionQuery, nil, &out)
+	if len(out.Schema.Types) < 20 {
+		t.Fatalf("%d types", len(out.Schema.Types))
+	}
+}

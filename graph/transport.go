@@ -10,13 +10,13 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/coder/websocket"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/gqlchat/gqlchat/chat"
 	"github.com/gqlchat/gqlchat/metrics"
+	"github.com/gqlchat/gqlchat/playground"
 )
 
 // Options configures the HTTP handler.
@@ -112,7 +112,9 @@ func NewHandler(svc *chat.Service, opts Options) *Handler {
 	srv.AroundFields(rateLimiter(opts.RateLimits))
 
 	mux := http.NewServeMux()
-	mux.Handle("GET /{$}", playground.Handler("GraphQL playground", "/query"))
+	play := playground.Handler("/query") // GraphiQL from the binary: works offline
+	mux.Handle("GET /{$}", play)
+	mux.Handle("GET /playground/", play)
 	mux.Handle("/query", origins(opts.OriginPatterns).cors(checkBody(opts.Limits.MaxBodyBytes, authenticate(svc, srv))))
 	if opts.Metrics != nil {
 		mux.Handle("GET /metrics", opts.Metrics.Handler())
