@@ -1,10 +1,10 @@
 # The README and CI use these targets.
-.PHONY: run test generate check-generated lint bench fuzz
+.PHONY: run test generate check-generated lint bench fuzz build
 
 run: ## start the server (PostgreSQL found or started automatically)
 	go run .
 
-test: lint check-generated ## everything CI checks
+test: lint check-generated build ## everything CI checks
 	go test -race -count=1 ./...
 	$(MAKE) fuzz FUZZTIME=5s
 
@@ -27,3 +27,6 @@ lint:
 
 bench: ## benchmark a fresh server on loopback (scripts/bench.sh; pass ARGS="-duration 10s")
 	scripts/bench.sh $(ARGS)
+
+build: ## the static binary, as the Dockerfile builds it
+	CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o bin/gqlchat .

@@ -163,11 +163,19 @@ func main() {
 			fmt.Fprintf(flag.CommandLine.Output(), "  %-20s %s\n", v[0], v[1])
 		}
 	}
+	healthcheck := flag.Bool("healthcheck", false, "ask the server on PORT whether it is ready (GET /readyz) and exit 0 or 1: for container health checks")
 	flag.Parse()
 	cfg, err := loadConfig()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
+	}
+	if *healthcheck {
+		if err := checkReady(cfg.Port); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
 	}
 	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel})))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -282,4 +290,18 @@ func servePprof(addr string) {
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	slog.Info("pprof", "addr", addr, "err", srv.ListenAndServe())
+}
+
+// checkReady asks the local server whether it is ready.
+func checkReady(port int) error {
+	client := http.Client{Timeout: 3 * time.Second}
+	res, err := client.Get(fmt.Sprintf("http://127.0.0.1:%d/readyz", port))
+	if err != nil {
+		return err
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("not ready: %s", res.Status)
+	}
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -143,4 +144,55 @@ func schemaOf(t *testing.T, dsn string) string {
 		rows.Close()
 	}
 	return b.String()
+}
+
+// The Dockerfile and compose.yaml cannot be built here (no Docker engine):
+// check that what they name exists.
+func TestContainerFiles_UseRealCommandsAndSettings(t *testing.T) {
+	dockerfile, err := os.ReadFile("Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	makefile, _ := os.ReadFile("Makefile")
+	build := `CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o`
+	if !strings.Contains(string(dockerfile), build) || !strings.Contains(string(makefile), build) {
+		t.Error("the Dockerfile and make build must build the same way")
+	}
+	if !strings.Contains(string(dockerfile), `"-healthcheck"`) || !strings.Contains(mustRead(t, "server.go"), `flag.Bool("healthcheck"`) {
+		t.Error("the health check flag is missing")
+	}
+	compose := mustRead(t, "compose.yaml")
+	known := map[string]bool{}
+	for _, v := range envVars {
+		known[v[0]] = true
+	}
+	for _, line := range strings.Split(compose, "\n") {
+		if key, _, ok := strings.Cut(strings.TrimSpace(line), ":"); ok && key == strings.ToUpper(key) && strings.Contains(key, "_") && !strings.HasPrefix(key, "POSTGRES_") {
+			if !known[key] {
+				t.Errorf("compose.yaml sets %s, which the server does not read", key)
+			}
+		}
+	}
+}
+
+func mustRead(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestHealthcheck_ReportsReadiness(t *testing.T) {
+	port, stop := start(t, apitest.NewDB(t))
+	if err := checkReady(port); err != nil {
+		t.Fatalf("ready server: %v", err)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if err := checkReady(port); err == nil {
+		t.Fatal("a stopped server is ready")
+	}
 }
