@@ -66,6 +66,8 @@ var envVars = [][2]string{
 	{"MAX_CONNECTIONS", "most open WebSockets on this instance (default 20000)"},
 	{"MAX_CONNECTIONS_PER_USER", "most open WebSockets of one user (default 20)"},
 	{"MAX_SUBSCRIPTIONS_PER_CONNECTION", "most operations running on one WebSocket (default 50)"},
+	{"MAX_SUBSCRIPTIONS_PER_USER", "most subscriptions of one user on this instance (default 200)"},
+	{"MAX_SUBSCRIPTIONS", "most subscriptions on this instance (default 100000)"},
 	{"WS_INIT_TIMEOUT", "time allowed for connection_init (default 10s)"},
 	{"WS_KEEPALIVE", "interval of WebSocket pings (default 15s)"},
 	{"RATE_LIMITS", "off, or changes such as postMessage=20/s:40,signUp=5/m:5,logIn=10/m:10,other=10/s:30 (see README)"},
@@ -142,6 +144,8 @@ func apiOptions(num func(string, int) int) (graph.Options, error) {
 	o.MaxConnections = num("MAX_CONNECTIONS", o.MaxConnections)
 	o.MaxConnectionsPerUser = num("MAX_CONNECTIONS_PER_USER", o.MaxConnectionsPerUser)
 	o.MaxSubscriptionsPerConnection = num("MAX_SUBSCRIPTIONS_PER_CONNECTION", o.MaxSubscriptionsPerConnection)
+	o.MaxSubscriptionsPerUser = num("MAX_SUBSCRIPTIONS_PER_USER", o.MaxSubscriptionsPerUser)
+	o.MaxSubscriptions = num("MAX_SUBSCRIPTIONS", o.MaxSubscriptions)
 	o.InitTimeout, o.KeepAlive = duration("WS_INIT_TIMEOUT", o.InitTimeout), duration("WS_KEEPALIVE", o.KeepAlive)
 	o.TrustForwardedFor = flag("TRUST_FORWARDED_FOR", false)
 	limits, err := graph.ParseRateLimits(os.Getenv("RATE_LIMITS"), graph.DefaultRateLimits)

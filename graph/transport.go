@@ -39,6 +39,9 @@ type Options struct {
 	// MaxConnectionsPerUser those of one user, and
 	// MaxSubscriptionsPerConnection the operations of one connection.
 	MaxConnections, MaxConnectionsPerUser, MaxSubscriptionsPerConnection int
+	// MaxSubscriptions caps the running subscriptions of this instance,
+	// MaxSubscriptionsPerUser those of one user.
+	MaxSubscriptions, MaxSubscriptionsPerUser int
 	// RateLimits are the token buckets of mutations (per user, and per
 	// client address for signUp, logIn and anonymous calls).
 	RateLimits RateLimits
@@ -54,6 +57,7 @@ type Options struct {
 // DefaultOptions are the options used where nothing else is set.
 var DefaultOptions = Options{Introspection: true, KeepAlive: 15 * time.Second, InitTimeout: 10 * time.Second, Limits: DefaultLimits, BatchWait: DefaultBatchWait,
 	MaxConnections: 20000, MaxConnectionsPerUser: 20, MaxSubscriptionsPerConnection: 50,
+	MaxSubscriptions: 100000, MaxSubscriptionsPerUser: 200,
 	RateLimits: DefaultRateLimits,
 }
 
@@ -107,7 +111,7 @@ func NewHandler(svc *chat.Service, opts Options) *Handler {
 	srv.Use(extension.FixedComplexityLimit(opts.Limits.MaxComplexity))
 	srv.SetErrorPresenter(presentError)
 	srv.SetRecoverFunc(recoverPanic)
-	srv.AroundOperations(refuseBadToken(svc))
+	srv.AroundOperations(refuseBadToken(svc, newSubscriptionCaps(opts.MaxSubscriptionsPerUser, opts.MaxSubscriptions)))
 	srv.AroundResponses(withLoaders(svc, opts.BatchWait))
 	srv.AroundFields(rateLimiter(opts.RateLimits))
 
@@ -157,7 +161,7 @@ func authenticate(svc *chat.Service, next http.Handler) http.Handler {
 // connection_init, so each of its operations re-checks that the session
 // was not revoked since. Subscriptions need a WebSocket. Each operation
 // gets its own viewer slot, so a logIn changes only its own response.
-func refuseBadToken(svc *chat.Service) graphql.OperationMiddleware {
+func refuseBadToken(svc *chat.Service, caps *subscriptionCaps) graphql.OperationMiddleware {
 	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		err, _ := ctx.Value(authErrorKey{}).(error)
 		overWS := overWebSocket(ctx)
@@ -172,6 +176,11 @@ func refuseBadToken(svc *chat.Service) graphql.OperationMiddleware {
 		}
 		ctx = chat.WithViewer(ctx, chat.ViewerFrom(ctx))
 		if op := graphql.GetOperationContext(ctx).Operation; op != nil && op.Operation == ast.Subscription {
+			if v := chat.ViewerFrom(ctx); v != nil {
+				if err := caps.take(ctx, v.UserID); err != nil {
+					return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{presentError(ctx, err)}})
+				}
+			}
 			return next(ctx)
 		}
 		ctx, cancel := context.WithTimeout(ctx, operationTimeout)

@@ -106,3 +106,40 @@ func refuse(ctx context.Context, err error) (context.Context, *transport.InitPay
 type websocketKey struct{}
 
 func overWebSocket(ctx context.Context) bool { return ctx.Value(websocketKey{}) != nil }
+
+// subscriptionCaps bounds the running subscriptions of each user and of the
+// instance; a subscription gives its place back when its context ends.
+type subscriptionCaps struct {
+	perUser, total int
+	mu             sync.Mutex
+	n              map[int64]int
+	all            int
+}
+
+func newSubscriptionCaps(perUser, total int) *subscriptionCaps {
+	return &subscriptionCaps{perUser: perUser, total: total, n: map[int64]int{}}
+}
+
+// take counts a subscription of userID that lasts as long as ctx, or
+// returns RATE_LIMITED.
+func (c *subscriptionCaps) take(ctx context.Context, userID int64) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case c.n[userID] >= c.perUser:
+		return chat.Errorf(chat.CodeRateLimited, "too many subscriptions for this user")
+	case c.all >= c.total:
+		return chat.Errorf(chat.CodeRateLimited, "too many subscriptions on this server")
+	}
+	c.n[userID]++
+	c.all++
+	context.AfterFunc(ctx, func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.all--
+		if c.n[userID]--; c.n[userID] <= 0 {
+			delete(c.n, userID)
+		}
+	})
+	return nil
+}

@@ -2,6 +2,7 @@ package graph_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -103,4 +104,37 @@ func TestWebSocket_GoAwayClosesWith1001(t *testing.T) {
 	s.WaitSubscribed(t, u, 1)
 	s.Handler.GoAway()
 	closedWith(t, ws, 1001)
+}
+
+func TestWebSocket_CapsSubscriptionsPerUser(t *testing.T) {
+	t.Parallel()
+	opts := apitest.Options()
+	opts.MaxSubscriptionsPerUser = 2
+	s := apitest.NewServerWith(t, apitest.CheapConfig(), opts)
+	u := s.SignUp(t, "subcap")
+	a, b := s.Connect(t, u), s.Connect(t, u)
+	a.Subscribe("1", subReceived, nil)
+	b.Subscribe("1", subReceived, nil)
+	s.WaitSubscribed(t, u, 2)
+	b.Subscribe("2", subUpdated, nil)
+	if code := errorCode(t, b.MustRead(5*time.Second)); code != "RATE_LIMITED" {
+		t.Fatalf("third subscription of the user: %s", code)
+	}
+	a.Send("complete", "1", nil) // gives a place back
+	s.WaitSubscribed(t, u, 1)
+	b.Subscribe("3", subUpdated, nil)
+	s.WaitSubscribed(t, u, 2)
+}
+
+func TestWebSocket_RefusesMessagesOverTheSizeLimit(t *testing.T) {
+	t.Parallel()
+	s := apitest.NewServer(t)
+	u := s.SignUp(t, "big")
+	ws := s.Connect(t, u)
+	if err := ws.WriteRaw(`{"type":"subscribe","id":"1","payload":{"query":"` + strings.Repeat(" ", 1<<20) + `{ viewer { id } }"}}`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ws.Read(5 * time.Second); err == nil || apitest.CloseStatus(err) == -1 {
+		t.Fatalf("an oversized message did not close the connection: %v", err)
+	}
 }
