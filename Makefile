@@ -1,5 +1,5 @@
 # The README and CI use these targets.
-.PHONY: run test generate check-generated lint bench fuzz build
+.PHONY: run test generate check-generated lint bench fuzz build clients
 
 run: ## start the server (PostgreSQL found or started automatically)
 	go run .
@@ -7,6 +7,7 @@ run: ## start the server (PostgreSQL found or started automatically)
 test: lint check-generated build ## everything CI checks
 	go test -race -count=1 ./...
 	$(MAKE) fuzz FUZZTIME=5s
+	$(MAKE) clients
 
 FUZZTIME ?= 30s
 fuzz: ## run each fuzz target for FUZZTIME (CI: 5 s each)
@@ -30,3 +31,6 @@ bench: ## benchmark a fresh server on loopback (scripts/bench.sh; pass ARGS="-du
 
 build: ## the static binary, as the Dockerfile builds it
 	CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o bin/gqlchat .
+
+clients: ## check the API with Apollo Client, subscriptions-transport-ws and relay-compiler (Node 20, npm, psql)
+	cd clients && npm ci --no-audit --no-fund && npm test

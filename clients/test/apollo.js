@@ -1,0 +1,58 @@
+// An Apollo Client set up the way a web app would: HttpLink for queries and
+// mutations, GraphQLWsLink (graphql-ws) for subscriptions, and a normalized
+// cache keyed by the Node ids with Relay-style pagination.
+'use strict';
+
+const { ApolloClient, HttpLink, InMemoryCache, split } = require('@apollo/client/core');
+const { GraphQLWsLink } = require('@apollo/client/link/subscriptions');
+const { getMainDefinition, relayStylePagination } = require('@apollo/client/utilities');
+const { createClient } = require('graphql-ws');
+const WebSocket = require('ws');
+
+const { queryURL, wsURL } = require('./support');
+
+// possibleTypes lets fragments on interfaces match and lets the Chat
+// policy below apply to PrivateChat and GroupChat.
+const possibleTypes = {
+  Node: ['User', 'FriendRequest', 'PrivateChat', 'GroupChat', 'Message'],
+  Chat: ['PrivateChat', 'GroupChat'],
+};
+
+// Objects are keyed by the cache's default, __typename:id: the global ids
+// are unique, so every User, Chat and Message is stored once and each
+// result that returns it updates it everywhere.
+const typePolicies = {
+  Query: { fields: { chats: relayStylePagination() } },
+  User: { fields: { friends: relayStylePagination() } },
+  // messages(last:, before:) pages merge into one list, oldest first.
+  Chat: { fields: { messages: relayStylePagination() } },
+};
+
+function isSubscription({ query }) {
+  const def = getMainDefinition(query);
+  return def.kind === 'OperationDefinition' && def.operation === 'subscription';
+}
+
+// apolloClient returns a client acting as the user with token (anonymous
+// without one); close() ends its WebSocket.
+function apolloClient(token) {
+  const authorization = token ? `Bearer ${token}` : undefined;
+  const http = new HttpLink({ uri: queryURL, fetch, headers: authorization ? { authorization } : {} });
+  const ws = createClient({
+    url: wsURL,
+    webSocketImpl: WebSocket, // Node 20 has no global WebSocket
+    connectionParams: authorization ? { authorization } : {},
+    retryAttempts: 0,
+  });
+  const client = new ApolloClient({
+    link: split(isSubscription, new GraphQLWsLink(ws), http),
+    cache: new InMemoryCache({ possibleTypes, typePolicies }),
+  });
+  client.close = async () => {
+    client.stop();
+    await ws.dispose();
+  };
+  return client;
+}
+
+module.exports = { apolloClient };
