@@ -15,6 +15,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/gqlchat/gqlchat/chat"
+	"github.com/gqlchat/gqlchat/demo"
 	"github.com/gqlchat/gqlchat/metrics"
 	"github.com/gqlchat/gqlchat/playground"
 )
@@ -119,6 +120,9 @@ func NewHandler(svc *chat.Service, opts Options) *Handler {
 	play := playground.Handler("/query") // GraphiQL from the binary: works offline
 	mux.Handle("GET /{$}", play)
 	mux.Handle("GET /playground/", play)
+	d := demo.Handler() // a small chat client: the first thing to try
+	mux.Handle("GET /demo", d)
+	mux.Handle("GET /demo/", d)
 	mux.Handle("/query", origins(opts.OriginPatterns).cors(checkBody(opts.Limits.MaxBodyBytes, authenticate(svc, srv))))
 	if opts.Metrics != nil {
 		mux.Handle("GET /metrics", opts.Metrics.Handler())

@@ -1,0 +1,362 @@
+// Package browser holds tests that drive a real browser (Debian's chromium,
+// headless, through the DevTools protocol with chromedp) against the real
+// API handler: the playground at / and the demo chat page at /demo.
+package browser
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"github.com/gqlchat/gqlchat/events"
+	"github.com/gqlchat/gqlchat/internal/apitest"
+	"github.com/gqlchat/gqlchat/models"
+)
+
+const chromiumPath = "/usr/bin/chromium"
+
+// testTimeout bounds each test, browser start included.
+const testTimeout = 60 * time.Second
+
+// ensureChromium installs chromium when it is missing and the test may do
+// so (as root, under CI or GQLCHAT_INSTALL_CHROMIUM); otherwise it skips.
+func ensureChromium(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err == nil {
+		return
+	}
+	if os.Getenv("CI") == "" && os.Getenv("GQLCHAT_INSTALL_CHROMIUM") == "" {
+		t.Skipf("%s is missing: install it (apt-get install -y chromium), or set GQLCHAT_INSTALL_CHROMIUM=1 to let the test install it as root", chromiumPath)
+	}
+	if os.Geteuid() != 0 {
+		t.Skipf("%s is missing and only root can install it: run apt-get install -y chromium", chromiumPath)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	apt := func(args ...string) *exec.Cmd {
+		cmd := exec.CommandContext(ctx, "apt-get", args...)
+		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive") // CI has no terminal to answer prompts
+		return cmd
+	}
+	install := func() error {
+		out, err := apt("install", "-y", "--no-install-recommends", "chromium").CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("%v\n%s", err, out)
+		}
+		return nil
+	}
+	if err := install(); err != nil { // the package lists may be missing or stale
+		if out, err := apt("update").CombinedOutput(); err != nil {
+			t.Fatalf("apt-get update: %v\n%s", err, out)
+		}
+		if err := install(); err != nil {
+			t.Fatalf("apt-get install chromium: %v", err)
+		}
+	}
+}
+
+// newBrowser starts a headless chromium with a fresh profile, bounded by
+// testTimeout, and returns the context of its first tab.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	ensureChromium(t)
+	// Not t.TempDir: chromium's helper processes may still write to the
+	// profile for a moment after the browser exits.
+	profile, err := os.MkdirTemp("", "gqlchat-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for i := 0; os.RemoveAll(profile) != nil && i < 50; i++ {
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	t.Cleanup(cancel)
+	ctx, cancelAlloc := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(profile),
+		chromedp.WindowSize(1280, 800),
+	)
+	t.Cleanup(cancelAlloc)
+	ctx, cancelTab := chromedp.NewContext(ctx, chromedp.WithErrorf(t.Logf))
+	t.Cleanup(cancelTab)
+	if err := chromedp.Run(ctx); err != nil { // start the browser now, to fail early
+		t.Fatalf("start %s: %v", chromiumPath, err)
+	}
+	return ctx
+}
+
+// netLog records the requests of a tab that failed, were answered with an
+// error status, or went to another host than the server's.
+type netLog struct {
+	host string
+	mu   sync.Mutex
+	bad  []string
+}
+
+// watchNetwork starts recording the network problems of the tab of ctx.
+func watchNetwork(t *testing.T, ctx context.Context, serverURL string) *netLog {
+	t.Helper()
+	u, err := url.Parse(serverURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &netLog{host: u.Host}
+	chromedp.ListenTarget(ctx, func(ev any) {
+		switch ev := ev.(type) {
+		case *network.EventRequestWillBeSent:
+			l.checkURL(ev.Request.URL)
+		case *network.EventWebSocketCreated:
+			l.checkURL(ev.URL)
+		case *network.EventResponseReceived:
+			if ev.Response.Status >= 400 {
+				l.add("%s: status %d", ev.Response.URL, ev.Response.Status)
+			}
+		case *network.EventLoadingFailed:
+			l.add("request %s (%s) failed: %s", ev.RequestID, ev.Type, ev.ErrorText)
+		}
+	})
+	if err := chromedp.Run(ctx, network.Enable()); err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func (l *netLog) checkURL(raw string) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		l.add("unparsable URL %q", raw)
+		return
+	}
+	if u.Scheme == "data" || u.Scheme == "blob" || u.Scheme == "about" {
+		return
+	}
+	if u.Host != l.host {
+		l.add("request to another host: %s", raw)
+	}
+}
+
+func (l *netLog) add(format string, args ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.bad = append(l.bad, fmt.Sprintf(format, args...))
+}
+
+// check fails the test if any request went wrong.
+func (l *netLog) check(t *testing.T) {
+	t.Helper()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, b := range l.bad {
+		t.Error(b)
+	}
+}
+
+// waitUserSubscriptions waits until the user with global id gid has at
+// least n subscriptions on the event bus: graphql-transport-ws does not
+// acknowledge a subscribe, so the test asks the server.
+func waitUserSubscriptions(t *testing.T, srv *apitest.Server, gid string, n int) {
+	t.Helper()
+	_, id, err := models.DecodeID(gid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	topic := events.UserTopic(id)
+	for deadline := time.Now().Add(10 * time.Second); srv.Bus.Subscribers(topic) < n; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s has %d subscriptions, want %d", topic, srv.Bus.Subscribers(topic), n)
+		}
+	}
+}
+
+// run runs browser actions and fails the test on error, naming the step.
+func run(t *testing.T, ctx context.Context, step string, actions ...chromedp.Action) {
+	t.Helper()
+	if err := chromedp.Run(ctx, actions...); err != nil {
+		t.Fatalf("%s: %v", step, err)
+	}
+}
+
+// waitText waits until an element matching selector contains text.
+func waitText(selector, text string) chromedp.Action {
+	return chromedp.Poll(fmt.Sprintf(`[...document.querySelectorAll(%q)].some((e) => e.textContent.includes(%q))`, selector, text), nil,
+		chromedp.WithPollingInterval(50*time.Millisecond))
+}
+
+// befriend makes a and b friends through the API.
+func befriend(t *testing.T, srv *apitest.Server, a, b apitest.User) {
+	t.Helper()
+	var sent struct{ SendFriendRequest struct{ ID string } }
+	srv.MustDo(t, a.Token, `mutation($id: ID!) { sendFriendRequest(input: {userId: $id}) { id } }`, map[string]any{"id": b.ID}, &sent)
+	srv.MustDo(t, b.Token, `mutation($id: ID!) { acceptFriendRequest(input: {requestId: $id}) { id } }`, map[string]any{"id": sent.SendFriendRequest.ID}, nil)
+}
+
+// editorJS returns JavaScript that reads (or with text, sets) the
+// CodeMirror 5 editor inside the element matching selector: GraphiQL 4
+// keeps the editor instance on its wrapper element.
+func editorJS(selector string, text ...string) string {
+	cm := fmt.Sprintf(`document.querySelector(%q).CodeMirror`, selector+" .CodeMirror")
+	if len(text) > 0 {
+		return fmt.Sprintf(`(%s.setValue(%q), true)`, cm, text[0])
+	}
+	return cm + ".getValue()"
+}
+
+func TestPlayground_LoadsOfflineRunsAQueryAndASubscription(t *testing.T) {
+	ctx := newBrowser(t)
+	srv := apitest.NewServer(t)
+	alice, bob := srv.SignUp(t, "alice"), srv.SignUp(t, "bob")
+	net := watchNetwork(t, ctx, srv.URL)
+
+	run(t, ctx, "load the playground",
+		chromedp.Navigate(srv.URL+"/"),
+		chromedp.WaitVisible(".graphiql-container .graphiql-query-editor .CodeMirror"),
+		chromedp.SendKeys("#token", alice.Token),
+	)
+
+	// A query, through GraphiQL's own editor and run button.
+	var ok bool
+	run(t, ctx, "run a query",
+		chromedp.Evaluate(editorJS(".graphiql-query-editor", "{ viewer { username } }"), &ok),
+		chromedp.Sleep(time.Second), // see the subscription below
+		chromedp.Click(".graphiql-execute-button"),
+		chromedp.Poll(fmt.Sprintf(`%s.includes(%q)`, editorJS(".graphiql-response"), alice.Username), nil),
+	)
+
+	// A subscription, then a message posted by a friend arrives in it.
+	befriend(t, srv, alice, bob)
+	var chat struct{ OpenPrivateChat struct{ ID string } }
+	srv.MustDo(t, bob.Token, `mutation($id: ID!) { openPrivateChat(input: {friendId: $id}) { id } }`, map[string]any{"id": alice.ID}, &chat)
+	run(t, ctx, "subscribe",
+		chromedp.Evaluate(editorJS(".graphiql-query-editor", "subscription { messagePosted { body sender { username } } }"), &ok),
+		// GraphiQL parses the editor's text after a short debounce and
+		// picks HTTP or WebSocket from that parse: clicking at once would
+		// send the subscription over HTTP with the previous parse.
+		chromedp.Sleep(time.Second),
+		chromedp.Click(".graphiql-execute-button"),
+	)
+	waitUserSubscriptions(t, srv, alice.ID, 1)
+	srv.MustDo(t, bob.Token, `mutation($id: ID!) { postMessage(input: {chatId: $id, body: "live in GraphiQL"}) { id } }`,
+		map[string]any{"id": chat.OpenPrivateChat.ID}, nil)
+	run(t, ctx, "see the message live",
+		chromedp.Poll(editorJS(".graphiql-response")+`.includes("live in GraphiQL")`, nil),
+	)
+	net.check(t)
+}
+
+// demoUser is one person using the demo page in a browser tab.
+type demoUser struct {
+	ctx  context.Context
+	name string
+	net  *netLog
+}
+
+func openDemo(t *testing.T, ctx context.Context, srv *apitest.Server, name string) *demoUser {
+	t.Helper()
+	u := &demoUser{ctx: ctx, name: name, net: watchNetwork(t, ctx, srv.URL)}
+	run(t, ctx, name+" signs up",
+		chromedp.Navigate(srv.URL+"/demo"),
+		chromedp.WaitVisible("#auth"),
+		chromedp.SendKeys("#username", strings.ToLower(name)),
+		chromedp.SendKeys("#display-name", name),
+		chromedp.SendKeys("#password", apitest.Password),
+		chromedp.Click("#signup"),
+		chromedp.WaitVisible("#live.on"),
+		chromedp.WaitNotVisible("#auth"),
+	)
+	return u
+}
+
+// id is the user's global id, asked of the API with the page's token.
+func (u *demoUser) id(t *testing.T, srv *apitest.Server) string {
+	t.Helper()
+	var token string
+	run(t, u.ctx, "read "+u.name+"'s token", chromedp.Evaluate(`sessionStorage.getItem("gqlchat-demo:token")`, &token))
+	var out struct{ Viewer struct{ ID string } }
+	srv.MustDo(t, token, `{ viewer { id } }`, nil, &out)
+	return out.Viewer.ID
+}
+
+// post sends a message in the open chat.
+func (u *demoUser) post(t *testing.T, body string) {
+	t.Helper()
+	run(t, u.ctx, u.name+" posts "+body,
+		chromedp.SendKeys("#body", body),
+		chromedp.Click("#post button"),
+		waitText("#messages li.mine", body),
+	)
+}
+
+func TestDemo_TwoUsersBefriendEachOtherAndChatLive(t *testing.T) {
+	// Two browsers, each with its own profile: two users who share nothing.
+	// (A second browser context in one chromium, WithNewBrowserContext,
+	// fails in headless chromium 156 with "no browser is open".)
+	srv := apitest.NewServer(t)
+	alice := openDemo(t, newBrowser(t), srv, "Alice")
+	bob := openDemo(t, newBrowser(t), srv, "Bob")
+	aliceID, bobID := alice.id(t, srv), bob.id(t, srv)
+	// friendRequestReceived, friendRequestUpdated and messagePosted
+	waitUserSubscriptions(t, srv, aliceID, 3)
+	waitUserSubscriptions(t, srv, bobID, 3)
+
+	run(t, alice.ctx, "Alice finds Bob and asks him to be friends",
+		chromedp.SendKeys("#search-q", "bo"),
+		chromedp.Click("#search button"),
+		waitText("#results li", "@bob"),
+		chromedp.Click("#results li button"),
+		waitText("#results li", "request sent"),
+	)
+	run(t, bob.ctx, "Bob sees the request live and accepts it",
+		waitText("#requests li", "Alice"),
+		chromedp.Click("#requests li button.accept"),
+		waitText("#friends li.friend", "Alice"),
+	)
+	run(t, alice.ctx, "Alice sees Bob among her friends live and opens a chat",
+		waitText("#friends li.friend", "Bob"),
+		chromedp.Click("#friends li.friend button"),
+		chromedp.WaitVisible("#post"),
+		waitText("#chat-title", "Bob"),
+	)
+	run(t, bob.ctx, "Bob opens the same chat",
+		chromedp.Click("#friends li.friend button"),
+		chromedp.WaitVisible("#post"),
+		waitText("#chat-title", "Alice"),
+	)
+
+	alice.post(t, "Hi Bob! Lunch at noon?")
+	run(t, bob.ctx, "Bob sees Alice's message live", waitText("#messages li", "Hi Bob! Lunch at noon?"))
+	bob.post(t, "Sure, see you there.")
+	run(t, alice.ctx, "Alice sees Bob's answer live",
+		waitText("#messages li", "Sure, see you there."),
+		waitText("#chats li", "Bob: Sure, see you there."),
+	)
+
+	if os.Getenv("GQLCHAT_SCREENSHOT") == "1" {
+		var png []byte
+		run(t, alice.ctx, "screenshot", chromedp.FullScreenshot(&png, 100))
+		if err := os.WriteFile("../docs/demo.png", png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Log("wrote docs/demo.png")
+	}
+	alice.net.check(t)
+	bob.net.check(t)
+}
