@@ -260,6 +260,21 @@ func TestPlayground_LoadsOfflineRunsAQueryAndASubscription(t *testing.T) {
 		chromedp.Poll(editorJS(".graphiql-response")+`.includes("live in GraphiQL")`, nil),
 	)
 	net.check(t)
+	screenshot(t, ctx, "playground.png")
+}
+
+// screenshot writes the page to docs/name when GQLCHAT_SCREENSHOT=1, for the README.
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	if os.Getenv("GQLCHAT_SCREENSHOT") != "1" {
+		return
+	}
+	var png []byte
+	run(t, ctx, "screenshot", chromedp.FullScreenshot(&png, 100))
+	if err := os.WriteFile("../docs/"+name, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Log("wrote docs/" + name)
 }
 
 // demoUser is one person using the demo page in a browser tab.
@@ -349,14 +364,7 @@ func TestDemo_TwoUsersBefriendEachOtherAndChatLive(t *testing.T) {
 		waitText("#chats li", "Bob: Sure, see you there."),
 	)
 
-	if os.Getenv("GQLCHAT_SCREENSHOT") == "1" {
-		var png []byte
-		run(t, alice.ctx, "screenshot", chromedp.FullScreenshot(&png, 100))
-		if err := os.WriteFile("../docs/demo.png", png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Log("wrote docs/demo.png")
-	}
+	screenshot(t, alice.ctx, "demo.png")
 	alice.net.check(t)
 	bob.net.check(t)
 }
