@@ -2,7 +2,6 @@ package chat
 
 import (
 	"context"
-	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -77,8 +76,10 @@ func (s *Service) ReadMarkers(ctx context.Context, chatIDs []int64) ([]int64, er
 		return nil, err
 	}
 	out := make([]int64, len(chatIDs))
-	for _, r := range rows {
-		out[slices.Index(chatIDs, r.ChatID)] = r.LastReadSeq
+	for i, m := range inOrder(chatIDs, rows, func(m *models.ChatMember) int64 { return m.ChatID }) {
+		if m != nil {
+			out[i] = m.LastReadSeq
+		}
 	}
 	return out, nil
 }
