@@ -90,14 +90,20 @@ func (s *Service) FirstMembers(ctx context.Context, chatIDs []int64, first *int)
 	return pages, nil
 }
 
-// MemberCounts returns the number of members of each chat, in order.
+// MemberCounts returns the number of members of each chat the viewer is
+// in, in order (0 for the others).
 func (s *Service) MemberCounts(ctx context.Context, chatIDs []int64) ([]int, error) {
+	v, err := requireViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var rows []struct {
 		ChatID int64
 		N      int
 	}
-	err := s.db.WithContext(ctx).Model(&models.ChatMember{}).Select("chat_id, count(*) AS n").
-		Where("chat_id IN ?", chatIDs).Group("chat_id").Scan(&rows).Error
+	err = s.db.WithContext(ctx).Model(&models.ChatMember{}).Select("chat_id, count(*) AS n").
+		Where("chat_id IN ? AND chat_id IN (SELECT chat_id FROM chat_members WHERE user_id = ?)", chatIDs, v.UserID).
+		Group("chat_id").Scan(&rows).Error
 	counts := map[int64]int{}
 	for _, r := range rows {
 		counts[r.ChatID] = r.N
