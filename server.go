@@ -62,6 +62,7 @@ var envVars = [][2]string{
 	{"MAX_DEPTH", "deepest nesting of selections (default 10)"},
 	{"MAX_ALIASES", "most aliases in an operation (default 30)"},
 	{"MAX_DIRECTIVES", "most directives in an operation (default 50)"},
+	{"MAX_FIELDS", "most field selections once fragments are expanded (default 2000)"},
 	{"MAX_COMPLEXITY", "largest complexity, lists counted by their page size (default 20000)"},
 	{"MAX_CONNECTIONS", "most open WebSockets on this instance (default 20000)"},
 	{"MAX_CONNECTIONS_PER_USER", "most open WebSockets of one user (default 20)"},
@@ -140,6 +141,7 @@ func apiOptions(num func(string, int) int) (graph.Options, error) {
 	l.MaxTokens, l.MaxDepth = num("MAX_TOKENS", l.MaxTokens), num("MAX_DEPTH", l.MaxDepth)
 	l.MaxAliases, l.MaxDirectives = num("MAX_ALIASES", l.MaxAliases), num("MAX_DIRECTIVES", l.MaxDirectives)
 	l.MaxComplexity = num("MAX_COMPLEXITY", l.MaxComplexity)
+	l.MaxFields = num("MAX_FIELDS", l.MaxFields)
 	o.Limits = l
 	o.MaxConnections = num("MAX_CONNECTIONS", o.MaxConnections)
 	o.MaxConnectionsPerUser = num("MAX_CONNECTIONS_PER_USER", o.MaxConnectionsPerUser)

@@ -24,11 +24,12 @@ type Limits struct {
 	MaxAliases    int   // aliased fields in an operation
 	MaxDirectives int   // directives in an operation
 	MaxComplexity int   // fields, each list counted once per item of its page
+	MaxFields     int   // field selections once fragments are expanded
 }
 
 // DefaultLimits fit every operation a real client needs.
 var DefaultLimits = Limits{MaxBodyBytes: 1 << 20, MaxTokens: 1000, MaxDepth: 10, MaxAliases: 30, MaxDirectives: 50,
-	MaxComplexity: DefaultMaxComplexity}
+	MaxComplexity: DefaultMaxComplexity, MaxFields: 2000}
 
 // checkBody refuses HTTP bodies over the limit (413), and POST bodies that
 // are not one JSON object: gqlgen would echo an undecodable body back in
@@ -84,17 +85,22 @@ var (
 func (shapeLimit) ExtensionName() string                   { return "ShapeLimit" }
 func (shapeLimit) Validate(graphql.ExecutableSchema) error { return nil }
 func (l shapeLimit) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
-	m := measure{doc: oc.Doc, seen: map[string]bool{}}
-	m.directives += len(oc.Operation.Directives)
-	depth := m.selections(oc.Operation.SelectionSet, 1)
+	m := measure{doc: oc.Doc, seen: map[string]bool{}, memo: map[string]shape{}}
+	sh := m.of(oc.Operation.SelectionSet)
+	sh.directives += len(oc.Operation.Directives)
 	var err *gqlerror.Error
 	switch {
-	case depth > l.MaxDepth:
-		err = gqlerror.Errorf("the operation is nested %d deep; the limit is %d", depth, l.MaxDepth)
-	case m.aliases > l.MaxAliases:
-		err = gqlerror.Errorf("the operation has %d aliases; the limit is %d", m.aliases, l.MaxAliases)
-	case m.directives > l.MaxDirectives:
-		err = gqlerror.Errorf("the operation has %d directives; the limit is %d", m.directives, l.MaxDirectives)
+	case sh.depth > l.MaxDepth:
+		err = gqlerror.Errorf("the operation is nested %d deep; the limit is %d", sh.depth, l.MaxDepth)
+	case sh.aliases > l.MaxAliases:
+		err = gqlerror.Errorf("the operation has %d aliases; the limit is %d", sh.aliases, l.MaxAliases)
+	case sh.directives > l.MaxDirectives:
+		err = gqlerror.Errorf("the operation has %d directives; the limit is %d", sh.directives, l.MaxDirectives)
+	case sh.fields > l.MaxFields:
+		// Checked here, before gqlgen's complexity count and executor, which
+		// expand every spread and would take exponential time on fragments
+		// that spread each other.
+		err = gqlerror.Errorf("the operation selects %d fields once fragments are expanded; the limit is %d", sh.fields, l.MaxFields)
 	default:
 		return nil
 	}
@@ -102,44 +108,67 @@ func (l shapeLimit) MutateOperationContext(_ context.Context, oc *graphql.Operat
 	return err
 }
 
-// measure walks an operation, following fragments.
+// measure walks an operation, following fragments. Each fragment is
+// measured once and remembered: a fragment spread many times, within
+// fragments spread many times, would otherwise cost exponential time.
 type measure struct {
-	doc                 *ast.QueryDocument
-	aliases, directives int
-	seen                map[string]bool // fragments on the current path, against cycles
+	doc  *ast.QueryDocument
+	seen map[string]bool // fragments on the current path, against cycles
+	memo map[string]shape
 }
 
-// selections returns the depth of set, which sits at depth d.
-func (m *measure) selections(set ast.SelectionSet, d int) int {
-	deepest := d - 1
+// shape is what a selection set adds: its depth, and its aliases,
+// directives and fields (counted once per use, saturating).
+type shape struct{ depth, aliases, directives, fields int }
+
+func (a *shape) add(b shape) {
+	const most = 1 << 30
+	a.depth = max(a.depth, b.depth)
+	a.aliases = min(a.aliases+b.aliases, most)
+	a.directives = min(a.directives+b.directives, most)
+	a.fields = min(a.fields+b.fields, most)
+}
+
+func (m *measure) of(set ast.SelectionSet) shape {
+	var out shape
 	for _, sel := range set {
-		depth := d
+		var sub shape
 		switch s := sel.(type) {
 		case *ast.Field:
 			if strings.HasPrefix(s.Name, "__") {
 				continue // introspection is deep by nature (ofType chains) and cheap; the token limit bounds it
 			}
-			m.directives += len(s.Directives)
-			if s.Alias != "" && s.Alias != s.Name {
-				m.aliases++
-			}
 			if len(s.SelectionSet) > 0 {
-				depth = m.selections(s.SelectionSet, d+1)
+				sub = m.of(s.SelectionSet)
+			}
+			sub.depth++
+			sub.add(shape{directives: len(s.Directives), fields: 1})
+			if s.Alias != "" && s.Alias != s.Name {
+				sub.add(shape{aliases: 1})
 			}
 		case *ast.InlineFragment:
-			m.directives += len(s.Directives)
-			depth = m.selections(s.SelectionSet, d)
+			sub = m.of(s.SelectionSet)
+			sub.add(shape{directives: len(s.Directives)})
 		case *ast.FragmentSpread:
-			m.directives += len(s.Directives)
-			f := m.doc.Fragments.ForName(s.Name)
-			if f == nil || m.seen[s.Name] {
-				continue
-			}
-			m.seen[s.Name] = true
-			depth = m.selections(f.SelectionSet, d)
-			m.seen[s.Name] = false
+			sub = m.fragment(s.Name)
+			sub.add(shape{directives: len(s.Directives)})
 		}
-		deepest = max(deepest, depth)
+		out.add(sub)
 	}
-	return deepest
+	return out
+}
+
+func (m *measure) fragment(name string) shape {
+	if sh, ok := m.memo[name]; ok {
+		return sh
+	}
+	f := m.doc.Fragments.ForName(name)
+	if f == nil || m.seen[name] {
+		return shape{}
+	}
+	m.seen[name] = true
+	sh := m.of(f.SelectionSet)
+	m.seen[name] = false
+	m.memo[name] = sh
+	return sh
 }

@@ -198,3 +198,20 @@ func TestLimits_LetGraphiQLsIntrospectionThrough(t *testing.T) {
 		t.Fatalf("%d types", len(out.Schema.Types))
 	}
 }
+
+// Fragments that spread the next one twice, forty deep, select 2^40 fields
+// in a few hundred tokens: they must be refused before gqlgen expands them.
+func TestLimits_NestedFragmentSpreadsAreRefusedQuickly(t *testing.T) {
+	t.Parallel()
+	s := apitest.NewServer(t)
+	var b strings.Builder
+	b.WriteString("{ viewer { ...F0 } }")
+	for i := range 40 {
+		fmt.Fprintf(&b, " fragment F%d on User { ...F%d ...F%d }", i, i+1, i+1)
+	}
+	b.WriteString(" fragment F40 on User { id }")
+	r := s.MustFail(t, "", "BAD_USER_INPUT", b.String(), nil)
+	if r.Errors[0].Extensions["reason"] != "OPERATION_TOO_LARGE" {
+		t.Fatalf("refused for another reason: %+v", r.Errors[0])
+	}
+}
