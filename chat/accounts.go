@@ -44,11 +44,12 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*AuthResult, erro
 	}
 	u := &models.User{Username: in.Username, DisplayName: name, PasswordHash: hash}
 	var token string
+	var v *Viewer
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(u).Error; err != nil {
 			return err
 		}
-		token, err = s.newSession(ctx, tx, u.ID)
+		token, v, err = s.newSession(tx, u.ID)
 		return err
 	})
 	if isUniqueViolation(err, usernameIndex) {
@@ -57,6 +58,7 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*AuthResult, erro
 	if err != nil {
 		return nil, err
 	}
+	loggedIn(ctx, v)
 	return &AuthResult{Token: token, User: u}, nil
 }
 
@@ -87,6 +89,7 @@ func (s *Service) LogIn(ctx context.Context, username, password string) (*AuthRe
 		}
 	}
 	var token string
+	var v *Viewer
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		// The password was checked without a lock (argon2 is slow); the
 		// session is made only if the account and its hash are unchanged
@@ -98,12 +101,13 @@ func (s *Service) LogIn(ctx context.Context, username, password string) (*AuthRe
 		if err != nil || n == 0 {
 			return cmpErr(err, errBadLogin)
 		}
-		token, err = s.newSession(ctx, tx, u.ID)
+		token, v, err = s.newSession(tx, u.ID)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
+	loggedIn(ctx, v)
 	return &AuthResult{Token: token, User: &u}, nil
 }
 

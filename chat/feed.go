@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"sync"
 
@@ -89,10 +90,16 @@ func (fs *feeds) since(ctx context.Context, chatID, userID, seq, want int64) (ms
 // read fetches what the chat has posted since the feed last looked.
 func (f *feed) read(ctx context.Context, db *gorm.DB, chatID int64) error {
 	db = db.WithContext(ctx)
+	// The newest messages only, at most what the feed keeps: a stream
+	// further behind reads the history itself, a page at a time.
 	var fresh []*models.Message
 	if err := db.Joins("Sender").Where("messages.chat_id = ? AND messages.seq > ?", chatID, f.max).
-		Order("messages.seq").Find(&fresh).Error; err != nil {
+		Order("messages.seq DESC").Limit(feedCache).Find(&fresh).Error; err != nil {
 		return err
+	}
+	slices.Reverse(fresh)
+	if len(fresh) > 0 && fresh[0].Seq > f.max+1 {
+		f.msgs = nil // a gap: what the feed kept no longer joins up with the new messages
 	}
 	var chat models.Chat
 	if err := db.Take(&chat, chatID).Error; err != nil {

@@ -18,22 +18,21 @@ import (
 // errBadToken is the answer for any token that is not a live session.
 var errBadToken = Errorf(CodeUnauthenticated, "the token is invalid, expired or revoked; log in again")
 
-// newSession creates a session for userID inside tx, makes it the viewer
-// of the rest of the operation, and returns its token. Only the token's
-// SHA-256 is stored: the token itself carries 256 random bits, so a slow
-// hash adds nothing.
-func (s *Service) newSession(ctx context.Context, tx *gorm.DB, userID int64) (string, error) {
+// newSession creates a session for userID inside tx and returns its token
+// and viewer; once tx commits, the caller makes that the viewer of the rest
+// of the operation. Only the token's SHA-256 is stored: the token itself
+// carries 256 random bits, so a slow hash adds nothing.
+func (s *Service) newSession(tx *gorm.DB, userID int64) (string, *Viewer, error) {
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {
-		return "", err
+		return "", nil, err
 	}
 	token := base64.RawURLEncoding.EncodeToString(raw)
 	sess := models.Session{UserID: userID, TokenHash: hashToken(token), ExpiresAt: time.Now().Add(s.cfg.TokenTTL)}
 	if err := tx.Create(&sess).Error; err != nil {
-		return "", err
+		return "", nil, err
 	}
-	loggedIn(ctx, &Viewer{UserID: userID, SessionID: sess.ID, ExpiresAt: sess.ExpiresAt})
-	return token, nil
+	return token, &Viewer{UserID: userID, SessionID: sess.ID, ExpiresAt: sess.ExpiresAt}, nil
 }
 
 func hashToken(token string) []byte {

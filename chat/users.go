@@ -98,6 +98,9 @@ func (s *Service) SearchUsers(ctx context.Context, query string, page PageArgs) 
 
 // CountSearchUsers is the total number of matches of SearchUsers.
 func (s *Service) CountSearchUsers(ctx context.Context, query string) (int, error) {
+	if _, err := requireViewer(ctx); err != nil {
+		return 0, err
+	}
 	scope, err := searchScope(query)
 	if err != nil {
 		return 0, err
