@@ -36,7 +36,11 @@ func (s *Service) MessageEvents(ctx context.Context, chatID *int64, after *strin
 	}
 	sub.Lossy() // an event only says a chat moved on: missing some is repaired by a resync
 	st := &stream{s: s, ctx: ctx, sub: sub, out: make(chan *models.Message, 4), delivered: map[int64]int64{}, only: chatID, userID: v.UserID}
-	moved, err := st.start(afterSeq, hasAfter)
+	var moved map[int64]int64
+	err = shallow(func() (err error) {
+		moved, err = st.start(afterSeq, hasAfter)
+		return err
+	})
 	if err != nil {
 		st.release()
 		sub.Close()

@@ -27,7 +27,7 @@ func (s *Service) subscribe(ctx context.Context, buffer int) (*Viewer, *events.S
 		return nil, nil, err
 	}
 	sub := s.bus.Subscribe(buffer, events.UserTopic(v.UserID))
-	if err := s.CheckSession(ctx, v); err != nil {
+	if err := shallow(func() error { return s.CheckSession(ctx, v) }); err != nil {
 		sub.Close()
 		return nil, nil, err
 	}
@@ -109,4 +109,14 @@ func (s *Service) FriendRequestEvents(ctx context.Context, kind events.Kind) (<-
 		return send(ctx, out, reqs[0])
 	}, func() { close(out) })
 	return out, nil
+}
+
+// shallow runs f on a goroutine of its own and waits for it. Subscriptions
+// keep a goroutine each for as long as they are open; database calls grow a
+// goroutine's stack, which stays grown, so the calls made when subscribing
+// run on a goroutine that ends with them. This keeps idle connections small.
+func shallow(f func() error) error {
+	done := make(chan error, 1)
+	go func() { done <- f() }()
+	return <-done
 }

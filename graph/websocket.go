@@ -33,7 +33,11 @@ func initFunc(svc *chat.Service, users *userConns) transport.WebsocketInitFunc {
 		v := chat.ViewerFrom(ctx) // from an Authorization header on the upgrade, if any
 		if token != "" {
 			var err error
-			if v, err = svc.Authenticate(ctx, token); err != nil {
+			// On a goroutine of its own: this one serves the connection for
+			// as long as it is open, and a database call would grow its stack.
+			done := make(chan error, 1)
+			go func() { v, err = svc.Authenticate(ctx, token); done <- err }()
+			if err = <-done; err != nil {
 				return refuse(ctx, err)
 			}
 			ctx = context.WithValue(ctx, authErrorKey{}, nil)
