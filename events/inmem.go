@@ -21,14 +21,8 @@ func (b *InMem) Publish(events ...Event) {
 	b.mu.RLock()
 	for _, e := range events {
 		for s := range b.topics[e.Topic] {
-			select {
-			case s.c <- e:
-			default:
-				if s.lossy.Load() {
-					s.missed.Store(true)
-				} else {
-					full = append(full, s)
-				}
+			if !s.offer(e) {
+				full = append(full, s)
 			}
 		}
 	}
@@ -51,14 +45,8 @@ func (b *InMem) broadcast(e Event) {
 				continue
 			}
 			seen[s] = true
-			select {
-			case s.c <- e:
-			default:
-				if s.lossy.Load() {
-					s.missed.Store(true)
-				} else {
-					full = append(full, s)
-				}
+			if !s.offer(e) {
+				full = append(full, s)
 			}
 		}
 	}
@@ -98,4 +86,19 @@ func (b *InMem) Subscribers(topic string) int {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	return len(b.topics[topic])
+}
+
+// offer queues e without blocking; false means the buffer is full and the
+// subscription, not being lossy, must end.
+func (s *Subscription) offer(e Event) bool {
+	select {
+	case s.c <- e:
+		return true
+	default:
+		if s.lossy.Load() {
+			s.missed.Store(true)
+			return true
+		}
+		return false
+	}
 }
