@@ -35,28 +35,24 @@ func (s *Service) MessageEvents(ctx context.Context, chatID *int64, after *strin
 		return nil, err
 	}
 	sub.Lossy() // an event only says a chat moved on: missing some is repaired by a resync
-	st := &stream{s: s, ctx: ctx, sub: sub, out: make(chan *models.Message, 4), delivered: map[int64]int64{}, only: chatID, userID: v.UserID}
-	var moved map[int64]int64
-	err = shallow(func() (err error) {
-		moved, err = st.start(afterSeq, hasAfter)
-		return err
-	})
+	st := &stream{s: s, ctx: ctx, sub: sub, out: make(chan *models.Message, 4),
+		delivered: map[int64]int64{}, only: chatID, userID: v.UserID}
+	moved, err := st.start(afterSeq, hasAfter)
 	if err != nil {
 		st.release()
 		sub.Close()
 		return nil, err
 	}
-	go func() {
-		defer st.release()
+	st.ready = events.Attach(ctx)
+	catchUp := func() bool {
 		for id, pos := range moved {
 			if !st.catchUp(id, pos) {
-				sub.Close()
-				close(st.out)
-				return
+				return false
 			}
 		}
-		s.loop(ctx, v, sub, st.handle, func() { close(st.out) })
-	}()
+		return true
+	}
+	s.run(ctx, v, sub, catchUp, st.handle, func() { st.release(); close(st.out); st.ready() })
 	return st.out, nil
 }
 
@@ -66,6 +62,8 @@ type stream struct {
 	ctx context.Context
 	sub *events.Subscription
 	out chan *models.Message
+	// ready tells the consumer that out holds one more message (or closed).
+	ready func()
 	// delivered holds, per followed chat, the last sequence number sent.
 	delivered map[int64]int64
 	only      *int64 // the one chat followed, or nil for all
@@ -206,7 +204,7 @@ func (st *stream) catchUp(chatID, want int64) bool {
 
 func (st *stream) send(chatID int64, msgs []*models.Message) bool {
 	for _, m := range msgs {
-		if !send(st.ctx, st.out, m) {
+		if !send(st.ctx, st.out, m, st.ready) {
 			return false
 		}
 		st.delivered[chatID] = m.Seq

@@ -3,9 +3,11 @@ package chat
 import (
 	"context"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/gqlchat/gqlchat/events"
+	"github.com/gqlchat/gqlchat/internal/pump"
 	"github.com/gqlchat/gqlchat/models"
 )
 
@@ -27,57 +29,94 @@ func (s *Service) subscribe(ctx context.Context, buffer int) (*Viewer, *events.S
 		return nil, nil, err
 	}
 	sub := s.bus.Subscribe(buffer, events.UserTopic(v.UserID))
-	if err := shallow(func() error { return s.CheckSession(ctx, v) }); err != nil {
+	if err := s.CheckSession(ctx, v); err != nil {
 		sub.Close()
 		return nil, nil, err
 	}
 	return v, sub, nil
 }
 
-// loop calls handle for each event of sub until ctx ends, the viewer's
+// run calls handle for each event of sub until ctx ends, the viewer's
 // session ends (revoked, expired or the account deleted), handle returns
-// false, or the bus drops the subscription. It closes sub, then calls done.
-func (s *Service) loop(ctx context.Context, v *Viewer, sub *events.Subscription, handle func(events.Event) bool, done func()) {
-	defer done()
-	defer sub.Close()
-	expiry := time.NewTimer(time.Until(v.ExpiresAt))
-	defer expiry.Stop()
-	for {
-		select {
-		case <-ctx.Done():
+// false, or the bus drops the subscription. It then closes sub and calls
+// done. It first calls start, if not nil, which may end it the same way.
+// Nothing waits on sub between events: the work runs on a pump, so an
+// idle subscription holds no goroutine.
+func (s *Service) run(ctx context.Context, v *Viewer, sub *events.Subscription, start func() bool, handle func(events.Event) bool, done func()) {
+	var expired atomic.Bool
+	var p *pump.Pump
+	var ended bool // only touched by the pump, one call at a time
+	var expiry *time.Timer
+	var stopCtx func() bool
+	end := func() {
+		ended = true
+		expiry.Stop()
+		stopCtx()
+		sub.Close()
+		done()
+	}
+	armed := make(chan struct{}) // the callbacks below may fire before all of them are set
+	p = pump.New(func() {
+		<-armed
+		if ended {
 			return
-		case <-expiry.C:
-			return
-		case e, open := <-sub.C:
-			if !open {
-				slog.WarnContext(ctx, "subscription dropped: the client fell behind", "user_id", v.UserID)
-				return
-			}
-			switch e.Kind {
-			case events.SessionsChanged:
-				if s.CheckSession(ctx, v) != nil {
-					return
-				}
-				continue
-			case events.Resync: // events may have been missed: a revocation among them
-				if s.CheckSession(ctx, v) != nil {
-					return
-				}
-			}
-			if !handle(e) {
-				return
-			}
-			if sub.TakeMissed() && !handle(events.Event{Kind: events.Resync}) {
+		}
+		if start != nil {
+			ok := start()
+			start = nil
+			if !ok {
+				end()
 				return
 			}
 		}
-	}
+		for !ended {
+			if ctx.Err() != nil || expired.Load() {
+				end()
+				return
+			}
+			select {
+			case e, open := <-sub.C:
+				if !open {
+					if sub.Overflowed() {
+						slog.WarnContext(ctx, "subscription dropped: the client fell behind", "user_id", v.UserID)
+					}
+					end()
+				} else if !s.dispatch(ctx, v, sub, e, handle) {
+					end()
+				}
+			default:
+				return
+			}
+		}
+	})
+	expiry = time.AfterFunc(time.Until(v.ExpiresAt), func() { expired.Store(true); p.Kick() })
+	stopCtx = context.AfterFunc(ctx, p.Kick)
+	sub.Notify(p.Kick)
+	close(armed)
+	p.Kick()
 }
 
-// send delivers x unless ctx ends first.
-func send[T any](ctx context.Context, out chan<- T, x T) bool {
+// dispatch handles one event for run; false ends the subscription.
+func (s *Service) dispatch(ctx context.Context, v *Viewer, sub *events.Subscription, e events.Event, handle func(events.Event) bool) bool {
+	switch e.Kind {
+	case events.SessionsChanged:
+		return s.CheckSession(ctx, v) == nil
+	case events.Resync: // events may have been missed: a revocation among them
+		if s.CheckSession(ctx, v) != nil {
+			return false
+		}
+	}
+	if !handle(e) {
+		return false
+	}
+	return !sub.TakeMissed() || handle(events.Event{Kind: events.Resync})
+}
+
+// send delivers x unless ctx ends first, then calls ready.
+func send[T any](ctx context.Context, out chan<- T, x T, ready func()) bool {
 	select {
 	case out <- x:
+		ready()
 		return true
 	case <-ctx.Done():
 		return false
@@ -94,7 +133,8 @@ func (s *Service) FriendRequestEvents(ctx context.Context, kind events.Kind) (<-
 		return nil, err
 	}
 	out := make(chan *models.FriendRequest, 1)
-	go s.loop(ctx, v, sub, func(e events.Event) bool {
+	ready := events.Attach(ctx)
+	s.run(ctx, v, sub, nil, func(e events.Event) bool {
 		if e.Kind != kind {
 			return true
 		}
@@ -106,17 +146,7 @@ func (s *Service) FriendRequestEvents(ctx context.Context, kind events.Kind) (<-
 		if reqs[0] == nil {
 			return true
 		}
-		return send(ctx, out, reqs[0])
-	}, func() { close(out) })
+		return send(ctx, out, reqs[0], ready)
+	}, func() { close(out); ready() })
 	return out, nil
-}
-
-// shallow runs f on a goroutine of its own and waits for it. Subscriptions
-// keep a goroutine each for as long as they are open; database calls grow a
-// goroutine's stack, which stays grown, so the calls made when subscribing
-// run on a goroutine that ends with them. This keeps idle connections small.
-func shallow(f func() error) error {
-	done := make(chan error, 1)
-	go func() { done <- f() }()
-	return <-done
 }

@@ -77,6 +77,19 @@ type Subscription struct {
 
 	lossy  atomic.Bool // full buffers drop events (see Lossy)
 	missed atomic.Bool // a lossy subscription dropped an event
+
+	notify atomic.Pointer[func()] // see Notify
+}
+
+// Notify makes the subscription call f, which must not block, after it
+// queues an event on C, drops one (lossy), or closes C. A subscriber can then
+// read C when told instead of keeping a goroutine blocked on it.
+func (s *Subscription) Notify(f func()) { s.notify.Store(&f) }
+
+func (s *Subscription) notified() {
+	if f := s.notify.Load(); f != nil {
+		(*f)()
+	}
 }
 
 // Lossy makes a full buffer drop events instead of ending the subscription;
@@ -132,6 +145,7 @@ func (s *Subscription) end(overflowed bool) {
 	}
 	s.closed, s.overflowed = true, overflowed
 	close(s.c)
+	s.notified()
 }
 
 // Overflowed reports whether the subscription ended because its buffer

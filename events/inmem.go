@@ -93,10 +93,12 @@ func (b *InMem) Subscribers(topic string) int {
 func (s *Subscription) offer(e Event) bool {
 	select {
 	case s.c <- e:
+		s.notified()
 		return true
 	default:
 		if s.lossy.Load() {
 			s.missed.Store(true)
+			s.notified()
 			return true
 		}
 		return false

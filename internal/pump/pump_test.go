@@ -1,0 +1,64 @@
+package pump
+
+import (
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestPump_KicksDuringACallRunItOnceMoreAndNeverConcurrently(t *testing.T) {
+	var inside, calls atomic.Int32
+	var overlap atomic.Bool
+	var p *Pump
+	release := make(chan struct{})
+	p = New(func() {
+		if inside.Add(1) > 1 {
+			overlap.Store(true)
+		}
+		if calls.Add(1) == 1 {
+			<-release // hold the first call while others kick
+		}
+		inside.Add(-1)
+	})
+	p.Kick()
+	var wg sync.WaitGroup
+	for range 50 {
+		wg.Go(p.Kick)
+	}
+	wg.Wait()
+	close(release)
+	deadline := time.Now().Add(5 * time.Second)
+	for calls.Load() < 2 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(20 * time.Millisecond) // a third call would show by now
+	if got := calls.Load(); got != 2 {
+		t.Fatalf("calls = %d, want 2: the first, then one for all the kicks during it", got)
+	}
+	if overlap.Load() {
+		t.Fatal("two calls ran at once")
+	}
+}
+
+func TestPump_HoldsNoGoroutineWhenIdle(t *testing.T) {
+	done := make(chan struct{}, 1)
+	p := New(func() { done <- struct{}{} })
+	for range 3 {
+		p.Kick()
+		<-done
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		p.mu.Lock()
+		running := p.running
+		p.mu.Unlock()
+		if !running {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the pump still runs after its work is done")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
