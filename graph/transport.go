@@ -16,6 +16,7 @@ import (
 
 	"github.com/gqlchat/gqlchat/chat"
 	"github.com/gqlchat/gqlchat/demo"
+	"github.com/gqlchat/gqlchat/graph/socket"
 	"github.com/gqlchat/gqlchat/metrics"
 	"github.com/gqlchat/gqlchat/playground"
 )
@@ -66,7 +67,7 @@ var DefaultOptions = Options{Introspection: true, KeepAlive: 15 * time.Second, I
 // and WebSocket at /query, and /healthz.
 type Handler struct {
 	http.Handler
-	sockets *sockets
+	sockets *socket.Transport
 }
 
 // GoAway closes every WebSocket with 1001 "going away", for shutdown:
@@ -82,22 +83,21 @@ func NewHandler(svc *chat.Service, opts Options) *Handler {
 	if opts.Metrics != nil { // first, to count what the other extensions refuse
 		srv.Use(opts.Metrics.Extension())
 	}
-	sockets := newSockets(transport.CoderWebsocketImplementation{
-		AcceptOptions: websocket.AcceptOptions{OriginPatterns: opts.OriginPatterns},
-	}, opts.InitTimeout, opts.MaxConnections, opts.MaxSubscriptionsPerConnection)
+	users := newUserConns(opts.MaxConnectionsPerUser)
+	sockets := &socket.Transport{
+		Accept:         websocket.AcceptOptions{OriginPatterns: opts.OriginPatterns},
+		Init:           initFunc(svc, users),
+		Closed:         users.closed,
+		InitTimeout:    opts.InitTimeout,
+		KeepAlive:      opts.KeepAlive,
+		ReadLimit:      opts.Limits.MaxBodyBytes,
+		MaxConnections: opts.MaxConnections,
+		MaxOperations:  opts.MaxSubscriptionsPerConnection,
+	}
 	if opts.Metrics != nil {
 		opts.Metrics.WatchWebSockets(sockets.Open)
 	}
-	users := newUserConns(opts.MaxConnectionsPerUser)
-	srv.AddTransport(transport.Websocket{
-		Implementation:        sockets,
-		InitFunc:              initFunc(svc, users),
-		CloseFunc:             users.closed,
-		InitTimeout:           opts.InitTimeout + wsInitTimeoutFallback, // ours closes with 4408 first
-		KeepAlivePingInterval: opts.KeepAlive,                           // legacy graphql-ws "ka"
-		PingPongInterval:      opts.KeepAlive,                           // graphql-transport-ws ping/pong
-		PayloadReadLimit:      &opts.Limits.MaxBodyBytes,
-	})
+	srv.AddTransport(sockets)
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})

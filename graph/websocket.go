@@ -7,22 +7,15 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/99designs/gqlgen/graphql/handler/transport"
-
 	"github.com/gqlchat/gqlchat/chat"
-)
-
-// WebSocket close codes of a refused connection_init.
-const (
-	closeBadToken = 4403
-	closeInternal = 1011
+	"github.com/gqlchat/gqlchat/graph/socket"
 )
 
 // initFunc authenticates a WebSocket connection from its connection_init
 // payload: {"authorization": "Bearer <token>"}, the key in any case. A
 // connection without a token stays anonymous; a bad token closes it.
-func initFunc(svc *chat.Service, users *userConns) transport.WebsocketInitFunc {
-	return func(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+func initFunc(svc *chat.Service, users *userConns) func(context.Context, map[string]any) (context.Context, error) {
+	return func(ctx context.Context, payload map[string]any) (context.Context, error) {
 		ctx = context.WithValue(ctx, websocketKey{}, true)
 		token := ""
 		for k, v := range payload {
@@ -33,27 +26,22 @@ func initFunc(svc *chat.Service, users *userConns) transport.WebsocketInitFunc {
 		v := chat.ViewerFrom(ctx) // from an Authorization header on the upgrade, if any
 		if token != "" {
 			var err error
-			// On a goroutine of its own: this one serves the connection for
-			// as long as it is open, and a database call would grow its stack.
-			done := make(chan error, 1)
-			go func() { v, err = svc.Authenticate(ctx, token); done <- err }()
-			if err = <-done; err != nil {
-				return refuse(ctx, err)
+			if v, err = svc.Authenticate(ctx, token); err != nil {
+				return nil, refuse(ctx, err)
 			}
-			ctx = context.WithValue(ctx, authErrorKey{}, nil)
+			ctx = context.WithValue(ctx, authErrorKey{}, nil) // the payload's token overrides the header's
 		} else if err, _ := ctx.Value(authErrorKey{}).(error); err != nil {
-			return refuse(ctx, err)
+			return nil, refuse(ctx, err)
 		}
 		if v == nil {
-			return ctx, nil, nil
+			return ctx, nil
 		}
 		if !users.open(v.UserID) {
-			ctx = transport.WithWebsocketCloseCode(ctx, closeTooManyConns)
-			return transport.AppendCloseReason(ctx, "too many connections for this user"), nil,
-				chat.Errorf(chat.CodeRateLimited, "too many connections for this user")
+			return nil, &socket.Refusal{Code: socket.CloseTooManyConns, Reason: "too many connections for this user",
+				Err: chat.Errorf(chat.CodeRateLimited, "too many connections for this user")}
 		}
 		ctx = context.WithValue(ctx, countedKey{}, v.UserID)
-		return chat.WithViewer(ctx, v), nil, nil
+		return chat.WithViewer(ctx, v), nil
 	}
 }
 
@@ -80,8 +68,8 @@ func (u *userConns) open(userID int64) bool {
 	return true
 }
 
-// closed is gqlgen's CloseFunc: it gives back the connection's count.
-func (u *userConns) closed(ctx context.Context, _ int) {
+// closed gives back the count of a connection that ended.
+func (u *userConns) closed(ctx context.Context) {
 	userID, ok := ctx.Value(countedKey{}).(int64)
 	if !ok {
 		return
@@ -94,16 +82,13 @@ func (u *userConns) closed(ctx context.Context, _ int) {
 }
 
 // refuse closes the connection: 4403 for a bad token, 1011 for a failure
-// of ours (logged, never described to the client). gqlgen needs the
-// incoming context back, never nil.
-func refuse(ctx context.Context, err error) (context.Context, *transport.InitPayload, error) {
+// of ours (logged, never described to the client).
+func refuse(ctx context.Context, err error) error {
 	if chat.ErrorCode(err) != chat.CodeUnauthenticated {
 		slog.ErrorContext(ctx, "websocket init", "err", err, "request_id", RequestID(ctx))
-		ctx = transport.WithWebsocketCloseCode(ctx, closeInternal)
-		return transport.AppendCloseReason(ctx, "internal server error"), nil, errors.New("internal server error")
+		return &socket.Refusal{Code: socket.CloseInternal, Reason: "internal server error", Err: errors.New("internal server error")}
 	}
-	ctx = transport.WithWebsocketCloseCode(ctx, closeBadToken)
-	return transport.AppendCloseReason(ctx, "unauthenticated: "+err.Error()), nil, err
+	return &socket.Refusal{Code: socket.CloseForbidden, Reason: "unauthenticated: " + err.Error(), Err: err}
 }
 
 // websocketKey marks the context of a WebSocket connection.

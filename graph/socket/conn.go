@@ -1,0 +1,258 @@
+package socket
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/coder/websocket"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// conn is one WebSocket connection.
+type conn struct {
+	t       *Transport
+	ws      *websocket.Conn
+	proto   *protocol
+	exec    graphql.GraphExecutor
+	headers http.Header
+	base    context.Context // the connection's, ended when it is
+	cancel  context.CancelFunc
+
+	lastRead  atomic.Int64 // unix nanoseconds of the last client message
+	initTimer *time.Timer
+	keepAlive *time.Timer
+
+	mu       sync.Mutex
+	accepted bool            // Init succeeded: Closed is owed
+	ctx      context.Context // of the operations, from Init
+	inits    int
+	ops      map[string]*operation
+	closed   bool
+}
+
+func newConn(t *Transport, ws *websocket.Conn, r *http.Request, exec graphql.GraphExecutor) *conn {
+	// The request's context ends when Do returns; its values stay.
+	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
+	return &conn{t: t, ws: ws, proto: protocolOf(ws.Subprotocol()), exec: exec, headers: r.Header,
+		base: ctx, cancel: cancel, ops: map[string]*operation{}}
+}
+
+// serve reads the client's messages until the connection ends. This is the
+// connection's only goroutine while nothing happens.
+func (c *conn) serve() {
+	defer c.end()
+	if c.t.InitTimeout > 0 {
+		c.initTimer = time.AfterFunc(c.t.InitTimeout, func() {
+			if c.initCount() == 0 {
+				c.close(CloseInitTimeout, "connection initialisation timeout")
+			}
+		})
+	}
+	for {
+		typ, data, err := c.ws.Read(c.base)
+		if err != nil {
+			return // closed by either side; the close frame carries why
+		}
+		c.lastRead.Store(time.Now().UnixNano())
+		var m message
+		if typ != websocket.MessageText || json.Unmarshal(data, &m) != nil || m.Type == "" {
+			c.close(CloseBadMessage, "invalid message")
+			return
+		}
+		if !c.handle(m) {
+			return
+		}
+	}
+}
+
+// handle acts on one client message; false ends the connection.
+func (c *conn) handle(m message) bool {
+	switch m.Type {
+	case typeInit:
+		return c.init(m.Payload)
+	case c.proto.subscribe:
+		if c.initCount() == 0 {
+			c.close(CloseUnauthorized, "unauthorized")
+			return false
+		}
+		return c.start(m)
+	case c.proto.stop:
+		c.stop(m.ID)
+	case typePing:
+		if c.proto.legacy {
+			return c.unexpected(m.Type)
+		}
+		c.write(message{Type: typePong, Payload: m.Payload})
+	case typePong:
+		if c.proto.legacy {
+			return c.unexpected(m.Type)
+		}
+	case typeTerm:
+		if !c.proto.legacy {
+			return c.unexpected(m.Type)
+		}
+		c.close(CloseNormal, "terminated")
+		return false
+	default:
+		return c.unexpected(m.Type)
+	}
+	return true
+}
+
+func (c *conn) unexpected(typ string) bool {
+	c.connectionError(errors.New("unexpected message " + typ))
+	c.close(CloseBadMessage, "invalid message type")
+	return false
+}
+
+func (c *conn) initCount() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.inits
+}
+
+// init answers connection_init once: Init decides, on a goroutine of its
+// own because it may call the database, and a call that deep would grow
+// the stack this goroutine keeps for as long as the connection is open.
+func (c *conn) init(raw json.RawMessage) bool {
+	c.mu.Lock()
+	c.inits++
+	again := c.inits > 1
+	c.mu.Unlock()
+	if again {
+		c.close(CloseTooManyInits, "too many initialisation requests")
+		return false
+	}
+	if c.initTimer != nil {
+		c.initTimer.Stop()
+	}
+	var payload map[string]any
+	if len(raw) > 0 && string(raw) != "null" {
+		if json.Unmarshal(raw, &payload) != nil || len(payload) > initPayloadMaxKeys {
+			c.close(CloseBadMessage, "invalid connection_init payload")
+			return false
+		}
+	}
+	ctx := c.base
+	if c.t.Init != nil {
+		var err error
+		done := make(chan struct{})
+		go func() { defer close(done); ctx, err = c.t.Init(c.base, payload) }()
+		<-done
+		if err != nil {
+			c.refuse(err)
+			return false
+		}
+	}
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return false
+	}
+	c.ctx, c.accepted = ctx, true
+	c.mu.Unlock()
+	c.write(message{Type: typeAck})
+	if c.t.KeepAlive > 0 {
+		if c.proto.legacy {
+			c.write(message{Type: typeKA})
+		}
+		c.mu.Lock()
+		c.keepAlive = time.AfterFunc(c.t.KeepAlive, c.ping)
+		c.mu.Unlock()
+	}
+	return true
+}
+
+// refuse closes the connection after a failed Init.
+func (c *conn) refuse(err error) {
+	code, reason := CloseForbidden, err.Error()
+	var r *Refusal
+	if errors.As(err, &r) {
+		code, reason = r.Code, r.Reason
+	}
+	c.connectionError(err)
+	c.close(code, reason)
+}
+
+// connectionError tells a graphql-ws client why it is being closed.
+func (c *conn) connectionError(err error) {
+	if c.proto.legacy {
+		b, _ := json.Marshal(&gqlerror.Error{Message: err.Error()})
+		c.write(message{Type: typeConnErr, Payload: b})
+	}
+}
+
+// ping keeps the connection alive through proxies and notices clients
+// gone silent: a graphql-transport-ws client answers each ping with a pong.
+func (c *conn) ping() {
+	if !c.proto.legacy && time.Since(time.Unix(0, c.lastRead.Load())) > 2*c.t.KeepAlive+time.Second {
+		c.close(ClosePongTimeout, "no pong")
+		return
+	}
+	if c.proto.legacy {
+		c.write(message{Type: typeKA})
+	} else {
+		c.write(message{Type: typePing})
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.closed {
+		c.keepAlive.Reset(c.t.KeepAlive)
+	}
+}
+
+// write sends one message; a client too slow to take it within
+// writeTimeout is closed.
+func (c *conn) write(m message) {
+	b, err := json.Marshal(m)
+	if err != nil {
+		panic(err) // a message of ours that does not marshal is a bug
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
+	defer cancel()
+	if c.ws.Write(ctx, websocket.MessageText, b) != nil {
+		c.close(CloseGoingAway, "write failed")
+	}
+}
+
+// close ends the connection with code, once, and stops its operations.
+// The closing handshake runs on its own goroutine: it waits for the client.
+func (c *conn) close(code int, reason string) {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	c.closed = true
+	ops := c.ops
+	c.ops = map[string]*operation{}
+	c.mu.Unlock()
+	for _, op := range ops {
+		op.cancel()
+	}
+	go c.ws.Close(websocket.StatusCode(code), reason) //nolint:errcheck // closing anyway
+}
+
+// end releases what the connection held once it stops being read.
+func (c *conn) end() {
+	c.close(CloseNormal, "")
+	if c.initTimer != nil {
+		c.initTimer.Stop()
+	}
+	c.mu.Lock()
+	if c.keepAlive != nil {
+		c.keepAlive.Stop()
+	}
+	accepted, ctx := c.accepted, c.ctx
+	c.mu.Unlock()
+	c.cancel()
+	if accepted && c.t.Closed != nil {
+		c.t.Closed(ctx)
+	}
+}

@@ -1,0 +1,212 @@
+package socket
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/gqlchat/gqlchat/events"
+	"github.com/gqlchat/gqlchat/internal/pump"
+)
+
+// operation is one running query, mutation or subscription of a connection.
+type operation struct {
+	c      *conn
+	id     string
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	// A subscription's results are read on a pump, once per value its
+	// stream says is ready.
+	pump    *pump.Pump
+	pending atomic.Int64
+	mu      sync.Mutex
+	next    graphql.ResponseHandler
+	nextCtx context.Context
+	done    bool
+}
+
+// start begins an operation; false ends the connection.
+func (c *conn) start(m message) bool {
+	if m.ID == "" {
+		c.close(CloseBadMessage, "invalid message")
+		return false
+	}
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return false
+	}
+	if c.ops[m.ID] != nil {
+		c.mu.Unlock()
+		c.close(CloseDuplicateID, "subscriber for "+m.ID+" already exists")
+		return false
+	}
+	if len(c.ops) >= c.t.MaxOperations {
+		c.mu.Unlock()
+		c.sendError(m.ID, &gqlerror.Error{Message: "too many subscriptions on this connection",
+			Extensions: map[string]any{"code": "RATE_LIMITED"}})
+		return true
+	}
+	ctx, cancel := context.WithCancel(c.ctx)
+	op := &operation{c: c, id: m.ID, ctx: ctx, cancel: cancel}
+	op.pump = pump.New(op.deliver)
+	c.ops[m.ID] = op
+	c.mu.Unlock()
+	go op.run(m.Payload, graphql.Now())
+	return true
+}
+
+// stop ends an operation at the client's request: no complete follows.
+func (c *conn) stop(id string) {
+	c.mu.Lock()
+	op := c.ops[id]
+	delete(c.ops, id)
+	c.mu.Unlock()
+	if op != nil {
+		op.cancel()
+	}
+}
+
+// run parses and executes the operation. A query or mutation answers and
+// completes here; a subscription attaches to its stream and returns.
+func (op *operation) run(payload json.RawMessage, start time.Time) {
+	c := op.c
+	var rc *graphql.OperationContext
+	defer op.recover(&rc)
+	ctx := graphql.StartOperationTrace(op.ctx)
+	var params graphql.RawParams
+	if err := json.Unmarshal(payload, &params); err != nil {
+		c.sendError(op.id, &gqlerror.Error{Message: "invalid json"})
+		op.finish(true)
+		return
+	}
+	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
+	params.Headers = c.headers
+	rc, errs := c.exec.CreateOperationContext(ctx, &params)
+	if errs != nil {
+		resp := c.exec.DispatchError(graphql.WithOperationContext(ctx, rc), errs)
+		if errcode.GetErrorKind(errs) == errcode.KindProtocol {
+			c.sendError(op.id, resp.Errors...)
+		} else {
+			c.sendResponse(op.id, resp)
+		}
+		op.finish(true)
+		return
+	}
+	ctx = graphql.WithOperationContext(ctx, rc)
+	var ready *events.Ready
+	if rc.Operation.Operation == ast.Subscription {
+		ctx, ready = events.WithReady(ctx, op.ready)
+	}
+	responses, ctx := c.exec.DispatchOperation(ctx, rc)
+	if ready == nil || !ready.Attached() {
+		// A query or mutation, or a subscription answered at once (an
+		// error, typically), or one whose resolver does not attach: read
+		// it here to its end.
+		for resp := responses(ctx); resp != nil; resp = responses(ctx) {
+			c.sendResponse(op.id, resp)
+		}
+		op.finish(true)
+		return
+	}
+	op.mu.Lock()
+	op.next, op.nextCtx = responses, ctx
+	op.mu.Unlock()
+	op.pump.Kick()
+}
+
+// ready is called by the subscription's stream after each value it queues
+// and once after it closes.
+func (op *operation) ready() {
+	op.pending.Add(1)
+	op.pump.Kick()
+}
+
+// deliver sends the results the stream made ready; each is waiting on its
+// channel, so reading it does not block.
+func (op *operation) deliver() {
+	var rc *graphql.OperationContext
+	defer op.recover(&rc)
+	op.mu.Lock()
+	next, ctx, done := op.next, op.nextCtx, op.done
+	op.mu.Unlock()
+	if next == nil || done {
+		return // not attached yet: run kicks again once it is
+	}
+	rc = graphql.GetOperationContext(ctx)
+	for op.pending.Load() > 0 {
+		op.pending.Add(-1)
+		resp := next(ctx)
+		if resp == nil { // the stream ended, or the operation was stopped
+			op.finish(true)
+			return
+		}
+		op.c.sendResponse(op.id, resp)
+	}
+}
+
+// finish ends the operation; complete tells the client, unless the client
+// stopped it or the connection is closing.
+func (op *operation) finish(complete bool) {
+	op.mu.Lock()
+	already := op.done
+	op.done = true
+	op.mu.Unlock()
+	if already {
+		return
+	}
+	c := op.c
+	c.mu.Lock()
+	current := c.ops[op.id] == op
+	if current {
+		delete(c.ops, op.id)
+	}
+	c.mu.Unlock()
+	if complete && current && op.ctx.Err() == nil {
+		c.write(message{ID: op.id, Type: typeComplete})
+	}
+	op.cancel()
+}
+
+// recover turns a panic of the operation into an error message, as
+// gqlgen's transport does, and ends the operation.
+func (op *operation) recover(rc **graphql.OperationContext) {
+	r := recover()
+	if r == nil {
+		return
+	}
+	var err error = gqlerror.Errorf("internal server error")
+	if *rc != nil {
+		err = (*rc).Recover(op.ctx, r)
+	}
+	gerr, ok := err.(*gqlerror.Error)
+	if !ok {
+		gerr = &gqlerror.Error{Message: err.Error()}
+	}
+	op.c.sendError(op.id, gerr)
+	op.finish(false)
+}
+
+func (c *conn) sendResponse(id string, resp *graphql.Response) {
+	b, err := json.Marshal(resp)
+	if err != nil {
+		panic(err)
+	}
+	c.write(message{ID: id, Type: c.proto.next, Payload: b})
+}
+
+func (c *conn) sendError(id string, errs ...*gqlerror.Error) {
+	b, err := json.Marshal(errs)
+	if err != nil {
+		panic(err)
+	}
+	c.write(message{ID: id, Type: typeError, Payload: b})
+}

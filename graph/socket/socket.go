@@ -1,0 +1,144 @@
+// Package socket serves GraphQL over WebSocket in both protocols clients
+// speak: graphql-transport-ws (graphql-ws's createClient, Apollo's
+// GraphQLWsLink) and the legacy graphql-ws (subscriptions-transport-ws).
+//
+// It takes the place of gqlgen's WebSocket transport, which keeps four
+// goroutines per connection and one per subscription. Here an idle
+// connection holds one goroutine, the one reading it: keep-alives run on
+// timers, operations on short-lived goroutines, and a subscription's next
+// result is read only when its stream says one is ready (events.WithReady).
+// That is what keeps an idle subscribed connection small.
+package socket
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/coder/websocket"
+)
+
+// Close codes, from the graphql-transport-ws protocol where it has one.
+const (
+	CloseNormal        = 1000
+	CloseGoingAway     = 1001
+	CloseInternal      = 1011
+	CloseBadMessage    = 4400
+	CloseUnauthorized  = 4401
+	CloseForbidden     = 4403
+	CloseInitTimeout   = 4408
+	CloseDuplicateID   = 4409
+	CloseTooManyInits  = 4429
+	CloseTooManyConns  = 4429
+	ClosePongTimeout   = 4504
+	writeTimeout       = 10 * time.Second
+	initPayloadMaxKeys = 64
+)
+
+// Transport is a gqlgen transport for WebSocket upgrades.
+type Transport struct {
+	// Accept is passed to coder/websocket (its OriginPatterns in particular).
+	Accept websocket.AcceptOptions
+	// Init checks connection_init's payload and returns the context of the
+	// connection's operations. An error refuses the connection: with the
+	// code and reason of a *Refusal, or 4403 and its message.
+	Init func(ctx context.Context, payload map[string]any) (context.Context, error)
+	// Closed is called when a connection that Init accepted ends.
+	Closed func(ctx context.Context)
+	// InitTimeout bounds the wait for connection_init (4408 after it).
+	InitTimeout time.Duration
+	// KeepAlive is the interval of pings (graphql-transport-ws; a client
+	// silent for two of them is closed with 4504) and of "ka" messages
+	// (graphql-ws). Zero disables both.
+	KeepAlive time.Duration
+	// ReadLimit bounds the size of a client message.
+	ReadLimit int64
+	// MaxConnections caps the open connections, MaxOperations the running
+	// operations of one connection.
+	MaxConnections, MaxOperations int
+
+	mu    sync.Mutex
+	conns map[*conn]struct{}
+}
+
+// Refusal is an Init error that says how to close the connection.
+type Refusal struct {
+	Code   int
+	Reason string // sent in the close frame
+	Err    error  // what the client is told (graphql-ws connection_error)
+}
+
+func (r *Refusal) Error() string { return r.Err.Error() }
+func (r *Refusal) Unwrap() error { return r.Err }
+
+var _ graphql.Transport = (*Transport)(nil)
+
+// Supports implements graphql.Transport.
+func (t *Transport) Supports(r *http.Request) bool { return r.Header.Get("Upgrade") != "" }
+
+// Do implements graphql.Transport: it upgrades the request and leaves the
+// connection to a goroutine of its own.
+func (t *Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	opts := t.Accept
+	opts.Subprotocols = []string{transportWS.name, legacyWS.name}
+	ws, err := websocket.Accept(w, r, &opts)
+	if err != nil {
+		return // Accept has answered the request
+	}
+	if t.ReadLimit > 0 {
+		ws.SetReadLimit(t.ReadLimit)
+	}
+	c := newConn(t, ws, r, exec)
+	if !t.add(c) {
+		go ws.Close(CloseTooManyConns, "too many connections to this server") //nolint:errcheck // closing anyway
+		return
+	}
+	// A fresh goroutine reads the connection: this one's stack has grown
+	// through the middleware and the upgrade, and it would keep that size
+	// for as long as the connection is open.
+	go func() {
+		defer t.remove(c)
+		c.serve()
+	}()
+}
+
+func (t *Transport) add(c *conn) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.conns == nil {
+		t.conns = map[*conn]struct{}{}
+	}
+	if len(t.conns) >= t.MaxConnections {
+		return false
+	}
+	t.conns[c] = struct{}{}
+	return true
+}
+
+func (t *Transport) remove(c *conn) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	delete(t.conns, c)
+}
+
+// Open is the number of open connections.
+func (t *Transport) Open() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.conns)
+}
+
+// GoAway closes every connection with 1001 so that clients reconnect elsewhere.
+func (t *Transport) GoAway() {
+	t.mu.Lock()
+	conns := make([]*conn, 0, len(t.conns))
+	for c := range t.conns {
+		conns = append(conns, c)
+	}
+	t.mu.Unlock()
+	for _, c := range conns {
+		c.close(CloseGoingAway, "server shutting down")
+	}
+}
