@@ -2,6 +2,7 @@ package graph_test
 
 import (
 	"context"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -137,4 +138,108 @@ func TestWebSocket_RefusesMessagesOverTheSizeLimit(t *testing.T) {
 	if _, err := ws.Read(5 * time.Second); err == nil || apitest.CloseStatus(err) == -1 {
 		t.Fatalf("an oversized message did not close the connection: %v", err)
 	}
+}
+
+func TestWebSocket_SubscribingBeforeInitIs4401AndAnUnknownTypeIs4400(t *testing.T) {
+	t.Parallel()
+	s := apitest.NewServer(t)
+	early := s.DialWS(t, apitest.TransportWS)
+	early.Subscribe("1", subReceived, nil)
+	closedWith(t, early, 4401)
+
+	u := s.SignUp(t, "unknown")
+	odd := s.Connect(t, u)
+	odd.Send("start", "1", map[string]any{"query": subReceived}) // the legacy protocol's word
+	closedWith(t, odd, 4400)
+}
+
+func TestWebSocket_AClientThatStopsAnsweringPingsIsClosed(t *testing.T) {
+	t.Parallel()
+	opts := apitest.Options()
+	opts.KeepAlive = 100 * time.Millisecond
+	s := apitest.NewServerWith(t, apitest.CheapConfig(), opts)
+	u := s.SignUp(t, "silent")
+	// A raw connection that reads (so that it sees the close) but never answers.
+	c, _, err := s.DialWSFrom(apitest.TransportWS, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	init := `{"type":"connection_init","payload":{"authorization":"Bearer ` + u.Token + `"}}`
+	if err := c.Write(ctx, websocket.MessageText, []byte(init)); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, _, err = c.Read(ctx); err != nil {
+			break
+		}
+	}
+	if got := apitest.CloseStatus(err); got != 4504 {
+		t.Fatalf("closed with %d (%v), want 4504 after the missed pongs", got, err)
+	}
+}
+
+// An idle connection with subscriptions must hold one goroutine on the
+// server, the one reading it: that is what keeps thousands of them cheap.
+// Not parallel, so that no other test's server is counted.
+func TestWebSocket_AnIdleSubscribedConnectionHoldsOneGoroutine(t *testing.T) {
+	s := apitest.NewServer(t)
+	owner := s.SignUp(t, "idleowner")
+	f := friendsOf(t, s, owner, 1)
+	g := createGroupChat(t, s, owner, "Idle", f[0])
+	const n = 20
+	before := serverGoroutines()
+	conns := make([]*apitest.WS, n)
+	for i := range conns {
+		conns[i] = s.Connect(t, f[0])
+		conns[i].Subscribe("chat", subMessages, map[string]any{"chat": g.ID})
+		conns[i].Subscribe("all", subMessages, nil)
+		conns[i].Subscribe("requests", subReceived, nil)
+	}
+	s.WaitFollowed(t, g.ID, 2*n)
+	var held int
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if held = serverGoroutines() - before; held <= n {
+			break
+		}
+	}
+	t.Logf("%d idle connections hold %d server goroutines", n, held)
+	if held > n {
+		t.Fatalf("%d idle connections with 3 subscriptions each hold %d server goroutines, want at most %d", n, held, n)
+	}
+	want := post(t, s, owner, g.ID, "still live").ID
+	for _, ws := range conns {
+		got := map[string]bool{}
+		for range 2 { // one per message subscription, in either order
+			m := ws.MustRead(5 * time.Second)
+			if m.Type != "next" || !strings.Contains(string(m.Payload), want) {
+				t.Fatalf("got %s %s %s, want the message %s", m.Type, m.ID, m.Payload, want)
+			}
+			got[m.ID] = true
+		}
+		if !got["chat"] || !got["all"] {
+			t.Fatalf("deliveries went to %v, want chat and all", got)
+		}
+	}
+}
+
+// serverGoroutines counts the goroutines running the API's code.
+func serverGoroutines() int {
+	buf := make([]byte, 1<<24)
+	buf = buf[:runtime.Stack(buf, true)]
+	n := 0
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, "internal/apitest") || strings.Contains(g, "testing.tRunner") {
+			continue // the test's own clients
+		}
+		for _, pkg := range []string{"gqlchat/graph", "gqlchat/chat", "gqlchat/internal/pump", "99designs/gqlgen"} {
+			if strings.Contains(g, pkg) {
+				n++
+				break
+			}
+		}
+	}
+	return n
 }
