@@ -39,16 +39,18 @@ func (s *Service) Messages(ctx context.Context, chatID int64, page PageArgs) (*P
 	if _, err := memberChat(db, chatID, v.UserID, false); err != nil {
 		return nil, err
 	}
-	q := db.Where("chat_id = ?", chatID)
+	// Senders come in the same query: a page almost always shows them,
+	// and a join on the primary key costs less than a second round trip.
+	q := db.Joins("Sender").Where("messages.chat_id = ?", chatID)
 	switch {
 	case backward && hasCursor:
-		q = q.Where("seq < ?", from)
+		q = q.Where("messages.seq < ?", from)
 	case hasCursor:
-		q = q.Where("seq > ?", from)
+		q = q.Where("messages.seq > ?", from)
 	}
-	order := "seq"
+	order := "messages.seq"
 	if backward {
-		order = "seq DESC"
+		order = "messages.seq DESC"
 	}
 	var rows []*models.Message
 	if err := q.Order(order).Limit(limit + 1).Find(&rows).Error; err != nil {
