@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gqlchat/gqlchat/internal/apitest"
 )
@@ -29,7 +30,13 @@ func TestMetrics_CountOperationsErrorsAndConnections(t *testing.T) {
 	ws := s.Connect(t, u)
 	ws.Subscribe("r", subReceived, nil)
 	s.WaitSubscribed(t, u, 1)
+	// The gauge counts a subscription once its resolver has returned, a
+	// moment after it is on the bus.
 	status, body := get(t, s.URL+"/metrics")
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(body, "active_subscriptions 1") && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+		status, body = get(t, s.URL+"/metrics")
+	}
 	for _, want := range []string{
 		`gqlchat_graphql_requests_total{operation="Me",type="query"}`,
 		`gqlchat_graphql_errors_total{code="UNAUTHENTICATED",operation="Me",type="query"} 1`,
