@@ -2,6 +2,8 @@
 # Runs cmd/chatbench against a freshly built server on a throwaway database
 # (loopback only; every scenario is bounded in time). Arguments go to
 # chatbench, e.g.: scripts/bench.sh -duration 10s -scenarios post,history
+# INSTANCES=2 starts two servers on the same database and spreads the
+# clients over both (their database pools share the default 32 connections).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 port=${BENCH_PORT:-8099}
@@ -13,9 +15,16 @@ go build -o "$bin/server" . && go build -o "$bin/chatbench" ./cmd/chatbench
 ulimit -n "$(ulimit -Hn)" # thousands of WebSockets
 # The benchmark signs up many users from one address and shares tokens
 # among idle connections: the abuse limits would refuse it.
-RATE_LIMITS=off MAX_CONNECTIONS_PER_USER=1000000 MAX_CONNECTIONS=1000000 \
-  DATABASE_URL=$dsn PORT=$port LOG_LEVEL=warn DB_MAX_CONNS=${BENCH_DB_CONNS:-32} "$bin/server" &
-server=$!
-trap 'kill $server; rm -rf "$bin"' EXIT
-for _ in $(seq 100); do curl -sf "http://localhost:$port/healthz" >/dev/null && break; sleep 0.1; done
-"$bin/chatbench" -url "http://localhost:$port" -dsn "$dsn" -server-pid "$server" "$@"
+instances=${INSTANCES:-1}
+conns=$(( ${BENCH_DB_CONNS:-32} / instances ))
+pids=() urls=()
+trap 'kill "${pids[@]}" 2>/dev/null; rm -rf "$bin"' EXIT
+for i in $(seq 0 $((instances - 1))); do
+  p=$((port + i))
+  RATE_LIMITS=off MAX_CONNECTIONS_PER_USER=1000000 MAX_CONNECTIONS=1000000 \
+    DATABASE_URL=$dsn PORT=$p LOG_LEVEL=warn DB_MAX_CONNS=$conns "$bin/server" &
+  pids+=($!) urls+=("http://localhost:$p")
+  for _ in $(seq 100); do curl -sf "http://localhost:$p/healthz" >/dev/null && break; sleep 0.1; done
+done
+# The idle scenario reads the first instance's memory.
+"$bin/chatbench" -url "$(IFS=,; echo "${urls[*]}")" -dsn "$dsn" -server-pid "${pids[0]}" "$@"
