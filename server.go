@@ -225,8 +225,8 @@ func run(ctx context.Context, cfg config) error {
 	opts := cfg.API
 	opts.Metrics = m
 	opts.Ready = metrics.Ready(sqlDB.PingContext, func(ctx context.Context) (bool, error) { return migrations.Current(ctx, sqlDB) })
-	// Open WebSockets are hijacked, so Shutdown does not wait for them;
-	// cancelling their base context ends their subscriptions cleanly.
+	// The requests' base context, ended when the server has stopped.
+	// WebSockets are hijacked: GoAway closes them.
 	baseCtx, cancelBase := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelBase()
 	api := graph.NewHandler(svc, opts)
@@ -251,7 +251,7 @@ func run(ctx context.Context, cfg config) error {
 	slog.Info("shutting down")
 	// WebSockets first, with 1001 so that clients reconnect elsewhere:
 	// Shutdown neither closes nor waits for hijacked connections.
-	api.GoAway()
+	api.GoAway(3 * time.Second)
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return srv.Shutdown(shutdownCtx)

@@ -71,8 +71,8 @@ func TestWebSocket_CapsSubscriptionsAndConnections(t *testing.T) {
 	s.Connect(t, u)
 	third := s.DialWS(t, apitest.TransportWS)
 	if _, err := third.Init(u.Token); err == nil {
-		closedWith(t, third, 4429)
-	} else if apitest.CloseStatus(err) != 4429 {
+		closedWith(t, third, 1013)
+	} else if apitest.CloseStatus(err) != 1013 {
 		t.Fatalf("third connection of a user: %v", err)
 	}
 	s.WaitSubscribed(t, u, 2)
@@ -91,7 +91,7 @@ func TestWebSocket_CapsSubscriptionsAndConnections(t *testing.T) {
 	defer c.CloseNow()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if _, _, err := c.Read(ctx); websocket.CloseStatus(err) != 4429 {
+	if _, _, err := c.Read(ctx); websocket.CloseStatus(err) != 1013 {
 		t.Fatalf("fourth connection of the instance: %v", err)
 	}
 }
@@ -103,7 +103,10 @@ func TestWebSocket_GoAwayClosesWith1001(t *testing.T) {
 	ws := s.Connect(t, u)
 	ws.Subscribe("r", subReceived, nil)
 	s.WaitSubscribed(t, u, 1)
-	s.Handler.GoAway()
+	s.Handler.GoAway(5 * time.Second)
+	if n := s.Handler.OpenConnections(); n != 0 {
+		t.Fatalf("GoAway returned with %d connections still open: it must wait for the closing handshakes", n)
+	}
 	closedWith(t, ws, 1001)
 }
 

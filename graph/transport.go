@@ -72,7 +72,8 @@ type Handler struct {
 
 // GoAway closes every WebSocket with 1001 "going away", for shutdown:
 // http.Server.Shutdown neither closes nor waits for hijacked connections.
-func (h *Handler) GoAway() { h.sockets.GoAway() }
+// It waits up to wait for the clients to acknowledge.
+func (h *Handler) GoAway(wait time.Duration) { h.sockets.GoAway(wait) }
 
 // OpenConnections is the number of open WebSockets.
 func (h *Handler) OpenConnections() int { return h.sockets.Open() }

@@ -37,7 +37,7 @@ func initFunc(svc *chat.Service, users *userConns) func(context.Context, map[str
 			return ctx, nil
 		}
 		if !users.open(v.UserID) {
-			return nil, &socket.Refusal{Code: socket.CloseTooManyConns, Reason: "too many connections for this user",
+			return nil, &socket.Refusal{Code: socket.CloseTryAgainLater, Reason: "too many connections for this user",
 				Err: chat.Errorf(chat.CodeRateLimited, "too many connections for this user")}
 		}
 		ctx = context.WithValue(ctx, countedKey{}, v.UserID)

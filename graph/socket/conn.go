@@ -24,7 +24,8 @@ type conn struct {
 	base    context.Context // the connection's, ended when it is
 	cancel  context.CancelFunc
 
-	lastRead  atomic.Int64 // unix nanoseconds of the last client message
+	done      chan struct{} // closed when the connection has ended
+	lastRead  atomic.Int64  // unix nanoseconds of the last client message
 	initTimer *time.Timer
 	keepAlive *time.Timer
 
@@ -40,7 +41,7 @@ func newConn(t *Transport, ws *websocket.Conn, r *http.Request, exec graphql.Gra
 	// The request's context ends when Do returns; its values stay.
 	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
 	return &conn{t: t, ws: ws, proto: protocolOf(ws.Subprotocol()), exec: exec, headers: r.Header,
-		base: ctx, cancel: cancel, ops: map[string]*operation{}}
+		base: ctx, cancel: cancel, ops: map[string]*operation{}, done: make(chan struct{})}
 }
 
 // serve reads the client's messages until the connection ends. This is the
@@ -151,12 +152,13 @@ func (c *conn) init(raw json.RawMessage) bool {
 		}
 	}
 	c.mu.Lock()
-	if c.closed {
-		c.mu.Unlock()
+	c.ctx, c.accepted = ctx, true // even if closed meanwhile: end must call Closed
+	closed := c.closed
+	c.mu.Unlock()
+	if closed {
 		return false
 	}
-	c.ctx, c.accepted = ctx, true
-	c.mu.Unlock()
+	c.lastRead.Store(time.Now().UnixNano()) // Init may have been slow: count from the ack
 	c.write(message{Type: typeAck})
 	if c.t.KeepAlive > 0 {
 		if c.proto.legacy {

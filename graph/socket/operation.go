@@ -85,7 +85,7 @@ func (op *operation) run(payload json.RawMessage, start time.Time) {
 	var params graphql.RawParams
 	if err := json.Unmarshal(payload, &params); err != nil {
 		c.sendError(op.id, &gqlerror.Error{Message: "invalid json"})
-		op.finish(true)
+		op.finish(false) // an error ends the operation: no complete follows
 		return
 	}
 	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
@@ -95,9 +95,10 @@ func (op *operation) run(payload json.RawMessage, start time.Time) {
 		resp := c.exec.DispatchError(graphql.WithOperationContext(ctx, rc), errs)
 		if errcode.GetErrorKind(errs) == errcode.KindProtocol {
 			c.sendError(op.id, resp.Errors...)
-		} else {
-			c.sendResponse(op.id, resp)
+			op.finish(false)
+			return
 		}
+		c.sendResponse(op.id, resp)
 		op.finish(true)
 		return
 	}

@@ -31,7 +31,9 @@ const (
 	CloseInitTimeout   = 4408
 	CloseDuplicateID   = 4409
 	CloseTooManyInits  = 4429
-	CloseTooManyConns  = 4429
+	// CloseTryAgainLater refuses a connection over a cap: graphql-ws
+	// clients retry it with backoff, where they give up on 4429.
+	CloseTryAgainLater = 1013
 	ClosePongTimeout   = 4504
 	writeTimeout       = 10 * time.Second
 	initPayloadMaxKeys = 64
@@ -92,13 +94,14 @@ func (t *Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 	}
 	c := newConn(t, ws, r, exec)
 	if !t.add(c) {
-		go ws.Close(CloseTooManyConns, "too many connections to this server") //nolint:errcheck // closing anyway
+		go ws.Close(CloseTryAgainLater, "too many connections to this server") //nolint:errcheck // closing anyway
 		return
 	}
 	// A fresh goroutine reads the connection: this one's stack has grown
 	// through the middleware and the upgrade, and it would keep that size
 	// for as long as the connection is open.
 	go func() {
+		defer close(c.done)
 		defer t.remove(c)
 		c.serve()
 	}()
@@ -130,8 +133,10 @@ func (t *Transport) Open() int {
 	return len(t.conns)
 }
 
-// GoAway closes every connection with 1001 so that clients reconnect elsewhere.
-func (t *Transport) GoAway() {
+// GoAway closes every connection with 1001 so that clients reconnect
+// elsewhere, and waits up to wait for the closing handshakes: a process
+// that exits sooner leaves its clients with 1006 instead.
+func (t *Transport) GoAway(wait time.Duration) {
 	t.mu.Lock()
 	conns := make([]*conn, 0, len(t.conns))
 	for c := range t.conns {
@@ -140,5 +145,13 @@ func (t *Transport) GoAway() {
 	t.mu.Unlock()
 	for _, c := range conns {
 		c.close(CloseGoingAway, "server shutting down")
+	}
+	deadline := time.After(wait)
+	for _, c := range conns {
+		select {
+		case <-c.done:
+		case <-deadline:
+			return
+		}
 	}
 }
