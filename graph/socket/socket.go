@@ -22,15 +22,15 @@ import (
 
 // Close codes, from the graphql-transport-ws protocol where it has one.
 const (
-	CloseNormal        = 1000
-	CloseGoingAway     = 1001
-	CloseInternal      = 1011
-	CloseBadMessage    = 4400
-	CloseUnauthorized  = 4401
-	CloseForbidden     = 4403
-	CloseInitTimeout   = 4408
-	CloseDuplicateID   = 4409
-	CloseTooManyInits  = 4429
+	CloseNormal       = 1000
+	CloseGoingAway    = 1001
+	CloseInternal     = 1011
+	CloseBadMessage   = 4400
+	CloseUnauthorized = 4401
+	CloseForbidden    = 4403
+	CloseInitTimeout  = 4408
+	CloseDuplicateID  = 4409
+	CloseTooManyInits = 4429
 	// CloseTryAgainLater refuses a connection over a cap: graphql-ws
 	// clients retry it with backoff, where they give up on 4429.
 	CloseTryAgainLater = 1013
