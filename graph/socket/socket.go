@@ -85,7 +85,7 @@ func (t *Transport) Supports(r *http.Request) bool { return r.Header.Get("Upgrad
 func (t *Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	opts := t.Accept
 	opts.Subprotocols = []string{transportWS.name, legacyWS.name}
-	ws, err := websocket.Accept(w, r, &opts)
+	ws, err := websocket.Accept(smallBuffers{w}, r, &opts)
 	if err != nil {
 		return // Accept has answered the request
 	}
