@@ -61,15 +61,30 @@ func (c *conn) serve() {
 			return // closed by either side; the close frame carries why
 		}
 		c.lastRead.Store(time.Now().UnixNano())
-		var m message
-		if typ != websocket.MessageText || json.Unmarshal(data, &m) != nil || m.Type == "" {
-			c.close(CloseBadMessage, "invalid message")
-			return
-		}
-		if !c.handle(m) {
+		if !onFreshStack(func() bool { return c.receive(typ, data) }) {
 			return
 		}
 	}
+}
+
+// onFreshStack runs f on a new goroutine and waits for it. The reading
+// goroutine lives as long as the connection, and a stack grows but is not
+// given back: decoding, authenticating and writing would keep it at 8 KiB
+// where reading alone needs much less.
+func onFreshStack(f func() bool) bool {
+	done := make(chan bool, 1)
+	go func() { done <- f() }()
+	return <-done
+}
+
+// receive decodes and handles one client message; false ends the connection.
+func (c *conn) receive(typ websocket.MessageType, data []byte) bool {
+	var m message
+	if typ != websocket.MessageText || json.Unmarshal(data, &m) != nil || m.Type == "" {
+		c.close(CloseBadMessage, "invalid message")
+		return false
+	}
+	return c.handle(m)
 }
 
 // handle acts on one client message; false ends the connection.
@@ -118,9 +133,7 @@ func (c *conn) initCount() int {
 	return c.inits
 }
 
-// init answers connection_init once: Init decides, on a goroutine of its
-// own because it may call the database, and a call that deep would grow
-// the stack this goroutine keeps for as long as the connection is open.
+// init answers connection_init once, as Init decides.
 func (c *conn) init(raw json.RawMessage) bool {
 	c.mu.Lock()
 	c.inits++
@@ -143,10 +156,7 @@ func (c *conn) init(raw json.RawMessage) bool {
 	ctx := c.base
 	if c.t.Init != nil {
 		var err error
-		done := make(chan struct{})
-		go func() { defer close(done); ctx, err = c.t.Init(c.base, payload) }()
-		<-done
-		if err != nil {
+		if ctx, err = c.t.Init(c.base, payload); err != nil {
 			c.refuse(err)
 			return false
 		}
