@@ -68,7 +68,7 @@ func parseFlags() (config, error) {
 	flag.IntVar(&c.Subscribers, "subscribers", 1000, "WebSocket subscribers (S) of fanout, in groups of 10")
 	flag.Float64Var(&c.Rate, "rate", 200, "messages per second (R) posted in fanout, over all its groups")
 	flag.IntVar(&c.Idle, "idle", 10000, "idle WebSocket connections (N), capped by the open-file limit")
-	flag.IntVar(&c.ServerPID, "server-pid", 0, "the server's process id, to read its RSS in the idle scenario")
+	flag.IntVar(&c.ServerPID, "server-pid", 0, "the server's process id, to read its RSS (idle) and CPU time")
 	flag.IntVar(&c.SeedWorkers, "seed-workers", 16, "concurrent requests while seeding")
 	flag.BoolVar(&c.json, "json", false, "print a JSON document instead of a table")
 	flag.Parse()
@@ -108,6 +108,7 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	serverPID = cfg.ServerPID
 	b := newBench(cfg)
 	for _, s := range cfg.Scenarios {
 		if ctx.Err() != nil {

@@ -51,6 +51,9 @@ func fromLoad(scenario, unit string, l *load) *result {
 	if l.errors > 0 {
 		r.fail("%d errors, first: %v", l.errors, l.firstErr)
 	}
+	if l.cpu != "" {
+		r.note("%s", l.cpu)
+	}
 	return r
 }
 

@@ -36,6 +36,7 @@ type load struct {
 	firstErr error
 	elapsed  time.Duration
 	lat      []time.Duration
+	cpu      string // how server, database and benchmark shared the CPU
 }
 
 // closedLoop runs op in a loop on each of workers goroutines until d has
@@ -47,6 +48,7 @@ func closedLoop(ctx context.Context, d time.Duration, workers int, op func(ctx c
 	res := &load{}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
+	cpu := readCPU()
 	start := time.Now()
 	deadline := start.Add(d)
 	for w := range workers {
@@ -74,6 +76,7 @@ func closedLoop(ctx context.Context, d time.Duration, workers int, op func(ctx c
 	}
 	wg.Wait()
 	res.elapsed = time.Since(start)
+	res.cpu = readCPU().split(cpu, res.elapsed)
 	return res
 }
 
