@@ -13,21 +13,9 @@ func TestFirstMembers_AChatLeftMeanwhileGetsAnEmptyPageAndTheOthersTheirs(t *tes
 	s := apitest.NewServer(t)
 	owner, member := s.SignUp(t, "own"), s.SignUp(t, "mem")
 	ctxOwner, ctxMember := viewerCtx(t, s, owner), viewerCtx(t, s, member)
-	req, err := s.Service.SendFriendRequest(ctxOwner, key(t, member.ID))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Service.AcceptFriendRequest(ctxMember, req.ID); err != nil {
-		t.Fatal(err)
-	}
-	kept, err := s.Service.CreateGroupChat(ctxOwner, "Kept", []int64{key(t, member.ID)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	left, err := s.Service.CreateGroupChat(ctxOwner, "Left", []int64{key(t, member.ID)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	befriend(t, s, ctxOwner, ctxMember, member)
+	kept := mustGroup(t, s, ctxOwner, "Kept", member)
+	left := mustGroup(t, s, ctxOwner, "Left", member)
 	if err := s.Service.LeaveGroupChat(ctxMember, left.ID); err != nil {
 		t.Fatal(err)
 	}

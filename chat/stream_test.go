@@ -21,6 +21,32 @@ func viewerCtx(t *testing.T, s *apitest.Server, u apitest.User) context.Context 
 	return chat.WithViewer(context.Background(), v)
 }
 
+// befriend makes the viewer of ctx and u friends; ctxU is u's context.
+func befriend(t *testing.T, s *apitest.Server, ctx, ctxU context.Context, u apitest.User) {
+	t.Helper()
+	req, err := s.Service.SendFriendRequest(ctx, key(t, u.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Service.AcceptFriendRequest(ctxU, req.ID); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// mustGroup creates a group chat of the viewer of ctx with members.
+func mustGroup(t *testing.T, s *apitest.Server, ctx context.Context, name string, members ...apitest.User) *models.Chat {
+	t.Helper()
+	ids := make([]int64, len(members))
+	for i, m := range members {
+		ids[i] = key(t, m.ID)
+	}
+	g, err := s.Service.CreateGroupChat(ctx, name, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
 func key(t *testing.T, gid string) int64 {
 	t.Helper()
 	_, id, err := models.DecodeID(gid)
@@ -37,17 +63,8 @@ func TestMessageEvents_ARemovedMemberGetsNothingPostedAfterTheRemoval(t *testing
 	s := apitest.NewServer(t)
 	owner, member := s.SignUp(t, "own"), s.SignUp(t, "mem")
 	ctxOwner, ctxMember := viewerCtx(t, s, owner), viewerCtx(t, s, member)
-	req, err := s.Service.SendFriendRequest(ctxOwner, key(t, member.ID))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Service.AcceptFriendRequest(ctxMember, req.ID); err != nil {
-		t.Fatal(err)
-	}
-	g, err := s.Service.CreateGroupChat(ctxOwner, "G", []int64{key(t, member.ID)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	befriend(t, s, ctxOwner, ctxMember, member)
+	g := mustGroup(t, s, ctxOwner, "G", member)
 	for _, only := range []*int64{&g.ID, nil} {
 		ctx, cancel := context.WithCancel(ctxMember)
 		defer cancel()

@@ -170,17 +170,21 @@ func refuseBadToken(svc *chat.Service, caps *subscriptionCaps) graphql.Operation
 	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		err, _ := ctx.Value(authErrorKey{}).(error)
 		overWS := overWebSocket(ctx)
-		if v := chat.ViewerFrom(ctx); err == nil && v != nil && overWS {
+		op := graphql.GetOperationContext(ctx).Operation
+		subscription := op != nil && op.Operation == ast.Subscription
+		// A subscription checks the session itself, once subscribed to the
+		// bus, so that a revocation in between is not missed.
+		if v := chat.ViewerFrom(ctx); err == nil && v != nil && overWS && !subscription {
 			err = svc.CheckSession(ctx, v)
 		}
-		if op := graphql.GetOperationContext(ctx).Operation; err == nil && !overWS && op != nil && op.Operation == ast.Subscription {
+		if err == nil && !overWS && subscription {
 			err = chat.Errorf(chat.CodeInvalid, "subscriptions need a WebSocket connection")
 		}
 		if err != nil {
 			return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{presentError(ctx, err)}})
 		}
 		ctx = chat.WithViewer(ctx, chat.ViewerFrom(ctx))
-		if op := graphql.GetOperationContext(ctx).Operation; op != nil && op.Operation == ast.Subscription {
+		if subscription {
 			if v := chat.ViewerFrom(ctx); v != nil {
 				if err := caps.take(ctx, v.UserID); err != nil {
 					return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{presentError(ctx, err)}})

@@ -13,7 +13,7 @@ import (
 // A client may send its first message in the same packet as the upgrade
 // request; the small buffers must not lose it.
 func TestSmallBuffers_KeepAMessageSentWithTheHandshake(t *testing.T) {
-	tr := &Transport{MaxConnections: 10, MaxOperations: 10, InitTimeout: 5 * time.Second}
+	tr := &Transport{InitTimeout: 5 * time.Second}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { tr.Do(w, r, nil) }))
 	defer srv.Close()
 	conn, err := net.Dial("tcp", strings.TrimPrefix(srv.URL, "http://"))

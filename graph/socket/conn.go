@@ -203,15 +203,15 @@ func (c *conn) connectionError(err error) {
 // ping keeps the connection alive through proxies and notices clients
 // gone silent: a graphql-transport-ws client answers each ping with a pong.
 func (c *conn) ping() {
-	if !c.proto.legacy && time.Since(time.Unix(0, c.lastRead.Load())) > 2*c.t.KeepAlive+time.Second {
-		c.close(ClosePongTimeout, "no pong")
-		return
+	keepAlive := message{Type: typeKA}
+	if !c.proto.legacy {
+		if time.Since(time.Unix(0, c.lastRead.Load())) > 2*c.t.KeepAlive+time.Second {
+			c.close(ClosePongTimeout, "no pong")
+			return
+		}
+		keepAlive.Type = typePing
 	}
-	if c.proto.legacy {
-		c.write(message{Type: typeKA})
-	} else {
-		c.write(message{Type: typePing})
-	}
+	c.write(keepAlive)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.closed {

@@ -58,7 +58,7 @@ type Transport struct {
 	// ReadLimit bounds the size of a client message.
 	ReadLimit int64
 	// MaxConnections caps the open connections, MaxOperations the running
-	// operations of one connection.
+	// operations of one connection; zero means no cap.
 	MaxConnections, MaxOperations int
 
 	mu    sync.Mutex
@@ -113,7 +113,7 @@ func (t *Transport) add(c *conn) bool {
 	if t.conns == nil {
 		t.conns = map[*conn]struct{}{}
 	}
-	if len(t.conns) >= t.MaxConnections {
+	if t.MaxConnections > 0 && len(t.conns) >= t.MaxConnections {
 		return false
 	}
 	t.conns[c] = struct{}{}
