@@ -61,11 +61,16 @@ func (fs *feeds) unfollow(chatID int64) {
 }
 
 // since returns the messages of chatID after seq, having read at least up
-// to want, and whether userID is a member as of the latest read. The
-// members are read after the messages: a removal commits before any message
-// posted after it, so a member in that list was one for every message read
-// before it. ok is false when seq is older than the feed remembers; the
-// caller then reads the history itself.
+// to want, and whether userID is a member as of the latest read. ok is
+// false when seq is older than the feed remembers; the caller then reads
+// the history itself.
+//
+// The members are read after the messages, so the list can be trusted to
+// say yes: a removal commits before any message posted after it, and such
+// a message makes the feed read the list again. It cannot be trusted to
+// say no: a join moves no sequence number, so a list read before someone
+// joined would drop their stream. A no is therefore read again before it
+// is answered; only streams of users who left ask it, once each.
 func (fs *feeds) since(ctx context.Context, chatID, userID, seq, want int64) (msgs []*models.Message, member, ok bool, err error) {
 	fs.mu.Lock()
 	f := fs.byChat[chatID]
@@ -77,6 +82,10 @@ func (fs *feeds) since(ctx context.Context, chatID, userID, seq, want int64) (ms
 	defer f.mu.Unlock()
 	if f.max < want || f.members == nil {
 		if err := f.read(ctx, fs.db, chatID); err != nil {
+			return nil, false, false, err
+		}
+	} else if !f.members[userID] {
+		if err := f.readMembers(fs.db.WithContext(ctx), chatID); err != nil {
 			return nil, false, false, err
 		}
 	}
@@ -105,8 +114,7 @@ func (f *feed) read(ctx context.Context, db *gorm.DB, chatID int64) error {
 	if err := db.Take(&chat, chatID).Error; err != nil {
 		return err
 	}
-	var members []int64
-	if err := db.Model(&models.ChatMember{}).Where("chat_id = ?", chatID).Pluck("user_id", &members).Error; err != nil {
+	if err := f.readMembers(db, chatID); err != nil {
 		return err
 	}
 	for _, m := range fresh {
@@ -116,6 +124,15 @@ func (f *feed) read(ctx context.Context, db *gorm.DB, chatID int64) error {
 	f.msgs = append(f.msgs, fresh...)
 	if n := len(f.msgs); n > feedCache {
 		f.msgs = append([]*models.Message(nil), f.msgs[n-feedCache:]...)
+	}
+	return nil
+}
+
+// readMembers replaces the feed's member list with the chat's current one.
+func (f *feed) readMembers(db *gorm.DB, chatID int64) error {
+	var members []int64
+	if err := db.Model(&models.ChatMember{}).Where("chat_id = ?", chatID).Pluck("user_id", &members).Error; err != nil {
+		return err
 	}
 	f.members = make(map[int64]bool, len(members))
 	for _, id := range members {
