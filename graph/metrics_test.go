@@ -1,6 +1,7 @@
 package graph_test
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gqlchat/gqlchat/internal/apitest"
+	"github.com/gqlchat/gqlchat/metrics"
 )
 
 func get(t *testing.T, url string) (int, string) {
@@ -61,5 +63,27 @@ func TestReadyz_AnswersWhenTheDatabaseIsMigrated(t *testing.T) {
 	}
 	if status, body := get(t, s.URL+"/readyz"); status != http.StatusServiceUnavailable || !strings.Contains(body, "migrations") {
 		t.Fatalf("with a migration missing: %d %s", status, body)
+	}
+}
+
+// Operation names are chosen by clients: a flood of new ones, even from an
+// anonymous caller, must not add a series each.
+func TestMetrics_AFloodOfOperationNamesAddsABoundedNumberOfSeries(t *testing.T) {
+	t.Parallel()
+	s := apitest.NewServer(t)
+	flood := metrics.MaxOperationNames + 100
+	for i := range flood {
+		s.MustDo(t, "", fmt.Sprintf(`query Probe_%d { viewer { id } }`, i), nil, nil)
+	}
+	_, body := get(t, s.URL+"/metrics")
+	series := strings.Count(body, "\ngqlchat_graphql_requests_total{")
+	if series > metrics.MaxOperationNames+1 { // the names admitted, and "other"
+		t.Errorf("%d operation names made %d series; at most %d expected", flood, series, metrics.MaxOperationNames+1)
+	}
+	if want := `gqlchat_graphql_requests_total{operation="other",type="query"} 100`; !strings.Contains(body, want) {
+		t.Errorf("/metrics lacks %s", want)
+	}
+	if want := `gqlchat_graphql_requests_total{operation="Probe_0",type="query"} 1`; !strings.Contains(body, want) {
+		t.Errorf("/metrics lacks %s", want)
 	}
 }

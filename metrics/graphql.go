@@ -37,7 +37,7 @@ func (extension) Validate(graphql.ExecutableSchema) error { return nil }
 
 // InterceptOperation implements graphql.OperationInterceptor.
 func (e extension) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-	op := describe(ctx)
+	op := e.m.describe(ctx)
 	handle := next(ctx) // for a subscription, this runs its resolver
 	if op.typ == string(ast.Subscription) {
 		return e.m.subscription(ctx, op, handle)
@@ -58,7 +58,7 @@ func (e extension) InterceptOperation(ctx context.Context, next graphql.Operatio
 func (e extension) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 	resp := next(ctx)
 	if ctx.Value(countedKey{}) == nil {
-		e.m.record(describe(ctx), resp)
+		e.m.record(e.m.describe(ctx), resp)
 	}
 	return resp
 }
@@ -124,7 +124,7 @@ type operation struct {
 
 // describe reads the operation of ctx; one refused early may lack its
 // document or even its operation context.
-func describe(ctx context.Context) operation {
+func (m *Metrics) describe(ctx context.Context) operation {
 	op := operation{name: "anonymous", typ: "unknown", field: "other", start: time.Now()}
 	if !graphql.HasOperationContext(ctx) {
 		return op
@@ -145,6 +145,6 @@ func describe(ctx context.Context) operation {
 			}
 		}
 	}
-	op.name = label(name, "anonymous")
+	op.name = m.names.label(name)
 	return op
 }

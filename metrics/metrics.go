@@ -11,6 +11,7 @@ import (
 	"database/sql"
 	"net/http"
 	"regexp"
+	"sync"
 	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -30,6 +31,7 @@ type Metrics struct {
 	published *prometheus.CounterVec   // by event kind
 	delivered *prometheus.CounterVec   // by subscription field
 
+	names      nameSet                    // operation names used as labels
 	active     atomic.Int64               // running GraphQL subscriptions
 	webSockets atomic.Pointer[func() int] // set by WatchWebSockets
 	bus        busCollector
@@ -38,7 +40,7 @@ type Metrics struct {
 // New returns metrics that include the statistics of db's connection pool;
 // db may be nil.
 func New(db *sql.DB) *Metrics {
-	m := &Metrics{reg: prometheus.NewRegistry()}
+	m := &Metrics{reg: prometheus.NewRegistry(), names: nameSet{max: MaxOperationNames, seen: map[string]bool{}}}
 	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: namespace, Subsystem: "graphql", Name: "requests_total",
 		Help: "GraphQL operations received, by operation name and type (subscriptions counted once, when they start).",
@@ -93,8 +95,7 @@ func (m *Metrics) Handler() http.Handler {
 	return promhttp.InstrumentMetricHandler(m.reg, promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg}))
 }
 
-// labelName is what a client-chosen name may look like as a label value:
-// anything else would let clients create series without bound.
+// labelName is what a client-chosen name may look like as a label value.
 var labelName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,63}$`)
 
 // label is the label value of a client-chosen name: empty if it is "",
@@ -108,4 +109,38 @@ func label(name, empty string) string {
 	default:
 		return "other"
 	}
+}
+
+// MaxOperationNames is how many distinct operation names label the
+// operation metrics; later names are counted as "other". Every new label
+// value is a series kept until the process ends, and operation names are
+// chosen by clients, anonymous ones included, so without a bound anyone
+// could grow /metrics (and the memory behind it) at will. A real
+// application has a few dozen operations, all of which it sends soon after
+// a deployment.
+const MaxOperationNames = 200
+
+// nameSet admits the first MaxOperationNames operation names seen.
+type nameSet struct {
+	mu   sync.Mutex
+	max  int
+	seen map[string]bool
+}
+
+// label is the label value of the operation name: "anonymous", "other",
+// or the name itself if it is one of the first max seen.
+func (s *nameSet) label(name string) string {
+	l := label(name, "anonymous")
+	if l == "anonymous" || l == "other" {
+		return l
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.seen[l] {
+		if len(s.seen) >= s.max {
+			return "other"
+		}
+		s.seen[l] = true
+	}
+	return l
 }
