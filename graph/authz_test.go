@@ -105,6 +105,7 @@ var authzCases = []authzCase{
 	{"Mutation.createGroupChat", createGroup, authzVars{"name": "intruders", "ids": "@members"}, forbidden},
 	{"Mutation.inviteToGroupChat", inviteGroup, authzVars{"chat": "@group", "ids": "@members"}, notFound},
 	{"Mutation.leaveGroupChat", leaveGroup, authzVars{"chat": "@group"}, notFound},
+	{"Mutation.leaveGroup", leaveGroupPayload, authzVars{"chat": "@group"}, notFound},
 	{"Mutation.removeFromGroupChat", removeGroup, authzVars{"chat": "@group", "user": "@member"}, notFound},
 	{"Mutation.renameGroupChat", renameGroup, authzVars{"chat": "@group", "name": "pwned"}, notFound},
 	{"Mutation.openPrivateChat", openPrivate, authzVars{"id": "@member"}, forbidden},

@@ -13,11 +13,13 @@ const (
 		id name owner { id } members(first: 100) { totalCount edges { node { id } } } } }`
 	inviteGroup = `mutation($chat: ID!, $ids: [ID!]!) { inviteToGroupChat(input: {chatId: $chat, userIds: $ids}) {
 		id members(first: 100) { totalCount edges { node { id } } } } }`
-	leaveGroup  = `mutation($chat: ID!) { leaveGroupChat(input: {chatId: $chat}) }`
-	removeGroup = `mutation($chat: ID!, $user: ID!) { removeFromGroupChat(input: {chatId: $chat, userId: $user}) { id members { totalCount } } }`
-	renameGroup = `mutation($chat: ID!, $name: String!) { renameGroupChat(input: {chatId: $chat, name: $name}) { id name } }`
-	openPrivate = `mutation($id: ID!) { openPrivateChat(input: {friendId: $id}) { id otherUser { id } members { totalCount } } }`
-	chatQuery   = `query($id: ID!) { node(id: $id) { id ... on GroupChat { name owner { id } members(first: 100) { totalCount edges { node { id } } } } } }`
+	leaveGroup = `mutation($chat: ID!) { leaveGroupChat(input: {chatId: $chat}) }`
+	// leaveGroupPayload is leaveGroupChat's successor, which names what changed.
+	leaveGroupPayload = `mutation($chat: ID!) { leaveGroup(input: {chatId: $chat}) { leftChatId viewer { id } } }`
+	removeGroup       = `mutation($chat: ID!, $user: ID!) { removeFromGroupChat(input: {chatId: $chat, userId: $user}) { id members { totalCount } } }`
+	renameGroup       = `mutation($chat: ID!, $name: String!) { renameGroupChat(input: {chatId: $chat, name: $name}) { id name } }`
+	openPrivate       = `mutation($id: ID!) { openPrivateChat(input: {friendId: $id}) { id otherUser { id } members { totalCount } } }`
+	chatQuery         = `query($id: ID!) { node(id: $id) { id ... on GroupChat { name owner { id } members(first: 100) { totalCount edges { node { id } } } } } }`
 )
 
 type groupData struct {
@@ -160,6 +162,30 @@ func TestLeaveGroupChat_PassesOwnershipToTheLongestStandingMember(t *testing.T) 
 	if none.Node != nil {
 		t.Fatal("a former member still sees the chat")
 	}
+}
+
+// A client cache needs the id of the chat left (Relay's @deleteRecord,
+// Apollo's cache.evict) and the viewer whose chat list changed.
+func TestLeaveGroup_NamesTheChatLeftAndTheViewer(t *testing.T) {
+	t.Parallel()
+	s := apitest.NewServer(t)
+	owner := s.SignUp(t, "own")
+	f := friendsOf(t, s, owner, 1)
+	g := createGroupChat(t, s, owner, "G", f[0])
+	var out struct {
+		LeaveGroup struct {
+			LeftChatID string
+			Viewer     struct{ ID string }
+		}
+	}
+	s.MustDo(t, f[0].Token, leaveGroupPayload, id2("chat", g.ID), &out)
+	if out.LeaveGroup.LeftChatID != g.ID || out.LeaveGroup.Viewer.ID != f[0].ID {
+		t.Fatalf("payload %+v, want chat %s and viewer %s", out.LeaveGroup, g.ID, f[0].ID)
+	}
+	if got := groupOf(t, s, owner, g.ID); got.Members.TotalCount != 1 {
+		t.Fatalf("after leaving: %+v", got)
+	}
+	s.MustFail(t, f[0].Token, "NOT_FOUND", leaveGroupPayload, id2("chat", g.ID))
 }
 
 func TestRemoveFromGroupChat_IsForTheOwner(t *testing.T) {

@@ -93,6 +93,11 @@ type ComplexityRoot struct {
 		UnreadCount func(childComplexity int) int
 	}
 
+	LeaveGroupPayload struct {
+		LeftChatID func(childComplexity int) int
+		Viewer     func(childComplexity int) int
+	}
+
 	Message struct {
 		Body            func(childComplexity int) int
 		Chat            func(childComplexity int) int
@@ -120,6 +125,7 @@ type ComplexityRoot struct {
 		CreateGroupChat       func(childComplexity int, input model.CreateGroupChatInput) int
 		DeleteAccount         func(childComplexity int, input model.DeleteAccountInput) int
 		InviteToGroupChat     func(childComplexity int, input model.InviteToGroupChatInput) int
+		LeaveGroup            func(childComplexity int, input model.LeaveGroupChatInput) int
 		LeaveGroupChat        func(childComplexity int, input model.LeaveGroupChatInput) int
 		LogIn                 func(childComplexity int, input model.LogInInput) int
 		LogOut                func(childComplexity int) int
@@ -229,6 +235,7 @@ type MutationResolver interface {
 	CreateGroupChat(ctx context.Context, input model.CreateGroupChatInput) (*models.GroupChat, error)
 	InviteToGroupChat(ctx context.Context, input model.InviteToGroupChatInput) (*models.GroupChat, error)
 	LeaveGroupChat(ctx context.Context, input model.LeaveGroupChatInput) (bool, error)
+	LeaveGroup(ctx context.Context, input model.LeaveGroupChatInput) (*model.LeaveGroupPayload, error)
 	RemoveFromGroupChat(ctx context.Context, input model.RemoveFromGroupChatInput) (*models.GroupChat, error)
 	RenameGroupChat(ctx context.Context, input model.RenameGroupChatInput) (*models.GroupChat, error)
 	OpenPrivateChat(ctx context.Context, input model.OpenPrivateChatInput) (*models.PrivateChat, error)
@@ -452,6 +459,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.GroupChat.UnreadCount(childComplexity), true
 
+	case "LeaveGroupPayload.leftChatId":
+		if e.ComplexityRoot.LeaveGroupPayload.LeftChatID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeaveGroupPayload.LeftChatID(childComplexity), true
+	case "LeaveGroupPayload.viewer":
+		if e.ComplexityRoot.LeaveGroupPayload.Viewer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeaveGroupPayload.Viewer(childComplexity), true
+
 	case "Message.body":
 		if e.ComplexityRoot.Message.Body == nil {
 			break
@@ -587,6 +607,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.InviteToGroupChat(childComplexity, args["input"].(model.InviteToGroupChatInput)), true
+	case "Mutation.leaveGroup":
+		if e.ComplexityRoot.Mutation.LeaveGroup == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_leaveGroup_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.LeaveGroup(childComplexity, args["input"].(model.LeaveGroupChatInput)), true
 	case "Mutation.leaveGroupChat":
 		if e.ComplexityRoot.Mutation.LeaveGroupChat == nil {
 			break
@@ -1515,6 +1546,14 @@ input LeaveGroupChatInput {
   chatId: ID!
 }
 
+"What leaving a group changed."
+type LeaveGroupPayload {
+  "The global id of the group left, which the viewer can no longer see: delete it from a client cache (Relay: ` + "`" + `leftChatId @deleteRecord` + "`" + `, or ` + "`" + `@deleteEdge(connections: …)` + "`" + ` to drop it from the chat list only)."
+  leftChatId: ID!
+  "The viewer, after leaving."
+  viewer: User!
+}
+
 "A member for the owner to remove."
 input RemoveFromGroupChatInput {
   "The group's global id."
@@ -1636,6 +1675,9 @@ type Mutation {
   inviteToGroupChat(input: InviteToGroupChatInput!): GroupChat!
   "The viewer leaves a group; if the owner leaves, the longest-standing member becomes the owner."
   leaveGroupChat(input: LeaveGroupChatInput!): Boolean!
+    @deprecated(reason: "Use ` + "`" + `leaveGroup` + "`" + `, whose payload names the chat left (for Relay's ` + "`" + `@deleteEdge` + "`" + `/` + "`" + `@deleteRecord` + "`" + ` and Apollo's ` + "`" + `cache.evict` + "`" + `). This field stays, returning ` + "`" + `true` + "`" + `.")
+  "The viewer leaves a group; if the owner leaves, the longest-standing member becomes the owner. Returns what changed, so that a client cache can drop the chat."
+  leaveGroup(input: LeaveGroupChatInput!): LeaveGroupPayload!
   "The owner removes a member (` + "`" + `FORBIDDEN` + "`" + ` for anyone else)."
   removeFromGroupChat(input: RemoveFromGroupChatInput!): GroupChat!
   "Any member renames the group."
@@ -1764,6 +1806,16 @@ func (ec *executionContext) childFields_GroupChat(ctx context.Context, field gra
 		return ec.fieldContext_GroupChat_owner(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type GroupChat", field.Name)
+}
+
+func (ec *executionContext) childFields_LeaveGroupPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "leftChatId":
+		return ec.fieldContext_LeaveGroupPayload_leftChatId(ctx, field)
+	case "viewer":
+		return ec.fieldContext_LeaveGroupPayload_viewer(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LeaveGroupPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Message(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2143,6 +2195,20 @@ func (ec *executionContext) field_Mutation_inviteToGroupChat_args(ctx context.Co
 }
 
 func (ec *executionContext) field_Mutation_leaveGroupChat_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.LeaveGroupChatInput, error) {
+			return ec.unmarshalNLeaveGroupChatInput2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐLeaveGroupChatInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_leaveGroup_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
@@ -3387,6 +3453,61 @@ func (ec *executionContext) fieldContext_GroupChat_owner(_ context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _LeaveGroupPayload_leftChatId(ctx context.Context, field graphql.CollectedField, obj *model.LeaveGroupPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeaveGroupPayload_leftChatId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LeftChatID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeaveGroupPayload_leftChatId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeaveGroupPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _LeaveGroupPayload_viewer(ctx context.Context, field graphql.CollectedField, obj *model.LeaveGroupPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeaveGroupPayload_viewer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Viewer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeaveGroupPayload_viewer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LeaveGroupPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Message_id(ctx context.Context, field graphql.CollectedField, obj *models.Message) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4318,6 +4439,50 @@ func (ec *executionContext) fieldContext_Mutation_leaveGroupChat(ctx context.Con
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_leaveGroupChat_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_leaveGroup(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_leaveGroup(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().LeaveGroup(ctx, fc.Args["input"].(model.LeaveGroupChatInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LeaveGroupPayload) graphql.Marshaler {
+			return ec.marshalNLeaveGroupPayload2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐLeaveGroupPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_leaveGroup(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LeaveGroupPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_leaveGroup_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -7899,6 +8064,44 @@ func (ec *executionContext) _GroupChat(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var leaveGroupPayloadImplementors = []string{"LeaveGroupPayload"}
+
+func (ec *executionContext) _LeaveGroupPayload(ctx context.Context, sel ast.SelectionSet, obj *model.LeaveGroupPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, leaveGroupPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LeaveGroupPayload")
+		case "leftChatId":
+			out.Values[i] = ec._LeaveGroupPayload_leftChatId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "viewer":
+			out.Values[i] = ec._LeaveGroupPayload_viewer(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var messageImplementors = []string{"Message", "Node"}
 
 func (ec *executionContext) _Message(ctx context.Context, sel ast.SelectionSet, obj *models.Message) graphql.Marshaler {
@@ -8161,6 +8364,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "leaveGroupChat":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_leaveGroupChat(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "leaveGroup":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_leaveGroup(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -9205,6 +9415,14 @@ func (ec *executionContext) unmarshalNInviteToGroupChatInput2githubᚗcomᚋgqlc
 func (ec *executionContext) unmarshalNLeaveGroupChatInput2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐLeaveGroupChatInput(ctx context.Context, v any) (model.LeaveGroupChatInput, error) {
 	res, err := ec.unmarshalInputLeaveGroupChatInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNLeaveGroupPayload2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐLeaveGroupPayload(ctx context.Context, sel ast.SelectionSet, v *model.LeaveGroupPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LeaveGroupPayload!")
+		return graphql.Null
+	}
+	return ec._LeaveGroupPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNLogInInput2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐLogInInput(ctx context.Context, v any) (model.LogInInput, error) {

@@ -6,14 +6,16 @@ import (
 )
 
 // decodeID turns the global id in input field into the key of an object
-// of kind: BAD_USER_INPUT when malformed, NOT_FOUND when of another kind.
+// of kind: BAD_USER_INPUT naming the field when it is malformed or the id
+// of another kind of object (a User's id where a Chat's is expected is a
+// mistake in the request, not an object that might exist).
 func decodeID(gid string, kind models.Kind, field string) (int64, error) {
 	k, id, err := models.DecodeID(gid)
 	if err != nil {
 		return 0, chat.Invalid(field, "%q is not a valid id", gid)
 	}
 	if k != kind {
-		return 0, chat.Errorf(chat.CodeNotFound, "%s is not a %s", field, kind)
+		return 0, chat.Invalid(field, "%q is the id of a %s, not of a %s", gid, k, kind)
 	}
 	return id, nil
 }

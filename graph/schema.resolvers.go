@@ -173,6 +173,22 @@ func (r *mutationResolver) LeaveGroupChat(ctx context.Context, input model.Leave
 	return ok(r.Chat.LeaveGroupChat(ctx, chatID))
 }
 
+// LeaveGroup is the resolver for the leaveGroup field.
+func (r *mutationResolver) LeaveGroup(ctx context.Context, input model.LeaveGroupChatInput) (*model.LeaveGroupPayload, error) {
+	chatID, err := decodeID(input.ChatID, models.KindChat, "chatId")
+	if err != nil {
+		return nil, err
+	}
+	if err := r.Chat.LeaveGroupChat(ctx, chatID); err != nil {
+		return nil, err
+	}
+	viewer, err := r.Chat.Viewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &model.LeaveGroupPayload{LeftChatID: models.EncodeID(models.KindChat, chatID), Viewer: viewer}, nil
+}
+
 // RemoveFromGroupChat is the resolver for the removeFromGroupChat field.
 func (r *mutationResolver) RemoveFromGroupChat(ctx context.Context, input model.RemoveFromGroupChatInput) (*models.GroupChat, error) {
 	chatID, err := decodeID(input.ChatID, models.KindChat, "chatId")

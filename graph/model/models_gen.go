@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+
+	"github.com/gqlchat/gqlchat/models"
 )
 
 // A conversation: a private chat between two friends or a group chat.
@@ -60,6 +62,14 @@ type InviteToGroupChatInput struct {
 type LeaveGroupChatInput struct {
 	// The group's global id.
 	ChatID string `json:"chatId"`
+}
+
+// What leaving a group changed.
+type LeaveGroupPayload struct {
+	// The global id of the group left, which the viewer can no longer see: delete it from a client cache (Relay: `leftChatId @deleteRecord`, or `@deleteEdge(connections: …)` to drop it from the chat list only).
+	LeftChatID string `json:"leftChatId"`
+	// The viewer, after leaving.
+	Viewer *models.User `json:"viewer"`
 }
 
 // The credentials of a log-in.
