@@ -39,6 +39,7 @@ type config struct {
 	TokenTTL          time.Duration
 	EventBus          string
 	PprofAddr         string
+	MetricsAddr       string
 	// API holds the GraphQL and WebSocket settings: introspection, origins,
 	// request limits, connection caps and rate limits.
 	API graph.Options
@@ -56,6 +57,7 @@ var envVars = [][2]string{
 	{"EVENT_BUS", "postgres (default: instances share events through LISTEN/NOTIFY) or memory (one instance)"},
 	{"INTROSPECTION", "true or false: let clients read the schema; false also hides \"Did you mean\" suggestions (default true)"},
 	{"ALLOWED_ORIGINS", "comma-separated hosts of browser origins allowed besides the API's own, for CORS and WebSockets, e.g. app.example.com,localhost:*"},
+	{"API_HOSTS", "comma-separated hosts by which clients reach the API, e.g. chat.example.com,chat.example.com:443; when set, requests naming another Host are refused (421), which stops DNS rebinding (default: any host)"},
 	{"DEV", "true adds localhost:* and 127.0.0.1:* to the allowed origins (default false)"},
 	{"MAX_BODY_BYTES", "largest HTTP body or WebSocket message (default 1048576)"},
 	{"MAX_TOKENS", "most lexical tokens in a GraphQL document (default 1000)"},
@@ -72,6 +74,7 @@ var envVars = [][2]string{
 	{"WS_INIT_TIMEOUT", "time allowed for connection_init (default 10s)"},
 	{"WS_KEEPALIVE", "interval of WebSocket pings; a graphql-transport-ws client silent for two is closed (default 15s)"},
 	{"RATE_LIMITS", "off, or changes such as postMessage=20/s:40,signUp=5/m:5,logIn=10/m:10,other=10/s:30 (see README)"},
+	{"METRICS_ADDR", "address to serve GET /metrics on instead of the API's, e.g. 127.0.0.1:9090 (recommended in production; default: on the API's port)"},
 	{"PPROF_ADDR", "address for Go's pprof profiles, e.g. 127.0.0.1:6060 (default off; never expose it)"},
 	{"TRUST_FORWARDED_FOR", "true takes the client address from X-Forwarded-For, behind a proxy (default false)"},
 }
@@ -105,6 +108,7 @@ func loadConfig() (config, error) {
 		errs = append(errs, errors.New("EVENT_BUS must be postgres or memory"))
 	}
 	c.PprofAddr = os.Getenv("PPROF_ADDR")
+	c.MetricsAddr = os.Getenv("METRICS_ADDR")
 	c.API, err = apiOptions(num)
 	errs = append(errs, err)
 	return c, errors.Join(errs...)
@@ -129,11 +133,7 @@ func apiOptions(num func(string, int) int) (graph.Options, error) {
 		return d
 	}
 	o.Introspection = flag("INTROSPECTION", true)
-	for _, origin := range strings.Split(os.Getenv("ALLOWED_ORIGINS"), ",") {
-		if origin = strings.TrimSpace(origin); origin != "" {
-			o.OriginPatterns = append(o.OriginPatterns, origin)
-		}
-	}
+	o.OriginPatterns, o.APIHosts = list("ALLOWED_ORIGINS"), list("API_HOSTS")
 	if flag("DEV", false) {
 		o.OriginPatterns = append(o.OriginPatterns, "localhost:*", "127.0.0.1:*")
 	}
@@ -153,6 +153,17 @@ func apiOptions(num func(string, int) int) (graph.Options, error) {
 	limits, err := graph.ParseRateLimits(os.Getenv("RATE_LIMITS"), graph.DefaultRateLimits)
 	o.RateLimits = limits
 	return o, errors.Join(append(errs, err)...)
+}
+
+// list reads a comma-separated environment variable.
+func list(name string) []string {
+	var out []string
+	for _, item := range strings.Split(os.Getenv(name), ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }
 
 func envOr(name, def string) string {
@@ -224,6 +235,7 @@ func run(ctx context.Context, cfg config) error {
 	}
 	opts := cfg.API
 	opts.Metrics = m
+	opts.MetricsElsewhere = cfg.MetricsAddr != ""
 	opts.Ready = metrics.Ready(sqlDB.PingContext, func(ctx context.Context) (bool, error) { return migrations.Current(ctx, sqlDB) })
 	// The requests' base context, ended when the server has stopped.
 	// WebSockets are hijacked: GoAway closes them.
@@ -240,8 +252,12 @@ func run(ctx context.Context, cfg config) error {
 	if cfg.PprofAddr != "" {
 		go servePprof(cfg.PprofAddr)
 	}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.ListenAndServe() }()
+	if cfg.MetricsAddr != "" {
+		metricsSrv := serveMetrics(cfg.MetricsAddr, m, errc)
+		defer metricsSrv.Close()
+	}
 	slog.Info("listening", "addr", srv.Addr, "playground", fmt.Sprintf("http://localhost:%d/", cfg.Port))
 	select {
 	case err := <-errc:
@@ -288,6 +304,21 @@ func eventBus(ctx context.Context, kind, dsn string) (interface {
 type memoryBus struct{ *events.InMem }
 
 func (memoryBus) Close() error { return nil }
+
+// serveMetrics serves GET /metrics on its own address, which operators can
+// keep off the public network; a failure to listen is sent on errc.
+func serveMetrics(addr string, m *metrics.Metrics, errc chan<- error) *http.Server {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler())
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("metrics: %w", err)
+		}
+	}()
+	slog.Info("metrics", "addr", addr)
+	return srv
+}
 
 // servePprof serves Go's profiles on their own address, away from the API.
 func servePprof(addr string) {

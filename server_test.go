@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -43,16 +44,15 @@ func startAndStop(t *testing.T, dsn string) {
 }
 
 // start runs the server on dsn until /healthz answers; it returns the port
-// and a function that stops it and returns run's result.
-func start(t *testing.T, dsn string) (int, func() error) {
+// and a function that stops it and returns run's result. Each change, if
+// any, adjusts the configuration first.
+func start(t *testing.T, dsn string, change ...func(*config)) (int, func() error) {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
+	port := freePort(t)
 	cfg := config{DatabaseURL: dsn, Port: port, DBMaxConns: 4, MinPasswordLength: 15, TokenTTL: time.Hour, EventBus: "postgres", API: graph.DefaultOptions}
+	for _, f := range change {
+		f(&cfg)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, cfg) }()
@@ -83,6 +83,37 @@ func start(t *testing.T, dsn string) (int, func() error) {
 		case <-time.After(20 * time.Second):
 			return errors.New("the server did not stop within 20 s")
 		}
+	}
+}
+
+// freePort returns a TCP port free on loopback a moment ago.
+func freePort(t *testing.T) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func TestRun_MetricsAddrServesMetricsAwayFromTheAPI(t *testing.T) {
+	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	port, stop := start(t, apitest.NewDB(t), func(c *config) { c.MetricsAddr = addr })
+	defer stop() //nolint:errcheck // the test is over
+	status := func(url string) (int, string) {
+		res, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(body)
+	}
+	if code, _ := status(fmt.Sprintf("http://127.0.0.1:%d/metrics", port)); code != http.StatusNotFound {
+		t.Errorf("/metrics on the API's port: %d, want 404", code)
+	}
+	if code, body := status("http://" + addr + "/metrics"); code != http.StatusOK || !strings.Contains(body, "gqlchat_websocket_connections") {
+		t.Errorf("/metrics on METRICS_ADDR: %d %.200s", code, body)
 	}
 }
 

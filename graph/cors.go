@@ -10,8 +10,14 @@ import (
 // origins is the one allow-list of browser origins: it drives both CORS on
 // /query and the WebSocket origin check. Patterns match the origin's host
 // (with port) as coder/websocket's OriginPatterns do: "app.example.com",
-// "localhost:*". Same-origin pages are always allowed.
-type origins []string
+// "localhost:*". Same-origin pages are always allowed: with no apiHosts,
+// those on the host the request names; with apiHosts, those on one of them.
+type origins struct {
+	patterns []string
+	// apiHosts are the hosts by which clients reach the API, if configured
+	// (Options.APIHosts).
+	apiHosts []string
+}
 
 // allowed reports whether a page on origin may call the API at host.
 func (o origins) allowed(origin, host string) bool {
@@ -19,15 +25,38 @@ func (o origins) allowed(origin, host string) bool {
 	if err != nil || u.Host == "" {
 		return false
 	}
-	if strings.EqualFold(u.Host, host) {
+	if len(o.apiHosts) == 0 && strings.EqualFold(u.Host, host) {
 		return true
 	}
-	for _, p := range o {
-		if ok, _ := path.Match(strings.ToLower(p), strings.ToLower(u.Host)); ok {
+	return matchHost(o.apiHosts, u.Host) || matchHost(o.patterns, u.Host)
+}
+
+// matchHost reports whether host matches one of the patterns.
+func matchHost(patterns []string, host string) bool {
+	for _, p := range patterns {
+		if ok, _ := path.Match(strings.ToLower(p), strings.ToLower(host)); ok {
 			return true
 		}
 	}
 	return false
+}
+
+// checkHost refuses requests that name a host other than the API's own,
+// when those are configured. A page that an attacker's DNS name rebinds to
+// this server (say, a developer's localhost) is same-origin in the browser's
+// eyes and may send no Origin at all; only the Host it names gives it away.
+// Health and readiness answer any host: probes call them by address.
+func checkHost(apiHosts []string, next http.Handler) http.Handler {
+	if len(apiHosts) == 0 {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !matchHost(apiHosts, r.Host) && r.URL.Path != "/healthz" && r.URL.Path != "/readyz" {
+			writeError(w, http.StatusMisdirectedRequest, "this server does not answer for that host", "HOST_NOT_ALLOWED")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // corsHeaders are the request headers Apollo and Relay clients send.

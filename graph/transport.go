@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -29,6 +30,14 @@ type Options struct {
 	// own that may call it, over HTTP (CORS) and WebSocket alike, as in
 	// coder/websocket's AcceptOptions: "app.example.com", "localhost:*".
 	OriginPatterns []string
+	// APIHosts are the hosts (with port, patterns as in OriginPatterns) by
+	// which clients reach the API. When set, a request naming any other Host
+	// is refused (so that DNS rebinding cannot reach the API), and the API's
+	// own origins are these hosts rather than whatever Host a request names.
+	APIHosts []string
+	// MetricsElsewhere leaves GET /metrics out of this handler: the server
+	// serves Metrics on an address of its own.
+	MetricsElsewhere bool
 	// KeepAlive is the interval of WebSocket keep-alive pings.
 	KeepAlive time.Duration
 	// InitTimeout bounds the wait for connection_init.
@@ -86,7 +95,7 @@ func NewHandler(svc *chat.Service, opts Options) *Handler {
 	}
 	users := newUserConns(opts.MaxConnectionsPerUser)
 	sockets := &socket.Transport{
-		Accept:         websocket.AcceptOptions{OriginPatterns: opts.OriginPatterns},
+		Accept:         websocket.AcceptOptions{OriginPatterns: slices.Concat(opts.APIHosts, opts.OriginPatterns)},
 		Init:           initFunc(svc, users),
 		Closed:         users.closed,
 		InitTimeout:    opts.InitTimeout,
@@ -124,8 +133,8 @@ func NewHandler(svc *chat.Service, opts Options) *Handler {
 	d := demo.Handler() // a small chat client: the first thing to try
 	mux.Handle("GET /demo", d)
 	mux.Handle("GET /demo/", d)
-	mux.Handle("/query", origins(opts.OriginPatterns).cors(checkBody(opts.Limits.MaxBodyBytes, authenticate(svc, srv))))
-	if opts.Metrics != nil {
+	mux.Handle("/query", origins{opts.OriginPatterns, opts.APIHosts}.cors(checkBody(opts.Limits.MaxBodyBytes, authenticate(svc, srv))))
+	if opts.Metrics != nil && !opts.MetricsElsewhere {
 		mux.Handle("GET /metrics", opts.Metrics.Handler())
 	}
 	if opts.Ready != nil {
@@ -138,7 +147,7 @@ func NewHandler(svc *chat.Service, opts Options) *Handler {
 		}
 		w.Write([]byte("ok\n")) //nolint:errcheck // nothing to do if the client left
 	})
-	return &Handler{Handler: withRequestID(withClientIP(opts.TrustForwardedFor, mux)), sockets: sockets}
+	return &Handler{Handler: withRequestID(withClientIP(opts.TrustForwardedFor, checkHost(opts.APIHosts, mux))), sockets: sockets}
 }
 
 type authErrorKey struct{}
