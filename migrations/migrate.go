@@ -1,8 +1,15 @@
-// Package migrations holds the versioned SQL schema and applies it.
+// Package migrations holds the versioned SQL schema and applies it with
+// goose (github.com/pressly/goose).
 //
 // Each file NNNN_name.sql is one version, applied once in its own
 // transaction and recorded in schema_migrations. A PostgreSQL advisory lock
 // serialises instances that start at the same time on one database.
+//
+// The files are plain SQL, run as they are: goose gets each as a Go
+// migration rather than parsing it, so they need none of its annotations
+// (and were written before it). Its record of versions is the table this
+// project has kept from the start (store.go), so databases migrated before
+// goose need nothing done.
 package migrations
 
 import (
@@ -11,9 +18,13 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 )
 
 //go:embed *.sql
@@ -39,8 +50,8 @@ func All() ([]Migration, error) {
 	for _, name := range names {
 		num, _, ok := strings.Cut(name, "_")
 		v, err := strconv.Atoi(num)
-		if !ok || err != nil {
-			return nil, fmt.Errorf("migration %q: name must start with a number and an underscore", name)
+		if !ok || err != nil || v <= 0 {
+			return nil, fmt.Errorf("migration %q: name must start with a positive number and an underscore", name)
 		}
 		body, err := files.ReadFile(name)
 		if err != nil {
@@ -52,80 +63,56 @@ func All() ([]Migration, error) {
 	return ms, nil
 }
 
-// Up applies every migration not yet recorded and returns how many it applied.
-func Up(ctx context.Context, db *sql.DB) (int, error) {
+// provider is goose set up with the embedded migrations, the project's
+// version table and the advisory lock.
+func provider(db *sql.DB) (*goose.Provider, error) {
 	ms, err := All()
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		return 0, err
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, lockKey); err != nil {
-		return 0, fmt.Errorf("migration lock: %w", err)
-	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, lockKey) //nolint:errcheck // the lock dies with the session anyway
-
-	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version    integer PRIMARY KEY,
-		name       text NOT NULL,
-		applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
-		return 0, err
-	}
-	applied := map[int]bool{}
-	rows, err := conn.QueryContext(ctx, `SELECT version FROM schema_migrations`)
-	if err != nil {
-		return 0, err
-	}
-	for rows.Next() {
-		var v int
-		if err := rows.Scan(&v); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		applied[v] = true
-	}
-	if err := rows.Close(); err != nil {
-		return 0, err
-	}
-
-	n := 0
+	names := map[int64]string{}
+	var steps []*goose.Migration
 	for _, m := range ms {
-		if applied[m.Version] {
-			continue
+		names[int64(m.Version)] = m.Name
+		run := func(ctx context.Context, tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+				return fmt.Errorf("migration %s: %w", m.Name, err)
+			}
+			return nil
 		}
-		if err := apply(ctx, conn, m); err != nil {
-			return n, fmt.Errorf("migration %s: %w", m.Name, err)
-		}
-		n++
+		steps = append(steps, goose.NewGoMigration(int64(m.Version), &goose.GoFunc{RunTx: run}, nil))
 	}
-	return n, nil
+	// Another instance may be migrating: wait for its lock, checking every
+	// second for up to 5 minutes.
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(lockKey), lock.WithLockTimeout(1, 300))
+	if err != nil {
+		return nil, err
+	}
+	return goose.NewProvider(goose.DialectCustom, db, nil,
+		goose.WithStore(store{names: names}),
+		goose.WithSessionLocker(locker),
+		goose.WithDisableGlobalRegistry(true),
+		goose.WithGoMigrations(steps...),
+		goose.WithSlog(slog.Default()),
+	)
 }
 
-func apply(ctx context.Context, conn *sql.Conn, m Migration) error {
-	tx, err := conn.BeginTx(ctx, nil)
+// Up applies every migration not yet recorded and returns how many it applied.
+func Up(ctx context.Context, db *sql.DB) (int, error) {
+	p, err := provider(db)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	defer tx.Rollback() //nolint:errcheck // no-op after commit
-	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.Version, m.Name); err != nil {
-		return err
-	}
-	return tx.Commit()
+	results, err := p.Up(ctx)
+	return len(results), err
 }
 
 // Current reports whether every embedded migration has been applied.
 func Current(ctx context.Context, db *sql.DB) (bool, error) {
-	ms, err := All()
+	p, err := provider(db)
 	if err != nil {
 		return false, err
 	}
-	var applied int
-	err = db.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&applied)
-	return applied >= len(ms), err
+	pending, err := p.HasPending(ctx)
+	return !pending, err
 }
