@@ -53,8 +53,8 @@ type PGOptions struct {
 	// default DefaultAppName.
 	AppName string
 	// HealthCheck is how long the listening connection may stay silent
-	// before it is pinged, so that a dead network is noticed; default
-	// DefaultHealthCheck.
+	// before TCP keep-alives probe it (three, a third of it apart), so that
+	// a dead network is noticed; default DefaultHealthCheck.
 	HealthCheck time.Duration
 	// MaxPending caps the events waiting to be sent while the database is
 	// unreachable; more are not sent to other instances. Default
@@ -178,19 +178,19 @@ func NewPG(ctx context.Context, connString string, opts PGOptions) (*PG, error) 
 		quit: make(chan struct{}),
 	}
 	p.out.init(opts.MaxPending)
-	listener, err := p.connectListener(ctx)
+	first, err := p.connectListener(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if p.notify, err = p.connect(ctx, "notify"); err != nil {
-		closeConn(listener)
+		closeConn(first)
 		return nil, err
 	}
 	listenCtx, stopListen := context.WithCancel(context.Background())
 	notifyCtx, stopNotify := context.WithCancel(context.Background())
 	p.stopListen, p.stopNotify = stopListen, stopNotify
 	p.done.Add(2)
-	go p.listen(listenCtx, listener)
+	go p.listen(listenCtx, p.listener(first))
 	go p.notifyLoop(notifyCtx)
 	return p, nil
 }
@@ -242,11 +242,13 @@ func (p *PG) Close() error {
 	return nil
 }
 
-// connect opens one connection named after its role. pgx's default
-// reaction to a cancelled context, a read deadline, leaves an idle
-// connection usable, which the listener's health check relies on.
+// connect opens one connection named after its role.
 func (p *PG) connect(ctx context.Context, role string) (*pgx.Conn, error) {
-	config := p.config.Copy()
+	return p.connectWith(ctx, p.config.Copy(), role)
+}
+
+// connectWith opens a connection with config (a copy), named after its role.
+func (p *PG) connectWith(ctx context.Context, config *pgx.ConnConfig, role string) (*pgx.Conn, error) {
 	config.RuntimeParams["application_name"] = p.opts.AppName + " " + role
 	conn, err := pgx.ConnectConfig(ctx, config)
 	if err != nil {

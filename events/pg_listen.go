@@ -3,11 +3,12 @@ package events
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
+	"net"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgxlisten"
 )
 
 // payload is what one NOTIFY carries. The object around the events holds
@@ -18,88 +19,82 @@ type payload struct {
 	Events []Event `json:"e"`
 }
 
-// connectListener opens the listening connection and starts listening.
-func (p *PG) connectListener(ctx context.Context) (*pgx.Conn, error) {
-	conn, err := p.connect(ctx, "listen")
-	if err != nil {
-		return nil, err
-	}
-	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{p.opts.Channel}.Sanitize()); err != nil {
-		closeConn(conn)
-		return nil, fmt.Errorf("events: listening on %q: %w", p.opts.Channel, err)
-	}
-	p.listenPID.Store(conn.PgConn().PID())
-	p.listening.Store(true)
-	return conn, nil
-}
+// reconnectDelay is how long the listener waits before connecting again
+// after losing its connection.
+const reconnectDelay = time.Second
 
-// listen delivers notifications from conn until it fails, then reconnects,
-// until ctx ends.
-func (p *PG) listen(ctx context.Context, conn *pgx.Conn) {
-	defer p.done.Done()
-	for conn != nil {
-		err := p.receive(ctx, conn)
-		p.listening.Store(false)
-		p.listenPID.Store(0)
-		closeConn(conn)
-		if ctx.Err() != nil {
-			return // Close
-		}
-		p.log.Warn("events: listening connection lost; reconnecting", "channel", p.opts.Channel, "err", err)
-		if conn = p.reconnectListener(ctx); conn != nil {
-			// Whatever was notified while we were away is gone for good.
-			p.resync()
-		}
-	}
-}
-
-// reconnectListener retries connectListener with growing pauses until it
-// succeeds or ctx ends (then it returns nil).
-func (p *PG) reconnectListener(ctx context.Context) *pgx.Conn {
-	var backoff time.Duration
-	for {
-		backoff = nextBackoff(backoff)
-		if !sleep(ctx, backoff) {
-			return nil
-		}
-		attempt, cancel := context.WithTimeout(ctx, opTimeout)
-		conn, err := p.connectListener(attempt)
-		cancel()
-		if err == nil {
-			p.log.Info("events: listening again", "channel", p.opts.Channel)
-			return conn
-		}
-		if ctx.Err() != nil {
-			return nil
-		}
-		p.log.Warn("events: reconnecting the listener", "err", err, "retry_in", nextBackoff(backoff))
-	}
-}
-
-// receive delivers notifications until conn fails or ctx ends. A
-// connection silent for HealthCheck is pinged: a peer that vanished
-// without closing the socket would otherwise leave us waiting forever.
-func (p *PG) receive(ctx context.Context, conn *pgx.Conn) error {
-	for {
-		wait, cancel := context.WithTimeout(ctx, p.opts.HealthCheck)
-		n, err := conn.WaitForNotification(wait)
-		cancel()
-		switch {
-		case err == nil:
-			p.deliver(n.Payload)
-		case ctx.Err() != nil:
-			return ctx.Err()
-		case errors.Is(err, context.DeadlineExceeded) && !conn.IsClosed():
-			ping, cancel := context.WithTimeout(ctx, opTimeout)
-			err = conn.Ping(ping)
-			cancel()
-			if err != nil {
-				return fmt.Errorf("health check: %w", err)
+// listener returns the pgxlisten.Listener that delivers other instances'
+// notifications: on first, the connection NewPG opened to check that the
+// database answers, then on new ones after each loss.
+//
+// pgxlisten waits on the connection with no deadline, so a peer that
+// vanished without closing the socket is noticed by TCP keep-alives, set
+// from HealthCheck on every listening connection.
+func (p *PG) listener(first *pgx.Conn) *pgxlisten.Listener {
+	l := &pgxlisten.Listener{
+		Connect: func(ctx context.Context) (*pgx.Conn, error) {
+			if conn := first; conn != nil {
+				first = nil
+				return conn, nil
 			}
-		default:
-			return err
-		}
+			return p.connectListener(ctx)
+		},
+		// Our handlers never fail: an error is a lost connection or a
+		// failed attempt to get one.
+		LogError: func(_ context.Context, err error) {
+			p.listening.Store(false)
+			p.listenPID.Store(0)
+			p.log.Warn("events: not listening; reconnecting", "channel", p.opts.Channel, "err", err, "retry_in", reconnectDelay)
+		},
+		ReconnectDelay: reconnectDelay,
 	}
+	l.Handle(p.opts.Channel, &notifications{p: p})
+	return l
+}
+
+// connectListener opens a listening connection (pgxlisten sends LISTEN).
+func (p *PG) connectListener(ctx context.Context) (*pgx.Conn, error) {
+	ctx, cancel := context.WithTimeout(ctx, opTimeout)
+	defer cancel()
+	config := p.config.Copy()
+	idle := p.opts.HealthCheck
+	dialer := &net.Dialer{KeepAliveConfig: net.KeepAliveConfig{Enable: true, Idle: idle, Interval: max(idle/3, time.Second), Count: 3}}
+	config.DialFunc = dialer.DialContext
+	return p.connectWith(ctx, config, "listen")
+}
+
+// notifications is the handler of the bus's channel.
+type notifications struct {
+	p       *PG
+	started bool // listened once: every later backlog follows a loss
+}
+
+// HandleBacklog implements pgxlisten.BacklogHandler: it runs once LISTEN
+// is in place on a new connection. After a loss, whatever was notified
+// meanwhile is gone for good, so every local subscription resyncs.
+func (n *notifications) HandleBacklog(_ context.Context, _ string, conn *pgx.Conn) error {
+	n.p.listenPID.Store(conn.PgConn().PID())
+	n.p.listening.Store(true)
+	if n.started {
+		n.p.log.Info("events: listening again", "channel", n.p.opts.Channel)
+		n.p.resync()
+	}
+	n.started = true
+	return nil
+}
+
+// HandleNotification implements pgxlisten.Handler.
+func (n *notifications) HandleNotification(_ context.Context, note *pgconn.Notification, _ *pgx.Conn) error {
+	n.p.deliver(note.Payload)
+	return nil
+}
+
+// listen runs the listener until ctx ends.
+func (p *PG) listen(ctx context.Context, l *pgxlisten.Listener) {
+	defer p.done.Done()
+	_ = l.Listen(ctx) // returns only when ctx ends
+	p.listening.Store(false)
+	p.listenPID.Store(0)
 }
 
 // deliver hands the events of another instance's payload to the local
