@@ -27,6 +27,14 @@ func closedWith(t *testing.T, ws *apitest.WS, code int) {
 	}
 }
 
+// startMessage is the word for subscribe in each protocol.
+func startMessage(proto string) string {
+	if proto == apitest.LegacyWS {
+		return "start"
+	}
+	return "subscribe"
+}
+
 func TestWebSocket_ProtocolCloseCodes(t *testing.T) {
 	t.Parallel()
 	opts := apitest.Options()
@@ -245,4 +253,39 @@ func serverGoroutines() int {
 		}
 	}
 	return n
+}
+
+func TestWebSocket_ASubscribeWithAnInvalidPayloadIs4400(t *testing.T) {
+	t.Parallel()
+	s := apitest.NewServer(t)
+	for _, proto := range []string{apitest.TransportWS, apitest.LegacyWS} {
+		start := `{"type":"` + startMessage(proto) + `","id":"1"`
+		for _, payload := range []string{
+			``, `,"payload":null`, `,"payload":"{ __typename }"`, `,"payload":42`, `,"payload":["{ __typename }"]`,
+			`,"payload":{"query":null}`, `,"payload":{"query":7}`, `,"payload":{"query":{"text":"{ __typename }"}}`,
+			`,"payload":{"query":"{ __typename }","variables":[1]}`,
+			`,"payload":{"query":"{ __typename }","operationName":3}`,
+		} {
+			ws := s.DialWS(t, proto)
+			if m, err := ws.Init(""); err != nil || m.Type != "connection_ack" {
+				t.Fatalf("init: %+v %v", m, err)
+			}
+			if err := ws.WriteRaw(start + payload + `}`); err != nil {
+				t.Fatal(err)
+			}
+			t.Run(proto+payload, func(t *testing.T) { closedWith(t, ws, 4400) })
+		}
+		// What the protocol allows still runs: nulls for the optional fields.
+		ws := s.DialWS(t, proto)
+		if m, err := ws.Init(""); err != nil || m.Type != "connection_ack" {
+			t.Fatalf("init: %+v %v", m, err)
+		}
+		ok := start + `,"payload":{"query":"{ __typename }","variables":null,"operationName":null,"extensions":null}}`
+		if err := ws.WriteRaw(ok); err != nil {
+			t.Fatal(err)
+		}
+		if m := ws.MustRead(5 * time.Second); (m.Type != "next" && m.Type != "data") || !strings.Contains(string(m.Payload), "Query") {
+			t.Fatalf("%s: a valid payload answered %s %s", proto, m.Type, m.Payload)
+		}
+	}
 }

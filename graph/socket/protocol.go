@@ -1,6 +1,10 @@
 package socket
 
-import "encoding/json"
+import (
+	"encoding/json"
+
+	"github.com/99designs/gqlgen/graphql"
+)
 
 // protocol names the message types of one subprotocol.
 type protocol struct {
@@ -42,4 +46,23 @@ type message struct {
 	ID      string          `json:"id,omitempty"`
 	Type    string          `json:"type"`
 	Payload json.RawMessage `json:"payload,omitempty"`
+}
+
+// operationParams decodes a subscribe (start) payload. As
+// graphql-transport-ws defines it, it is an object whose query is a
+// string and whose operationName, variables and extensions are a string,
+// objects or null; anything else is an invalid message. The query may be
+// absent, for automatic persisted queries, which send only its hash.
+func operationParams(raw json.RawMessage) (*graphql.RawParams, bool) {
+	var p struct {
+		Query json.RawMessage `json:"query"` // raw, to tell a string from null or a number
+		graphql.RawParams
+	}
+	if len(raw) == 0 || raw[0] != '{' || json.Unmarshal(raw, &p) != nil {
+		return nil, false
+	}
+	if p.Query != nil && (p.Query[0] != '"' || json.Unmarshal(p.Query, &p.RawParams.Query) != nil) {
+		return nil, false
+	}
+	return &p.RawParams, true
 }
