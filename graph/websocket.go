@@ -13,19 +13,17 @@ import (
 
 // initFunc authenticates a WebSocket connection from its connection_init
 // payload: {"authorization": "Bearer <token>"}, the key in any case. A
-// connection without a token stays anonymous; a bad token closes it.
+// payload without the key stays anonymous; a key with anything but a
+// valid bearer token closes the connection.
 func initFunc(svc *chat.Service, users *userConns) func(context.Context, map[string]any) (context.Context, error) {
 	return func(ctx context.Context, payload map[string]any) (context.Context, error) {
 		ctx = context.WithValue(ctx, websocketKey{}, true)
-		token := ""
-		for k, v := range payload {
-			if s, ok := v.(string); ok && strings.EqualFold(k, "authorization") {
-				token = chat.BearerToken(s)
-			}
+		token, present, err := initToken(payload)
+		if err != nil {
+			return nil, err
 		}
 		v := chat.ViewerFrom(ctx) // from an Authorization header on the upgrade, if any
-		if token != "" {
-			var err error
+		if present {
 			if v, err = svc.Authenticate(ctx, token); err != nil {
 				return nil, refuse(ctx, err)
 			}
@@ -43,6 +41,38 @@ func initFunc(svc *chat.Service, users *userConns) func(context.Context, map[str
 		ctx = context.WithValue(ctx, countedKey{}, v.UserID)
 		return chat.WithViewer(ctx, v), nil
 	}
+}
+
+// initToken finds the bearer token of a connection_init payload; present
+// is false when the payload has no authorization key. A key present with
+// anything but "Bearer <token>" is refused (4403) rather than taken as
+// anonymous: a client that sends a key means to log in, and an empty or
+// mistyped token would otherwise leave it logged out without a word. The
+// key given twice (in two cases) is a malformed payload (4400): which
+// spelling wins would be arbitrary.
+func initToken(payload map[string]any) (token string, present bool, err error) {
+	var value any
+	for k, v := range payload {
+		if !strings.EqualFold(k, "authorization") {
+			continue
+		}
+		if present {
+			return "", false, &socket.Refusal{Code: socket.CloseBadMessage, Reason: "authorization given twice",
+				Err: chat.Errorf(chat.CodeInvalid, "connection_init payload: authorization given twice")}
+		}
+		value, present = v, true
+	}
+	if !present {
+		return "", false, nil
+	}
+	s, _ := value.(string)
+	scheme, token, _ := strings.Cut(strings.TrimSpace(s), " ")
+	token = strings.TrimSpace(token)
+	if !strings.EqualFold(scheme, "bearer") || token == "" {
+		err := chat.Errorf(chat.CodeUnauthenticated, `authorization must be "Bearer <token>"`)
+		return "", true, &socket.Refusal{Code: socket.CloseForbidden, Reason: "unauthenticated: " + err.Error(), Err: err}
+	}
+	return token, true, nil
 }
 
 // countedKey marks a connection that userConns counted, with its user id.

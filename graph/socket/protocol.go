@@ -1,6 +1,7 @@
 package socket
 
 import (
+	"bytes"
 	"encoding/json"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -46,6 +47,41 @@ type message struct {
 	ID      string          `json:"id,omitempty"`
 	Type    string          `json:"type"`
 	Payload json.RawMessage `json:"payload,omitempty"`
+}
+
+// initPayload decodes connection_init's payload: none when it is absent or
+// null, else an object of at most initPayloadMaxKeys keys. A key given
+// twice makes it invalid: JSON parsers disagree on which value counts, and
+// this payload carries credentials.
+func initPayload(raw json.RawMessage) (map[string]any, bool) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, true
+	}
+	var payload map[string]any
+	if json.Unmarshal(raw, &payload) != nil || len(payload) > initPayloadMaxKeys {
+		return nil, false
+	}
+	n, err := countKeys(raw)
+	return payload, err == nil && n == len(payload)
+}
+
+// countKeys counts the keys of a JSON object, repeated ones included.
+func countKeys(raw json.RawMessage) (int, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if _, err := dec.Token(); err != nil { // {
+		return 0, err
+	}
+	n := 0
+	for ; dec.More(); n++ {
+		var value json.RawMessage
+		if _, err := dec.Token(); err != nil { // the key
+			return 0, err
+		}
+		if err := dec.Decode(&value); err != nil {
+			return 0, err
+		}
+	}
+	return n, nil
 }
 
 // operationParams decodes a subscribe (start) payload. As
