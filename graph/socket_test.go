@@ -35,6 +35,19 @@ func startMessage(proto string) string {
 	return "subscribe"
 }
 
+// waitOpenConnections waits until the server has n WebSockets open. A
+// connection leaves the count after the transport's Closed hook has run,
+// so whatever it held (its place under a cap) has been given back.
+func waitOpenConnections(t *testing.T, s *apitest.Server, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); s.Handler.OpenConnections() != n; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d connections open, want %d", s.Handler.OpenConnections(), n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 func TestWebSocket_ProtocolCloseCodes(t *testing.T) {
 	t.Parallel()
 	opts := apitest.Options()
@@ -84,12 +97,7 @@ func TestWebSocket_CapsSubscriptionsAndConnections(t *testing.T) {
 		t.Fatalf("third connection of a user: %v", err)
 	}
 	s.WaitSubscribed(t, u, 2)
-	for deadline := time.Now().Add(5 * time.Second); s.Handler.OpenConnections() != 2; {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d connections open, want 2", s.Handler.OpenConnections())
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitOpenConnections(t, s, 2)
 
 	s.Connect(t, other) // the instance's third connection
 	c, _, err := s.DialWSFrom(apitest.TransportWS, "")

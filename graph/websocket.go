@@ -13,9 +13,9 @@ import (
 
 // initFunc authenticates a WebSocket connection from its connection_init
 // payload: {"authorization": "Bearer <token>"}, the key in any case. A
-// payload without the key stays anonymous; a key with anything but a
-// valid bearer token closes the connection.
-func initFunc(svc *chat.Service, users *userConns) func(context.Context, map[string]any) (context.Context, error) {
+// payload without the key stays anonymous (counted per client address);
+// a key with anything but a valid bearer token closes the connection.
+func initFunc(svc *chat.Service, users *connCounter[int64], anonymous *connCounter[string]) func(context.Context, map[string]any) (context.Context, error) {
 	return func(ctx context.Context, payload map[string]any) (context.Context, error) {
 		ctx = context.WithValue(ctx, websocketKey{}, true)
 		token, present, err := initToken(payload)
@@ -32,13 +32,17 @@ func initFunc(svc *chat.Service, users *userConns) func(context.Context, map[str
 			return nil, refuse(ctx, err)
 		}
 		if v == nil {
-			return ctx, nil
+			release, ok := anonymous.open(ClientIP(ctx))
+			if !ok {
+				return nil, tooMany("too many anonymous connections from this address")
+			}
+			return context.WithValue(ctx, releaseKey{}, release), nil
 		}
-		if !users.open(v.UserID) {
-			return nil, &socket.Refusal{Code: socket.CloseTryAgainLater, Reason: "too many connections for this user",
-				Err: chat.Errorf(chat.CodeRateLimited, "too many connections for this user")}
+		release, ok := users.open(v.UserID)
+		if !ok {
+			return nil, tooMany("too many connections for this user")
 		}
-		ctx = context.WithValue(ctx, countedKey{}, v.UserID)
+		ctx = context.WithValue(ctx, releaseKey{}, release)
 		return chat.WithViewer(ctx, v), nil
 	}
 }
@@ -75,40 +79,53 @@ func initToken(payload map[string]any) (token string, present bool, err error) {
 	return token, true, nil
 }
 
-// countedKey marks a connection that userConns counted, with its user id.
-type countedKey struct{}
+func tooMany(reason string) error {
+	return &socket.Refusal{Code: socket.CloseTryAgainLater, Reason: reason, Err: chat.Errorf(chat.CodeRateLimited, "%s", reason)}
+}
 
-// userConns counts each user's open connections.
-type userConns struct {
+// releaseKey holds the function that gives back the place a connection
+// took under its cap (per user, or per address for anonymous ones).
+type releaseKey struct{}
+
+// released gives back the place of a connection that ended: the
+// transport's Closed hook.
+func released(ctx context.Context) {
+	if release, ok := ctx.Value(releaseKey{}).(func()); ok {
+		release()
+	}
+}
+
+// connCounter counts the open connections of each user or address. A max
+// of zero or less counts nothing and refuses nothing.
+type connCounter[K comparable] struct {
 	max int
 	mu  sync.Mutex
-	n   map[int64]int
+	n   map[K]int
 }
 
-func newUserConns(max int) *userConns { return &userConns{max: max, n: map[int64]int{}} }
-
-// open counts one more connection of userID unless it has max already.
-func (u *userConns) open(userID int64) bool {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	if u.n[userID] >= u.max {
-		return false
-	}
-	u.n[userID]++
-	return true
+func newConnCounter[K comparable](max int) *connCounter[K] {
+	return &connCounter[K]{max: max, n: map[K]int{}}
 }
 
-// closed gives back the count of a connection that ended.
-func (u *userConns) closed(ctx context.Context) {
-	userID, ok := ctx.Value(countedKey{}).(int64)
-	if !ok {
-		return
+// open counts one more connection of key unless it has max already; the
+// connection gives its place back with release, once.
+func (c *connCounter[K]) open(key K) (release func(), ok bool) {
+	if c.max <= 0 {
+		return func() {}, true
 	}
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	if u.n[userID]--; u.n[userID] <= 0 {
-		delete(u.n, userID)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n[key] >= c.max {
+		return nil, false
 	}
+	c.n[key]++
+	return sync.OnceFunc(func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.n[key]--; c.n[key] <= 0 {
+			delete(c.n, key)
+		}
+	}), true
 }
 
 // refuse closes the connection: 4403 for a bad token, 1011 for a failure

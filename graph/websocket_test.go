@@ -3,6 +3,7 @@ package graph_test
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"testing"
 	"time"
 
@@ -165,4 +166,38 @@ func TestWebSocket_InitWithoutAuthorizationIsAnonymous(t *testing.T) {
 			}
 		}
 	}
+}
+
+func TestWebSocket_CapsAnonymousConnectionsPerClientAddress(t *testing.T) {
+	t.Parallel()
+	opts := apitest.Options()
+	opts.MaxAnonymousConnectionsPerAddress, opts.TrustForwardedFor = 2, true
+	s := apitest.NewServerWith(t, apitest.CheapConfig(), opts)
+	u := s.SignUp(t, "anoncap")
+	dial := func(addr string) *apitest.WS {
+		return s.DialWSWith(t, apitest.TransportWS, http.Header{"X-Forwarded-For": {addr}})
+	}
+	acked := func(ws *apitest.WS, token string) {
+		t.Helper()
+		if m, err := ws.Init(token); err != nil || m.Type != "connection_ack" {
+			t.Fatalf("connection_init: %+v %v", m, err)
+		}
+	}
+	const here, there = "203.0.113.7", "198.51.100.9"
+
+	idle := dial(here) // never initialised: not counted (the init timeout ends it)
+	first := dial(here)
+	acked(first, "")
+	acked(dial(here), "")
+	over := dial(here)
+	over.Send("connection_init", "", nil)
+	closedWith(t, over, 1013)
+
+	acked(dial(there), "")     // another address has its own count
+	acked(dial(here), u.Token) // a logged-in socket counts against its user only
+
+	first.Close()
+	idle.Close()
+	waitOpenConnections(t, s, 3) // the second, there's and the user's
+	acked(dial(here), "")        // first's place was given back
 }
