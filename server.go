@@ -68,6 +68,7 @@ var envVars = [][2]string{
 	{"MAX_COMPLEXITY", "largest complexity, lists counted by their page size (default 20000)"},
 	{"MAX_CONNECTIONS", "most open WebSockets on this instance (default 20000)"},
 	{"MAX_CONNECTIONS_PER_USER", "most open WebSockets of one user (default 20)"},
+	{"MAX_ANONYMOUS_CONNECTIONS_PER_ADDRESS", "most open WebSockets without a token from one client address (default 50)"},
 	{"MAX_SUBSCRIPTIONS_PER_CONNECTION", "most operations running on one WebSocket (default 50)"},
 	{"MAX_SUBSCRIPTIONS_PER_USER", "most subscriptions of one user on this instance (default 200)"},
 	{"MAX_SUBSCRIPTIONS", "most subscriptions on this instance (default 100000)"},
@@ -145,6 +146,7 @@ func apiOptions(num func(string, int) int) (graph.Options, error) {
 	o.Limits = l
 	o.MaxConnections = num("MAX_CONNECTIONS", o.MaxConnections)
 	o.MaxConnectionsPerUser = num("MAX_CONNECTIONS_PER_USER", o.MaxConnectionsPerUser)
+	o.MaxAnonymousConnectionsPerAddress = num("MAX_ANONYMOUS_CONNECTIONS_PER_ADDRESS", o.MaxAnonymousConnectionsPerAddress)
 	o.MaxSubscriptionsPerConnection = num("MAX_SUBSCRIPTIONS_PER_CONNECTION", o.MaxSubscriptionsPerConnection)
 	o.MaxSubscriptionsPerUser = num("MAX_SUBSCRIPTIONS_PER_USER", o.MaxSubscriptionsPerUser)
 	o.MaxSubscriptions = num("MAX_SUBSCRIPTIONS", o.MaxSubscriptions)

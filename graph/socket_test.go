@@ -27,6 +27,27 @@ func closedWith(t *testing.T, ws *apitest.WS, code int) {
 	}
 }
 
+// startMessage is the word for subscribe in each protocol.
+func startMessage(proto string) string {
+	if proto == apitest.LegacyWS {
+		return "start"
+	}
+	return "subscribe"
+}
+
+// waitOpenConnections waits until the server has n WebSockets open. A
+// connection leaves the count after the transport's Closed hook has run,
+// so whatever it held (its place under a cap) has been given back.
+func waitOpenConnections(t *testing.T, s *apitest.Server, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); s.Handler.OpenConnections() != n; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d connections open, want %d", s.Handler.OpenConnections(), n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 func TestWebSocket_ProtocolCloseCodes(t *testing.T) {
 	t.Parallel()
 	opts := apitest.Options()
@@ -76,12 +97,7 @@ func TestWebSocket_CapsSubscriptionsAndConnections(t *testing.T) {
 		t.Fatalf("third connection of a user: %v", err)
 	}
 	s.WaitSubscribed(t, u, 2)
-	for deadline := time.Now().Add(5 * time.Second); s.Handler.OpenConnections() != 2; {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d connections open, want 2", s.Handler.OpenConnections())
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitOpenConnections(t, s, 2)
 
 	s.Connect(t, other) // the instance's third connection
 	c, _, err := s.DialWSFrom(apitest.TransportWS, "")
@@ -245,4 +261,39 @@ func serverGoroutines() int {
 		}
 	}
 	return n
+}
+
+func TestWebSocket_ASubscribeWithAnInvalidPayloadIs4400(t *testing.T) {
+	t.Parallel()
+	s := apitest.NewServer(t)
+	for _, proto := range []string{apitest.TransportWS, apitest.LegacyWS} {
+		start := `{"type":"` + startMessage(proto) + `","id":"1"`
+		for _, payload := range []string{
+			``, `,"payload":null`, `,"payload":"{ __typename }"`, `,"payload":42`, `,"payload":["{ __typename }"]`,
+			`,"payload":{"query":null}`, `,"payload":{"query":7}`, `,"payload":{"query":{"text":"{ __typename }"}}`,
+			`,"payload":{"query":"{ __typename }","variables":[1]}`,
+			`,"payload":{"query":"{ __typename }","operationName":3}`,
+		} {
+			ws := s.DialWS(t, proto)
+			if m, err := ws.Init(""); err != nil || m.Type != "connection_ack" {
+				t.Fatalf("init: %+v %v", m, err)
+			}
+			if err := ws.WriteRaw(start + payload + `}`); err != nil {
+				t.Fatal(err)
+			}
+			t.Run(proto+payload, func(t *testing.T) { closedWith(t, ws, 4400) })
+		}
+		// What the protocol allows still runs: nulls for the optional fields.
+		ws := s.DialWS(t, proto)
+		if m, err := ws.Init(""); err != nil || m.Type != "connection_ack" {
+			t.Fatalf("init: %+v %v", m, err)
+		}
+		ok := start + `,"payload":{"query":"{ __typename }","variables":null,"operationName":null,"extensions":null}}`
+		if err := ws.WriteRaw(ok); err != nil {
+			t.Fatal(err)
+		}
+		if m := ws.MustRead(5 * time.Second); (m.Type != "next" && m.Type != "data") || !strings.Contains(string(m.Payload), "Query") {
+			t.Fatalf("%s: a valid payload answered %s %s", proto, m.Type, m.Payload)
+		}
+	}
 }

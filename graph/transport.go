@@ -50,6 +50,11 @@ type Options struct {
 	// MaxConnectionsPerUser those of one user, and
 	// MaxSubscriptionsPerConnection the operations of one connection.
 	MaxConnections, MaxConnectionsPerUser, MaxSubscriptionsPerConnection int
+	// MaxAnonymousConnectionsPerAddress caps the acknowledged WebSockets
+	// without a viewer from one client address (ClientIP's, as the rate
+	// limits count it). Sockets still waiting for connection_init are not
+	// counted: the init timeout ends them.
+	MaxAnonymousConnectionsPerAddress int
 	// MaxSubscriptions caps the running subscriptions of this instance,
 	// MaxSubscriptionsPerUser those of one user.
 	MaxSubscriptions, MaxSubscriptionsPerUser int
@@ -67,7 +72,7 @@ type Options struct {
 
 // DefaultOptions are the options used where nothing else is set.
 var DefaultOptions = Options{Introspection: true, KeepAlive: 15 * time.Second, InitTimeout: 10 * time.Second, Limits: DefaultLimits, BatchWait: DefaultBatchWait,
-	MaxConnections: 20000, MaxConnectionsPerUser: 20, MaxSubscriptionsPerConnection: 50,
+	MaxConnections: 20000, MaxConnectionsPerUser: 20, MaxAnonymousConnectionsPerAddress: 50, MaxSubscriptionsPerConnection: 50,
 	MaxSubscriptions: 100000, MaxSubscriptionsPerUser: 200,
 	RateLimits: DefaultRateLimits,
 }
@@ -93,11 +98,12 @@ func NewHandler(svc *chat.Service, opts Options) *Handler {
 	if opts.Metrics != nil { // first, to count what the other extensions refuse
 		srv.Use(opts.Metrics.Extension())
 	}
-	users := newUserConns(opts.MaxConnectionsPerUser)
+	users := newConnCounter[int64](opts.MaxConnectionsPerUser)
+	anonymous := newConnCounter[string](opts.MaxAnonymousConnectionsPerAddress)
 	sockets := &socket.Transport{
 		Accept:         websocket.AcceptOptions{OriginPatterns: slices.Concat(opts.APIHosts, opts.OriginPatterns)},
-		Init:           initFunc(svc, users),
-		Closed:         users.closed,
+		Init:           initFunc(svc, users, anonymous),
+		Closed:         released,
 		InitTimeout:    opts.InitTimeout,
 		KeepAlive:      opts.KeepAlive,
 		ReadLimit:      opts.Limits.MaxBodyBytes,

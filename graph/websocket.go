@@ -13,19 +13,17 @@ import (
 
 // initFunc authenticates a WebSocket connection from its connection_init
 // payload: {"authorization": "Bearer <token>"}, the key in any case. A
-// connection without a token stays anonymous; a bad token closes it.
-func initFunc(svc *chat.Service, users *userConns) func(context.Context, map[string]any) (context.Context, error) {
+// payload without the key stays anonymous (counted per client address);
+// a key with anything but a valid bearer token closes the connection.
+func initFunc(svc *chat.Service, users *connCounter[int64], anonymous *connCounter[string]) func(context.Context, map[string]any) (context.Context, error) {
 	return func(ctx context.Context, payload map[string]any) (context.Context, error) {
 		ctx = context.WithValue(ctx, websocketKey{}, true)
-		token := ""
-		for k, v := range payload {
-			if s, ok := v.(string); ok && strings.EqualFold(k, "authorization") {
-				token = chat.BearerToken(s)
-			}
+		token, present, err := initToken(payload)
+		if err != nil {
+			return nil, err
 		}
 		v := chat.ViewerFrom(ctx) // from an Authorization header on the upgrade, if any
-		if token != "" {
-			var err error
+		if present {
 			if v, err = svc.Authenticate(ctx, token); err != nil {
 				return nil, refuse(ctx, err)
 			}
@@ -34,51 +32,100 @@ func initFunc(svc *chat.Service, users *userConns) func(context.Context, map[str
 			return nil, refuse(ctx, err)
 		}
 		if v == nil {
-			return ctx, nil
+			release, ok := anonymous.open(ClientIP(ctx))
+			if !ok {
+				return nil, tooMany("too many anonymous connections from this address")
+			}
+			return context.WithValue(ctx, releaseKey{}, release), nil
 		}
-		if !users.open(v.UserID) {
-			return nil, &socket.Refusal{Code: socket.CloseTryAgainLater, Reason: "too many connections for this user",
-				Err: chat.Errorf(chat.CodeRateLimited, "too many connections for this user")}
+		release, ok := users.open(v.UserID)
+		if !ok {
+			return nil, tooMany("too many connections for this user")
 		}
-		ctx = context.WithValue(ctx, countedKey{}, v.UserID)
+		ctx = context.WithValue(ctx, releaseKey{}, release)
 		return chat.WithViewer(ctx, v), nil
 	}
 }
 
-// countedKey marks a connection that userConns counted, with its user id.
-type countedKey struct{}
+// initToken finds the bearer token of a connection_init payload; present
+// is false when the payload has no authorization key. A key present with
+// anything but "Bearer <token>" is refused (4403) rather than taken as
+// anonymous: a client that sends a key means to log in, and an empty or
+// mistyped token would otherwise leave it logged out without a word. The
+// key given twice (in two cases) is a malformed payload (4400): which
+// spelling wins would be arbitrary.
+func initToken(payload map[string]any) (token string, present bool, err error) {
+	var value any
+	for k, v := range payload {
+		if !strings.EqualFold(k, "authorization") {
+			continue
+		}
+		if present {
+			return "", false, &socket.Refusal{Code: socket.CloseBadMessage, Reason: "authorization given twice",
+				Err: chat.Errorf(chat.CodeInvalid, "connection_init payload: authorization given twice")}
+		}
+		value, present = v, true
+	}
+	if !present {
+		return "", false, nil
+	}
+	s, _ := value.(string)
+	scheme, token, _ := strings.Cut(strings.TrimSpace(s), " ")
+	token = strings.TrimSpace(token)
+	if !strings.EqualFold(scheme, "bearer") || token == "" {
+		err := chat.Errorf(chat.CodeUnauthenticated, `authorization must be "Bearer <token>"`)
+		return "", true, &socket.Refusal{Code: socket.CloseForbidden, Reason: "unauthenticated: " + err.Error(), Err: err}
+	}
+	return token, true, nil
+}
 
-// userConns counts each user's open connections.
-type userConns struct {
+func tooMany(reason string) error {
+	return &socket.Refusal{Code: socket.CloseTryAgainLater, Reason: reason, Err: chat.Errorf(chat.CodeRateLimited, "%s", reason)}
+}
+
+// releaseKey holds the function that gives back the place a connection
+// took under its cap (per user, or per address for anonymous ones).
+type releaseKey struct{}
+
+// released gives back the place of a connection that ended: the
+// transport's Closed hook.
+func released(ctx context.Context) {
+	if release, ok := ctx.Value(releaseKey{}).(func()); ok {
+		release()
+	}
+}
+
+// connCounter counts the open connections of each user or address. A max
+// of zero or less counts nothing and refuses nothing.
+type connCounter[K comparable] struct {
 	max int
 	mu  sync.Mutex
-	n   map[int64]int
+	n   map[K]int
 }
 
-func newUserConns(max int) *userConns { return &userConns{max: max, n: map[int64]int{}} }
-
-// open counts one more connection of userID unless it has max already.
-func (u *userConns) open(userID int64) bool {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	if u.n[userID] >= u.max {
-		return false
-	}
-	u.n[userID]++
-	return true
+func newConnCounter[K comparable](max int) *connCounter[K] {
+	return &connCounter[K]{max: max, n: map[K]int{}}
 }
 
-// closed gives back the count of a connection that ended.
-func (u *userConns) closed(ctx context.Context) {
-	userID, ok := ctx.Value(countedKey{}).(int64)
-	if !ok {
-		return
+// open counts one more connection of key unless it has max already; the
+// connection gives its place back with release, once.
+func (c *connCounter[K]) open(key K) (release func(), ok bool) {
+	if c.max <= 0 {
+		return func() {}, true
 	}
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	if u.n[userID]--; u.n[userID] <= 0 {
-		delete(u.n, userID)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n[key] >= c.max {
+		return nil, false
 	}
+	c.n[key]++
+	return sync.OnceFunc(func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.n[key]--; c.n[key] <= 0 {
+			delete(c.n, key)
+		}
+	}), true
 }
 
 // refuse closes the connection: 4403 for a bad token, 1011 for a failure

@@ -2,6 +2,8 @@ package graph_test
 
 import (
 	"encoding/json"
+	"fmt"
+	"net/http"
 	"testing"
 	"time"
 
@@ -103,4 +105,99 @@ func TestWebSocket_RefusesOtherOriginsButNotNonBrowserClients(t *testing.T) {
 		t.Fatalf("a client without Origin was refused: %v", err)
 	}
 	c.CloseNow()
+}
+
+func TestWebSocket_InitWithAMalformedAuthorizationIsRefusedWith4403(t *testing.T) {
+	t.Parallel()
+	s := apitest.NewServer(t)
+	u := s.SignUp(t, "malformed")
+	for _, proto := range []string{apitest.TransportWS, apitest.LegacyWS} {
+		for _, value := range []any{
+			"", "   ", "Bearer", "Bearer ", "bearer   ", // no token: the client meant to log in
+			"Basic dXNlcjpwYXNzd29yZA==", "Token " + u.Token, u.Token, // not the Bearer scheme
+			"Bearer " + u.Token + " extra",
+			42, true, nil, []string{"Bearer " + u.Token}, map[string]string{"token": u.Token}, // not a string
+		} {
+			ws := s.DialWS(t, proto)
+			ws.Send("connection_init", "", map[string]any{"authorization": value})
+			t.Run(fmt.Sprintf("%s/%v", proto, value), func(t *testing.T) { closedWith(t, ws, 4403) })
+		}
+	}
+}
+
+func TestWebSocket_InitWithTwoSpellingsOfAuthorizationIsRefusedWith4400(t *testing.T) {
+	t.Parallel()
+	s := apitest.NewServer(t)
+	u := s.SignUp(t, "twice")
+	good := `"Bearer ` + u.Token + `"`
+	for _, proto := range []string{apitest.TransportWS, apitest.LegacyWS} {
+		for _, payload := range []string{
+			`{"authorization":` + good + `,"Authorization":` + good + `}`,
+			`{"Authorization":` + good + `,"AUTHORIZATION":"Bearer someone-elses"}`,
+			`{"authorization":"","Authorization":` + good + `}`,
+			`{"authorization":"Bearer someone-elses","authorization":` + good + `}`, // the same key twice
+		} {
+			ws := s.DialWS(t, proto)
+			if err := ws.WriteRaw(`{"type":"connection_init","payload":` + payload + `}`); err != nil {
+				t.Fatal(err)
+			}
+			t.Run(proto+"/"+payload, func(t *testing.T) { closedWith(t, ws, 4400) })
+		}
+	}
+}
+
+func TestWebSocket_InitWithoutAuthorizationIsAnonymous(t *testing.T) {
+	t.Parallel()
+	s := apitest.NewServer(t)
+	for _, proto := range []string{apitest.TransportWS, apitest.LegacyWS} {
+		for _, payload := range []string{``, `,"payload":null`, `,"payload":{}`, `,"payload":{"clientVersion":"1.2"}`} {
+			ws := s.DialWS(t, proto)
+			if err := ws.WriteRaw(`{"type":"connection_init"` + payload + `}`); err != nil {
+				t.Fatal(err)
+			}
+			if m := ws.MustRead(5 * time.Second); m.Type != "connection_ack" {
+				t.Fatalf("%s %s: %s %s", proto, payload, m.Type, m.Payload)
+			}
+			ws.Send(startMessage(proto), "1", map[string]any{"query": viewerQuery})
+			m := ws.MustRead(5 * time.Second)
+			var res struct{ Data viewerData }
+			if err := json.Unmarshal(m.Payload, &res); err != nil || (m.Type != "next" && m.Type != "data") || res.Data.Viewer != nil {
+				t.Fatalf("%s %s: viewer query answered %s %s", proto, payload, m.Type, m.Payload)
+			}
+		}
+	}
+}
+
+func TestWebSocket_CapsAnonymousConnectionsPerClientAddress(t *testing.T) {
+	t.Parallel()
+	opts := apitest.Options()
+	opts.MaxAnonymousConnectionsPerAddress, opts.TrustForwardedFor = 2, true
+	s := apitest.NewServerWith(t, apitest.CheapConfig(), opts)
+	u := s.SignUp(t, "anoncap")
+	dial := func(addr string) *apitest.WS {
+		return s.DialWSWith(t, apitest.TransportWS, http.Header{"X-Forwarded-For": {addr}})
+	}
+	acked := func(ws *apitest.WS, token string) {
+		t.Helper()
+		if m, err := ws.Init(token); err != nil || m.Type != "connection_ack" {
+			t.Fatalf("connection_init: %+v %v", m, err)
+		}
+	}
+	const here, there = "203.0.113.7", "198.51.100.9"
+
+	idle := dial(here) // never initialised: not counted (the init timeout ends it)
+	first := dial(here)
+	acked(first, "")
+	acked(dial(here), "")
+	over := dial(here)
+	over.Send("connection_init", "", nil)
+	closedWith(t, over, 1013)
+
+	acked(dial(there), "")     // another address has its own count
+	acked(dial(here), u.Token) // a logged-in socket counts against its user only
+
+	first.Close()
+	idle.Close()
+	waitOpenConnections(t, s, 3) // the second, there's and the user's
+	acked(dial(here), "")        // first's place was given back
 }

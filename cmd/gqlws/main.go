@@ -53,7 +53,11 @@ func run(ctx context.Context, url, token, query string, vars json.RawMessage) er
 		raw, _ := json.Marshal(m)
 		return c.Write(ctx, websocket.MessageText, raw)
 	}
-	if err := send("connection_init", "", map[string]string{"authorization": "Bearer " + token}); err != nil {
+	payload := map[string]string{} // anonymous: the server refuses an authorization without a token
+	if token != "" {
+		payload["authorization"] = "Bearer " + token
+	}
+	if err := send("connection_init", "", payload); err != nil {
 		return err
 	}
 	for {

@@ -146,12 +146,10 @@ func (c *conn) init(raw json.RawMessage) bool {
 	if c.initTimer != nil {
 		c.initTimer.Stop()
 	}
-	var payload map[string]any
-	if len(raw) > 0 && string(raw) != "null" {
-		if json.Unmarshal(raw, &payload) != nil || len(payload) > initPayloadMaxKeys {
-			c.close(CloseBadMessage, "invalid connection_init payload")
-			return false
-		}
+	payload, ok := initPayload(raw)
+	if !ok {
+		c.close(CloseBadMessage, "invalid connection_init payload")
+		return false
 	}
 	ctx := c.base
 	if c.t.Init != nil {

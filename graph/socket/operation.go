@@ -39,6 +39,12 @@ func (c *conn) start(m message) bool {
 		c.close(CloseBadMessage, "invalid message")
 		return false
 	}
+	readStart := graphql.Now()
+	params, ok := operationParams(m.Payload)
+	if !ok {
+		c.close(CloseBadMessage, "invalid "+m.Type+" payload")
+		return false
+	}
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
@@ -60,7 +66,7 @@ func (c *conn) start(m message) bool {
 	op.pump = pump.New(op.deliver)
 	c.ops[m.ID] = op
 	c.mu.Unlock()
-	go op.run(m.Payload, graphql.Now())
+	go op.run(params, readStart)
 	return true
 }
 
@@ -77,20 +83,14 @@ func (c *conn) stop(id string) {
 
 // run parses and executes the operation. A query or mutation answers and
 // completes here; a subscription attaches to its stream and returns.
-func (op *operation) run(payload json.RawMessage, start time.Time) {
+func (op *operation) run(params *graphql.RawParams, start time.Time) {
 	c := op.c
 	var rc *graphql.OperationContext
 	defer op.recover(&rc)
 	ctx := graphql.StartOperationTrace(op.ctx)
-	var params graphql.RawParams
-	if err := json.Unmarshal(payload, &params); err != nil {
-		c.sendError(op.id, &gqlerror.Error{Message: "invalid json"})
-		op.finish(false) // an error ends the operation: no complete follows
-		return
-	}
 	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
 	params.Headers = c.headers
-	rc, errs := c.exec.CreateOperationContext(ctx, &params)
+	rc, errs := c.exec.CreateOperationContext(ctx, params)
 	if errs != nil {
 		resp := c.exec.DispatchError(graphql.WithOperationContext(ctx, rc), errs)
 		if errcode.GetErrorKind(errs) == errcode.KindProtocol {

@@ -1,6 +1,11 @@
 package socket
 
-import "encoding/json"
+import (
+	"bytes"
+	"encoding/json"
+
+	"github.com/99designs/gqlgen/graphql"
+)
 
 // protocol names the message types of one subprotocol.
 type protocol struct {
@@ -42,4 +47,58 @@ type message struct {
 	ID      string          `json:"id,omitempty"`
 	Type    string          `json:"type"`
 	Payload json.RawMessage `json:"payload,omitempty"`
+}
+
+// initPayload decodes connection_init's payload: none when it is absent or
+// null, else an object of at most initPayloadMaxKeys keys. A key given
+// twice makes it invalid: JSON parsers disagree on which value counts, and
+// this payload carries credentials.
+func initPayload(raw json.RawMessage) (map[string]any, bool) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, true
+	}
+	var payload map[string]any
+	if json.Unmarshal(raw, &payload) != nil || len(payload) > initPayloadMaxKeys {
+		return nil, false
+	}
+	n, err := countKeys(raw)
+	return payload, err == nil && n == len(payload)
+}
+
+// countKeys counts the keys of a JSON object, repeated ones included.
+func countKeys(raw json.RawMessage) (int, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if _, err := dec.Token(); err != nil { // {
+		return 0, err
+	}
+	n := 0
+	for ; dec.More(); n++ {
+		var value json.RawMessage
+		if _, err := dec.Token(); err != nil { // the key
+			return 0, err
+		}
+		if err := dec.Decode(&value); err != nil {
+			return 0, err
+		}
+	}
+	return n, nil
+}
+
+// operationParams decodes a subscribe (start) payload. As
+// graphql-transport-ws defines it, it is an object whose query is a
+// string and whose operationName, variables and extensions are a string,
+// objects or null; anything else is an invalid message. The query may be
+// absent, for automatic persisted queries, which send only its hash.
+func operationParams(raw json.RawMessage) (*graphql.RawParams, bool) {
+	var p struct {
+		Query json.RawMessage `json:"query"` // raw, to tell a string from null or a number
+		graphql.RawParams
+	}
+	if len(raw) == 0 || raw[0] != '{' || json.Unmarshal(raw, &p) != nil {
+		return nil, false
+	}
+	if p.Query != nil && (p.Query[0] != '"' || json.Unmarshal(p.Query, &p.RawParams.Query) != nil) {
+		return nil, false
+	}
+	return &p.RawParams, true
 }

@@ -41,7 +41,14 @@ type Message struct {
 // DialWS opens a WebSocket to /query with the given subprotocol.
 func (s *Server) DialWS(t testing.TB, subprotocol string) *WS {
 	t.Helper()
-	c, res, err := s.DialWSFrom(subprotocol, "")
+	return s.DialWSWith(t, subprotocol, nil)
+}
+
+// DialWSWith opens a WebSocket to /query with extra upgrade request
+// headers, such as X-Forwarded-For.
+func (s *Server) DialWSWith(t testing.TB, subprotocol string, header http.Header) *WS {
+	t.Helper()
+	c, res, err := s.dialWS(subprotocol, header)
 	if err != nil {
 		t.Fatalf("dial: %v", err)
 	}
@@ -56,14 +63,18 @@ func (s *Server) DialWS(t testing.TB, subprotocol string) *WS {
 
 // DialWSFrom dials /query as a browser page on origin would ("" for none).
 func (s *Server) DialWSFrom(subprotocol, origin string) (*websocket.Conn, *http.Response, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
 	h := http.Header{}
 	if origin != "" {
 		h.Set("Origin", origin)
 	}
+	return s.dialWS(subprotocol, h)
+}
+
+func (s *Server) dialWS(subprotocol string, header http.Header) (*websocket.Conn, *http.Response, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
 	u := "ws" + strings.TrimPrefix(s.URL, "http") + "/query"
-	return websocket.Dial(ctx, u, &websocket.DialOptions{Subprotocols: []string{subprotocol}, HTTPHeader: h})
+	return websocket.Dial(ctx, u, &websocket.DialOptions{Subprotocols: []string{subprotocol}, HTTPHeader: header})
 }
 
 func (w *WS) readLoop() {
@@ -118,6 +129,11 @@ func (w *WS) WriteRaw(text string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	return w.conn.Write(ctx, websocket.MessageText, []byte(text))
+}
+
+// Close closes the connection normally, as a client that is done does.
+func (w *WS) Close() {
+	w.conn.Close(websocket.StatusNormalClosure, "") //nolint:errcheck // the server may have closed it first
 }
 
 // errTimeout is returned by Read when nothing arrived in time.
