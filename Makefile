@@ -1,8 +1,8 @@
 # The README and CI use these targets.
 .PHONY: run test generate check-generated lint bench fuzz build clients
 
-run: ## start the server (PostgreSQL found or started automatically)
-	go run .
+run: ## start the server on :8080 (with DATABASE_URL unset, cmd/devdb finds or starts a PostgreSQL)
+	@if [ -z "$$DATABASE_URL" ]; then DATABASE_URL=$$(go run ./cmd/devdb) || exit 1; export DATABASE_URL; fi; go run .
 
 test: lint check-generated build ## everything CI checks
 	go test -race -count=1 ./...

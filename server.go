@@ -22,7 +22,6 @@ import (
 	"github.com/gqlchat/gqlchat/chat"
 	"github.com/gqlchat/gqlchat/events"
 	"github.com/gqlchat/gqlchat/graph"
-	"github.com/gqlchat/gqlchat/internal/pgserver"
 	"github.com/gqlchat/gqlchat/internal/postgres"
 	"github.com/gqlchat/gqlchat/metrics"
 	"github.com/gqlchat/gqlchat/migrations"
@@ -31,7 +30,6 @@ import (
 // config is everything the server reads from its environment.
 type config struct {
 	DatabaseURL       string
-	DataDir           string
 	Port              int
 	LogLevel          slog.Level
 	DBMaxConns        int
@@ -47,8 +45,7 @@ type config struct {
 
 // envVars documents each variable for --help, in order.
 var envVars = [][2]string{
-	{"DATABASE_URL", "PostgreSQL URL; unset: database \"chat\" on 127.0.0.1:5432, or a private server in DATA_DIR when none answers"},
-	{"DATA_DIR", "where the private PostgreSQL keeps its data (default .data/postgres)"},
+	{"DATABASE_URL", "PostgreSQL URL (default: " + defaultDatabaseURL + ", created if missing)"},
 	{"PORT", "HTTP port (default 8080)"},
 	{"LOG_LEVEL", "debug, info, warn or error (default info)"},
 	{"DB_MAX_CONNS", "size of the database connection pool (default 20)"},
@@ -83,7 +80,6 @@ var envVars = [][2]string{
 func loadConfig() (config, error) {
 	c := config{
 		DatabaseURL:       os.Getenv("DATABASE_URL"),
-		DataDir:           envOr("DATA_DIR", ".data/postgres"),
 		MinPasswordLength: chat.DefaultConfig.MinPasswordLength,
 	}
 	var errs []error
@@ -207,9 +203,12 @@ func main() {
 
 // run connects, migrates and serves until ctx ends, then shuts down gracefully.
 func run(ctx context.Context, cfg config) error {
-	dsn, err := databaseURL(ctx, cfg)
-	if err != nil {
-		return err
+	dsn := cfg.DatabaseURL
+	if dsn == "" {
+		dsn = defaultDatabaseURL
+		if err := postgres.EnsureDatabase(ctx, dsn); err != nil {
+			return err
+		}
 	}
 	db, err := postgres.Open(ctx, dsn, cfg.DBMaxConns)
 	if err != nil {
@@ -275,19 +274,10 @@ func run(ctx context.Context, cfg config) error {
 	return srv.Shutdown(shutdownCtx)
 }
 
-// databaseURL is DATABASE_URL, or database "chat" on the local server
-// (started privately in DATA_DIR when none answers).
-func databaseURL(ctx context.Context, cfg config) (string, error) {
-	if cfg.DatabaseURL != "" {
-		return cfg.DatabaseURL, nil
-	}
-	admin, err := pgserver.AdminURL(ctx, pgserver.Options{DataDir: cfg.DataDir})
-	if err != nil {
-		return "", err
-	}
-	dsn := strings.Replace(admin, "/postgres?", "/chat?", 1)
-	return dsn, postgres.EnsureDatabase(ctx, dsn)
-}
+// defaultDatabaseURL is the database the server uses when DATABASE_URL is
+// unset: "chat" on the local PostgreSQL (make run starts a private one if
+// none answers; see cmd/devdb).
+const defaultDatabaseURL = "postgres://postgres@127.0.0.1:5432/chat?sslmode=disable"
 
 // eventBus returns the configured bus: PostgreSQL LISTEN/NOTIFY, so that
 // several instances on one database deliver each other's events, or an

@@ -41,10 +41,12 @@ func (p *PG) listener(first *pgx.Conn) *pgxlisten.Listener {
 		},
 		// Our handlers never fail: an error is a lost connection or a
 		// failed attempt to get one.
-		LogError: func(_ context.Context, err error) {
+		LogError: func(ctx context.Context, err error) {
 			p.listening.Store(false)
 			p.listenPID.Store(0)
-			p.log.Warn("events: not listening; reconnecting", "channel", p.opts.Channel, "err", err, "retry_in", reconnectDelay)
+			if ctx.Err() == nil { // not Close
+				p.log.Warn("events: not listening; reconnecting", "channel", p.opts.Channel, "err", err, "retry_in", reconnectDelay.String())
+			}
 		},
 		ReconnectDelay: reconnectDelay,
 	}
