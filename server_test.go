@@ -16,12 +16,12 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/gqlchat/gqlchat/graph"
-	"github.com/gqlchat/gqlchat/internal/apitest"
+	"github.com/gqlchat/gqlchat/internal/testdb"
 	"github.com/gqlchat/gqlchat/migrations"
 )
 
 func TestRun_ASecondStartOnTheSameDatabaseChangesNothing(t *testing.T) {
-	dsn := apitest.EmptyDB(t)
+	dsn := testdb.Empty(t)
 	startAndStop(t, dsn)
 	first := schemaOf(t, dsn)
 	startAndStop(t, dsn)
@@ -98,7 +98,7 @@ func freePort(t *testing.T) int {
 
 func TestRun_MetricsAddrServesMetricsAwayFromTheAPI(t *testing.T) {
 	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	port, stop := start(t, apitest.NewDB(t), func(c *config) { c.MetricsAddr = addr })
+	port, stop := start(t, testdb.New(t), func(c *config) { c.MetricsAddr = addr })
 	defer stop() //nolint:errcheck // the test is over
 	status := func(url string) (int, string) {
 		res, err := http.Get(url)
@@ -118,7 +118,7 @@ func TestRun_MetricsAddrServesMetricsAwayFromTheAPI(t *testing.T) {
 }
 
 func TestRun_ShutdownClosesWebSocketsWithGoingAway(t *testing.T) {
-	port, stop := start(t, apitest.NewDB(t))
+	port, stop := start(t, testdb.New(t))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	c, _, err := websocket.Dial(ctx, fmt.Sprintf("ws://127.0.0.1:%d/query", port), &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
@@ -216,7 +216,7 @@ func mustRead(t *testing.T, name string) string {
 }
 
 func TestHealthcheck_ReportsReadiness(t *testing.T) {
-	port, stop := start(t, apitest.NewDB(t))
+	port, stop := start(t, testdb.New(t))
 	if err := checkReady(port); err != nil {
 		t.Fatalf("ready server: %v", err)
 	}

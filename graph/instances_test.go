@@ -7,13 +7,14 @@ import (
 	"time"
 
 	"github.com/gqlchat/gqlchat/internal/apitest"
+	"github.com/gqlchat/gqlchat/internal/testdb"
 )
 
 // Three instances on one database: a message posted through any of them
 // reaches subscribers on all of them, once and in order.
 func TestInstances_ShareEventsThroughPostgreSQL(t *testing.T) {
 	t.Parallel()
-	dsn := apitest.NewDB(t)
+	dsn := testdb.New(t)
 	channel := fmt.Sprintf("test_%d", time.Now().UnixNano())
 	var servers []*apitest.Server
 	for range 3 {
@@ -64,14 +65,14 @@ func membersOn(i, n int) []int {
 // nothing posted elsewhere meanwhile is lost.
 func TestInstances_CatchUpAfterTheListenerReconnects(t *testing.T) {
 	t.Parallel()
-	dsn := apitest.NewDB(t)
+	dsn := testdb.New(t)
 	channel := fmt.Sprintf("test_%d", time.Now().UnixNano())
 	a, _ := apitest.StartInstance(t, dsn, channel)
 	// b's bus logs in as its own role, so that the test can keep it from
 	// reconnecting while messages are posted.
 	role := fmt.Sprintf("bus_%d", time.Now().UnixNano())
-	apitest.AdminExec(t, fmt.Sprintf(`CREATE ROLE %s LOGIN`, role))
-	t.Cleanup(func() { apitest.AdminExec(t, fmt.Sprintf(`DROP ROLE %s`, role)) })
+	testdb.AdminExec(t, fmt.Sprintf(`CREATE ROLE %s LOGIN`, role))
+	t.Cleanup(func() { testdb.AdminExec(t, fmt.Sprintf(`DROP ROLE %s`, role)) })
 	b, busB := apitest.StartInstance(t, dsn, channel, role)
 	owner := a.SignUp(t, "own")
 	f := friendsOf(t, a, owner, 1)
@@ -80,13 +81,13 @@ func TestInstances_CatchUpAfterTheListenerReconnects(t *testing.T) {
 	ws.Subscribe("m", subMessages, map[string]any{"chat": g.ID})
 	b.WaitFollowed(t, g.ID, 1)
 
-	apitest.AdminExec(t, fmt.Sprintf(`ALTER ROLE %s NOLOGIN`, role))
-	apitest.AdminExec(t, `SELECT pg_terminate_backend($1)`, busB.ListenerPID())
+	testdb.AdminExec(t, fmt.Sprintf(`ALTER ROLE %s NOLOGIN`, role))
+	testdb.AdminExec(t, `SELECT pg_terminate_backend($1)`, busB.ListenerPID())
 	var want []string
 	for i := range 5 { // while b is not listening: their notifications are lost
 		want = append(want, post(t, a, owner, g.ID, fmt.Sprint("during ", i)).ID)
 	}
-	apitest.AdminExec(t, fmt.Sprintf(`ALTER ROLE %s LOGIN`, role))
+	testdb.AdminExec(t, fmt.Sprintf(`ALTER ROLE %s LOGIN`, role))
 	deadline := time.Now().Add(10 * time.Second)
 	for !busB.Listening() || busB.Stats().Resyncs == 0 {
 		if time.Now().After(deadline) {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gqlchat/gqlchat/internal/apitest"
+	"github.com/gqlchat/gqlchat/internal/testdb"
 )
 
 // Membership changes while others already follow the chat on the same
@@ -20,7 +21,7 @@ func topology(t *testing.T, instances int) [2]*apitest.Server {
 		s := apitest.NewServer(t)
 		return [2]*apitest.Server{s, s}
 	}
-	dsn := apitest.NewDB(t)
+	dsn := testdb.New(t)
 	channel := fmt.Sprintf("test_%d", time.Now().UnixNano())
 	a, _ := apitest.StartInstance(t, dsn, channel)
 	b, _ := apitest.StartInstance(t, dsn, channel)

@@ -8,7 +8,7 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver
 
-	"github.com/gqlchat/gqlchat/internal/apitest"
+	"github.com/gqlchat/gqlchat/internal/testdb"
 	"github.com/gqlchat/gqlchat/migrations"
 )
 
@@ -27,7 +27,7 @@ func open(t *testing.T, dsn string) *sql.DB {
 // serialises them.
 func TestUp_InstancesStartingTogetherApplyEachMigrationOnce(t *testing.T) {
 	t.Parallel()
-	dsn := apitest.EmptyDB(t)
+	dsn := testdb.Empty(t)
 	all, err := migrations.All()
 	if err != nil {
 		t.Fatal(err)
@@ -69,7 +69,7 @@ func TestUp_InstancesStartingTogetherApplyEachMigrationOnce(t *testing.T) {
 // just that one.
 func TestUp_AppliesOnlyWhatIsMissing(t *testing.T) {
 	t.Parallel()
-	db := open(t, apitest.EmptyDB(t))
+	db := open(t, testdb.Empty(t))
 	ctx := context.Background()
 	if _, err := migrations.Up(ctx, db); err != nil {
 		t.Fatal(err)

@@ -17,6 +17,7 @@ import (
 	"github.com/gqlchat/gqlchat/chat"
 	"github.com/gqlchat/gqlchat/events"
 	"github.com/gqlchat/gqlchat/graph"
+	"github.com/gqlchat/gqlchat/internal/testdb"
 	"github.com/gqlchat/gqlchat/metrics"
 	"github.com/gqlchat/gqlchat/migrations"
 	"github.com/gqlchat/gqlchat/models"
@@ -63,7 +64,7 @@ func CheapConfig() chat.Config {
 
 // NewServerWith starts the API on a fresh database with the given configuration.
 func NewServerWith(t testing.TB, cfg chat.Config, opts graph.Options) *Server {
-	return StartServer(t, NewDB(t), cfg, opts)
+	return StartServer(t, testdb.New(t), cfg, opts)
 }
 
 // StartServer starts the API on the database at dsn.
@@ -95,7 +96,7 @@ func StartInstance(t testing.TB, dsn, channel string, busRole ...string) (*Serve
 
 // start wires the server as server.go does, metrics and readiness included.
 func start(t testing.TB, dsn string, cfg chat.Config, opts graph.Options, bus events.Bus, local *events.InMem) *Server {
-	db := OpenDB(t, dsn)
+	db := testdb.Open(t, dsn)
 	sqlDB, _ := db.DB()
 	m := metrics.New(sqlDB)
 	svc, err := chat.NewService(db, m.Bus(bus), cfg)

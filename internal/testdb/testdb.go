@@ -1,6 +1,8 @@
-// Package apitest starts the real API on a fresh PostgreSQL database for a
-// test, and talks to it as clients do: GraphQL over HTTP and WebSocket.
-package apitest
+// Package testdb gives each test a fresh, migrated PostgreSQL database,
+// cloned from a template (pgtestdb), on the local server or a private one
+// started for the tests. It knows the schema, not the API: the domain's
+// tests and the API's share it.
+package testdb
 
 import (
 	"context"
@@ -68,8 +70,8 @@ func server(t testing.TB) *url.URL {
 	return adminURL
 }
 
-// NewDB returns the URL of a fresh, migrated database that is dropped when t ends.
-func NewDB(t testing.TB) string {
+// New returns the URL of a fresh, migrated database that is dropped when t ends.
+func New(t testing.TB) string {
 	return pgtestdb.Custom(t, testConfig(t), migrator{}).URL()
 }
 
@@ -82,8 +84,8 @@ func testConfig(t testing.TB) pgtestdb.Config {
 	}
 }
 
-// OpenDB opens a GORM pool on dsn that is closed when t ends.
-func OpenDB(t testing.TB, dsn string) *gorm.DB {
+// Open opens a GORM pool on dsn that is closed when t ends.
+func Open(t testing.TB, dsn string) *gorm.DB {
 	db, err := postgres.Open(context.Background(), dsn, 20)
 	if err != nil {
 		t.Fatal(err)
@@ -93,8 +95,8 @@ func OpenDB(t testing.TB, dsn string) *gorm.DB {
 	return db
 }
 
-// EmptyDB returns the URL of a fresh database with no tables at all.
-func EmptyDB(t testing.TB) string {
+// Empty returns the URL of a fresh database with no tables at all.
+func Empty(t testing.TB) string {
 	return pgtestdb.Custom(t, testConfig(t), pgtestdb.NoopMigrator{}).URL()
 }
 
