@@ -100,8 +100,8 @@ func NewHandler(svc *chat.Service, opts Options) *Handler {
 	}
 	srv.AddTransport(sockets)
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(httpTransport{})
+	srv.AddTransport(otherRequests{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	if opts.Introspection {
@@ -178,7 +178,8 @@ func refuseBadToken(svc *chat.Service, caps *subscriptionCaps) graphql.Operation
 			err = svc.CheckSession(ctx, v)
 		}
 		if err == nil && !overWS && subscription {
-			err = chat.Errorf(chat.CodeInvalid, "subscriptions need a WebSocket connection")
+			err = &chat.Error{Code: chat.CodeInvalid, Message: "subscriptions need a WebSocket connection",
+				Extensions: map[string]any{"reason": "SUBSCRIPTION_NEEDS_WEBSOCKET"}}
 		}
 		if err != nil {
 			return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{presentError(ctx, err)}})
