@@ -104,6 +104,7 @@ func NewHandler(svc *chat.Service, opts Options) *Handler {
 	srv.AddTransport(otherRequests{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	srv.Use(surrogateEscapes{}) // after APQ, which fills in the query of a request by hash
 	if opts.Introspection {
 		srv.Use(extension.Introspection{})
 	}

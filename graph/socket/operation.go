@@ -3,6 +3,7 @@ package socket
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/gqlchat/gqlchat/events"
 	"github.com/gqlchat/gqlchat/internal/pump"
+	"github.com/gqlchat/gqlchat/internal/strictjson"
 )
 
 // operation is one running query, mutation or subscription of a connection.
@@ -83,6 +85,13 @@ func (op *operation) run(payload json.RawMessage, start time.Time) {
 	defer op.recover(&rc)
 	ctx := graphql.StartOperationTrace(op.ctx)
 	var params graphql.RawParams
+	// encoding/json would turn invalid UTF-8 into U+FFFD, and it would be stored.
+	var bad *strictjson.InvalidStringError
+	if err := strictjson.Check(payload); errors.As(err, &bad) {
+		c.sendError(op.id, c.exec.DispatchError(ctx, gqlerror.List{{Message: bad.Error(), Extensions: map[string]any{"code": "INVALID_UTF8"}}}).Errors...)
+		op.finish(false)
+		return
+	}
 	if err := json.Unmarshal(payload, &params); err != nil {
 		c.sendError(op.id, &gqlerror.Error{Message: "invalid json"})
 		op.finish(false) // an error ends the operation: no complete follows
