@@ -336,3 +336,21 @@ func TestErrorReasons_AreDocumentedWithTheirStatus(t *testing.T) {
 		}
 	}
 }
+
+func TestHTTP_AnswersSayNoSniff(t *testing.T) {
+	t.Parallel()
+	s := apitest.NewServer(t)
+	get := func(path string) *http.Request {
+		req, _ := http.NewRequest(http.MethodGet, s.URL+path, nil)
+		return req
+	}
+	post, _ := http.NewRequest(http.MethodPost, s.URL+"/query", strings.NewReader(operation(`{ viewer { id } }`, nil, "")))
+	post.Header.Set("Content-Type", "application/json")
+	put, _ := http.NewRequest(http.MethodPut, s.URL+"/query", nil)
+	for _, req := range []*http.Request{post, put, get("/query?query=%7B%20viewer%20%7B%20id%20%7D%20%7D"), get("/healthz"),
+		get("/readyz"), get("/metrics"), get("/"), get("/demo"), get("/nowhere")} {
+		if got := roundTrip(t, req); got.header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("%s %s: %s %v", req.Method, req.URL.Path, got, got.header)
+		}
+	}
+}

@@ -137,9 +137,19 @@ func NewHandler(svc *chat.Service, opts Options) *Handler {
 			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
 			return
 		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte("ok\n")) //nolint:errcheck // nothing to do if the client left
 	})
-	return &Handler{Handler: withRequestID(withClientIP(opts.TrustForwardedFor, mux)), sockets: sockets}
+	return &Handler{Handler: withRequestID(withClientIP(opts.TrustForwardedFor, noSniff(mux))), sockets: sockets}
+}
+
+// noSniff tells browsers to trust each answer's Content-Type instead of
+// guessing one: an error that quotes a request must never run as HTML.
+func noSniff(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		next.ServeHTTP(w, r)
+	})
 }
 
 type authErrorKey struct{}
