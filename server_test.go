@@ -46,6 +46,12 @@ func startAndStop(t *testing.T, dsn string) {
 // and a function that stops it and returns run's result.
 func start(t *testing.T, dsn string) (int, func() error) {
 	t.Helper()
+	return startWith(t, dsn, func(*config) {})
+}
+
+// startWith is start with the configuration changed by change.
+func startWith(t *testing.T, dsn string, change func(*config)) (int, func() error) {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -53,6 +59,7 @@ func start(t *testing.T, dsn string) (int, func() error) {
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
 	cfg := config{DatabaseURL: dsn, Port: port, DBMaxConns: 4, MinPasswordLength: 15, TokenTTL: time.Hour, EventBus: "postgres", API: graph.DefaultOptions}
+	change(&cfg)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, cfg) }()

@@ -324,7 +324,7 @@ func TestErrorReasons_AreDocumentedWithTheirStatus(t *testing.T) {
 	}
 	const requestError = "200; 400 with `graphql-response+json`"
 	for reason, status := range map[string]string{
-		"REQUEST_TOO_LARGE": "413", "BAD_REQUEST_BODY": "400", "BAD_REQUEST_PARAMETERS": "400",
+		"REQUEST_TOO_LARGE": "413", "REQUEST_TIMEOUT": "408", "BAD_REQUEST_BODY": "400", "BAD_REQUEST_PARAMETERS": "400",
 		"BATCH_NOT_SUPPORTED": "400", "ORIGIN_NOT_ALLOWED": "403", "MUTATION_OVER_GET": "405", "METHOD_NOT_ALLOWED": "405",
 		"UNSUPPORTED_MEDIA_TYPE": "415", "INVALID_UTF8": requestError, "GRAPHQL_PARSE_FAILED": requestError,
 		"GRAPHQL_VALIDATION_FAILED": requestError, "OPERATION_TOO_LARGE": requestError, "COMPLEXITY_LIMIT_EXCEEDED": requestError,
