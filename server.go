@@ -35,6 +35,7 @@ type config struct {
 	DBMaxConns        int
 	MinPasswordLength int
 	TokenTTL          time.Duration
+	ReadTimeout       time.Duration // reading a whole HTTP request, body included
 	EventBus          string
 	PprofAddr         string
 	MetricsAddr       string
@@ -73,6 +74,7 @@ var envVars = [][2]string{
 	{"WS_KEEPALIVE", "interval of WebSocket pings; a graphql-transport-ws client silent for two is closed (default 15s)"},
 	{"RATE_LIMITS", "off, or changes such as postMessage=20/s:40,signUp=5/m:5,logIn=10/m:10,other=10/s:30 (see README)"},
 	{"METRICS_ADDR", "address to serve GET /metrics on instead of the API's, e.g. 127.0.0.1:9090 (recommended in production; default: on the API's port)"},
+	{"REQUEST_READ_TIMEOUT", "time allowed to read a whole HTTP request, body included; WebSockets are not affected (default 30s)"},
 	{"PPROF_ADDR", "address for Go's pprof profiles, e.g. 127.0.0.1:6060 (default off; never expose it)"},
 	{"TRUST_FORWARDED_FOR", "true takes the client address from X-Forwarded-For, behind a proxy (default false)"},
 }
@@ -98,6 +100,9 @@ func loadConfig() (config, error) {
 		errs = append(errs, errors.New("TOKEN_TTL must be a positive duration such as 720h"))
 	}
 	c.TokenTTL = ttl
+	if c.ReadTimeout, err = time.ParseDuration(envOr("REQUEST_READ_TIMEOUT", "30s")); err != nil || c.ReadTimeout <= 0 {
+		errs = append(errs, errors.New("REQUEST_READ_TIMEOUT must be a positive duration such as 30s"))
+	}
 	if err := c.LogLevel.UnmarshalText([]byte(envOr("LOG_LEVEL", "info"))); err != nil {
 		errs = append(errs, fmt.Errorf("LOG_LEVEL: %w", err))
 	}
@@ -243,10 +248,17 @@ func run(ctx context.Context, cfg config) error {
 	baseCtx, cancelBase := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelBase()
 	api := graph.NewHandler(svc, opts)
+	// ReadTimeout bounds the whole request, so that a body trickling in is
+	// cut (408). It is the connection's read deadline, which net/http lifts
+	// once the body has been read (startBackgroundRead) and when the
+	// connection is hijacked (hijackLocked): neither a handler still working
+	// nor a WebSocket is cut by it. A deadline per handler through
+	// http.ResponseController would do no more, in more code.
 	srv := &http.Server{
 		Addr:              ":" + strconv.Itoa(cfg.Port),
 		Handler:           api,
 		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       cfg.ReadTimeout,
 		IdleTimeout:       2 * time.Minute,
 		BaseContext:       func(net.Listener) context.Context { return baseCtx },
 	}

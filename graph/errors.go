@@ -46,6 +46,10 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 		ext := map[string]any{"code": string(chat.CodeInvalid)}
 		if reason, ok := gqlErr.Extensions["code"]; ok {
 			ext["reason"] = reason
+		} else if len(gqlErr.Path) == 0 {
+			// gqlgen's request errors without a code of their own: a
+			// malformed persisted-query extension, for one.
+			ext["reason"] = "INVALID_REQUEST"
 		}
 		gqlErr.Extensions = ext
 		return gqlErr

@@ -1,11 +1,8 @@
 package graph
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
 	"strings"
 
@@ -31,9 +28,8 @@ type Limits struct {
 var DefaultLimits = Limits{MaxBodyBytes: 1 << 20, MaxTokens: 1000, MaxDepth: 10, MaxAliases: 30, MaxDirectives: 50,
 	MaxComplexity: DefaultMaxComplexity, MaxFields: 2000}
 
-// checkBody refuses HTTP bodies over the limit (413), and POST bodies that
-// are not one JSON object: gqlgen would echo an undecodable body back in
-// its error, and batched requests (a JSON array) are not accepted.
+// checkBody refuses HTTP bodies over the limit: at once when their length
+// is announced, when they reach it otherwise. httpTransport reads them.
 func checkBody(max int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > max {
@@ -41,25 +37,7 @@ func checkBody(max int64, next http.Handler) http.Handler {
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, max)
-		if r.Method != http.MethodPost || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
-			next.ServeHTTP(w, r)
-			return
-		}
-		body, err := io.ReadAll(r.Body)
-		var tooLarge *http.MaxBytesError
-		switch trimmed := bytes.TrimSpace(body); {
-		case errors.As(err, &tooLarge):
-			writeError(w, http.StatusRequestEntityTooLarge, "the request body is too large", "REQUEST_TOO_LARGE")
-		case err != nil:
-			writeError(w, http.StatusBadRequest, "the request body could not be read", "BAD_REQUEST_BODY")
-		case bytes.HasPrefix(trimmed, []byte("[")):
-			writeError(w, http.StatusBadRequest, "batched requests are not supported: send one operation per request", "BATCH_NOT_SUPPORTED")
-		case !json.Valid(trimmed):
-			writeError(w, http.StatusBadRequest, "the request body is not valid JSON", "BAD_REQUEST_BODY")
-		default:
-			r.Body = io.NopCloser(bytes.NewReader(body))
-			next.ServeHTTP(w, r)
-		}
+		next.ServeHTTP(w, r)
 	})
 }
 

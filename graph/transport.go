@@ -115,10 +115,11 @@ func NewHandler(svc *chat.Service, opts Options) *Handler {
 	}
 	srv.AddTransport(sockets)
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(httpTransport{})
+	srv.AddTransport(otherRequests{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	srv.Use(surrogateEscapes{}) // after APQ, which fills in the query of a request by hash
 	if opts.Introspection {
 		srv.Use(extension.Introspection{})
 	}
@@ -151,9 +152,19 @@ func NewHandler(svc *chat.Service, opts Options) *Handler {
 			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
 			return
 		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte("ok\n")) //nolint:errcheck // nothing to do if the client left
 	})
-	return &Handler{Handler: withRequestID(withClientIP(opts.TrustForwardedFor, checkHost(opts.APIHosts, mux))), sockets: sockets}
+	return &Handler{Handler: withRequestID(withClientIP(opts.TrustForwardedFor, noSniff(checkHost(opts.APIHosts, mux)))), sockets: sockets}
+}
+
+// noSniff tells browsers to trust each answer's Content-Type instead of
+// guessing one: an error that quotes a request must never run as HTML.
+func noSniff(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		next.ServeHTTP(w, r)
+	})
 }
 
 type authErrorKey struct{}
@@ -193,7 +204,8 @@ func refuseBadToken(svc *chat.Service, caps *subscriptionCaps) graphql.Operation
 			err = svc.CheckSession(ctx, v)
 		}
 		if err == nil && !overWS && subscription {
-			err = chat.Errorf(chat.CodeInvalid, "subscriptions need a WebSocket connection")
+			err = &chat.Error{Code: chat.CodeInvalid, Message: "subscriptions need a WebSocket connection",
+				Extensions: map[string]any{"reason": "SUBSCRIPTION_NEEDS_WEBSOCKET"}}
 		}
 		if err != nil {
 			return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{presentError(ctx, err)}})

@@ -3,6 +3,7 @@ package socket
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/gqlchat/gqlchat/events"
 	"github.com/gqlchat/gqlchat/internal/pump"
+	"github.com/gqlchat/gqlchat/internal/strictjson"
 )
 
 // operation is one running query, mutation or subscription of a connection.
@@ -66,7 +68,7 @@ func (c *conn) start(m message) bool {
 	op.pump = pump.New(op.deliver)
 	c.ops[m.ID] = op
 	c.mu.Unlock()
-	go op.run(params, readStart)
+	go op.run(params, m.Payload, readStart)
 	return true
 }
 
@@ -83,11 +85,18 @@ func (c *conn) stop(id string) {
 
 // run parses and executes the operation. A query or mutation answers and
 // completes here; a subscription attaches to its stream and returns.
-func (op *operation) run(params *graphql.RawParams, start time.Time) {
+func (op *operation) run(params *graphql.RawParams, payload json.RawMessage, start time.Time) {
 	c := op.c
 	var rc *graphql.OperationContext
 	defer op.recover(&rc)
 	ctx := graphql.StartOperationTrace(op.ctx)
+	// encoding/json turned invalid UTF-8 into U+FFFD, which would be stored.
+	var bad *strictjson.InvalidStringError
+	if err := strictjson.Check(payload); errors.As(err, &bad) {
+		c.sendError(op.id, c.exec.DispatchError(ctx, gqlerror.List{{Message: bad.Error(), Extensions: map[string]any{"code": "INVALID_UTF8"}}}).Errors...)
+		op.finish(false)
+		return
+	}
 	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
 	params.Headers = c.headers
 	rc, errs := c.exec.CreateOperationContext(ctx, params)
