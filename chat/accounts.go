@@ -35,7 +35,7 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*AuthResult, erro
 	if err != nil {
 		return nil, err
 	}
-	if err := s.validPassword("password", in.Password); err != nil {
+	if err := s.validPassword("password", in.Password, in.Username); err != nil {
 		return nil, err
 	}
 	hash, err := hashPassword(in.Password, s.cfg.Argon2)
@@ -184,12 +184,13 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) erro
 	if err != nil {
 		return err
 	}
-	if err := s.validPassword("newPassword", next); err != nil {
-		return err
-	}
 	return s.inTx(ctx, func(tx *gorm.DB, emit func(...events.Event)) error {
 		u, err := s.lockAndCheckPassword(tx, v.UserID, current, "currentPassword")
 		if err != nil {
+			return err
+		}
+		// Checked under the row lock: the rules depend on the username.
+		if err := s.validPassword("newPassword", next, u.Username); err != nil {
 			return err
 		}
 		if err := s.rehash(tx, u, next); err != nil {

@@ -89,10 +89,14 @@ func FuzzValidation(f *testing.F) {
 			!utf8.ValidString(name) || strings.IndexFunc(name, unicode.IsControl) >= 0 {
 			t.Fatalf("display name %q accepted as %q", in, name)
 		}
-		if err := s.validPassword("password", in); err != nil {
+		if err := s.validPassword("password", in, "bob"); err != nil {
 			invalidField(t, "validPassword", err)
 		} else if n := utf8.RuneCountInString(in); n < DefaultConfig.MinPasswordLength || n > maxPasswordLength {
 			t.Fatalf("password of %d characters accepted", n)
+		} else if isCommonPassword(in) || strings.Count(in, string([]rune(in)[0])) == utf8.RuneCountInString(in) {
+			t.Fatalf("password %q accepted: common or one character repeated", in)
+		} else if rest := strings.ReplaceAll(asciiLower(in), "bob", ""); utf8.RuneCountInString(rest) < DefaultConfig.MinPasswordLength {
+			t.Fatalf("password %q accepted with %d characters besides the username", in, utf8.RuneCountInString(rest))
 		}
 	})
 }

@@ -27,17 +27,3 @@ func cleanDisplayName(field, s string) (string, error) {
 	}
 	return s, nil
 }
-
-// maxPasswordLength bounds the work of hashing; longer passwords are refused, never truncated.
-const maxPasswordLength = 128
-
-func (s *Service) validPassword(field, p string) error {
-	n := utf8.RuneCountInString(p)
-	if n < s.cfg.MinPasswordLength {
-		return Invalid(field, "password must be at least %d characters", s.cfg.MinPasswordLength)
-	}
-	if n > maxPasswordLength {
-		return Invalid(field, "password must be at most %d characters", maxPasswordLength)
-	}
-	return nil
-}
