@@ -214,7 +214,7 @@ func (s *Service) DeleteAccount(ctx context.Context, password string) error {
 			return err
 		}
 		err := tx.Model(&models.User{}).Where("id = ?", v.UserID).Updates(map[string]any{
-			"username":      "deleted-user",
+			"username":      tombstoneUsername,
 			"display_name":  "Deleted user",
 			"password_hash": "",
 			"deleted_at":    gorm.Expr("now()"),
