@@ -71,7 +71,7 @@ var envVars = [][2]string{
 	{"MAX_SUBSCRIPTIONS", "most subscriptions on this instance (default 100000)"},
 	{"WS_INIT_TIMEOUT", "time allowed for connection_init (default 10s)"},
 	{"WS_KEEPALIVE", "interval of WebSocket pings; a graphql-transport-ws client silent for two is closed (default 15s)"},
-	{"RATE_LIMITS", "off, or changes such as postMessage=20/s:40,signUp=5/m:5,logIn=10/m:10,other=10/s:30 (see README)"},
+	{"RATE_LIMITS", "off, or changes such as postMessage=20/s:40,signUp=5/m:5,logIn=10/m:10,logInAccount=10/m:10,other=10/s:30 (see README)"},
 	{"PPROF_ADDR", "address for Go's pprof profiles, e.g. 127.0.0.1:6060 (default off; never expose it)"},
 	{"TRUST_FORWARDED_FOR", "true takes the client address from X-Forwarded-For, behind a proxy (default false)"},
 }

@@ -67,6 +67,12 @@ var errBadLogin = Errorf(CodeUnauthenticated, "wrong username or password")
 
 // LogIn checks a username and password and starts a session.
 func (s *Service) LogIn(ctx context.Context, username, password string) (*AuthResult, error) {
+	// No account has a name outside the username rules; refusing those
+	// here keeps UsernameKey, which the log-in limits count by, exactly
+	// what the lookup below compares.
+	if _, ok := UsernameKey(username); !ok {
+		return nil, errBadLogin
+	}
 	var u models.User
 	err := s.db.WithContext(ctx).Where("lower(username) = lower(?) AND deleted_at IS NULL", username).Take(&u).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {

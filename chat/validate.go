@@ -13,6 +13,13 @@ var usernameRE = regexp.MustCompile(`^[A-Za-z0-9_.]{3,32}$`)
 // outside the username alphabet, so no live account can share it.
 const tombstoneUsername = "deleted-user"
 
+// UsernameKey returns username as log-ins compare it (without regard to
+// case), and whether any account could have it: LogIn refuses other
+// names without checking a password.
+func UsernameKey(username string) (string, bool) {
+	return strings.ToLower(username), usernameRE.MatchString(username)
+}
+
 func validUsername(field, s string) error {
 	if !usernameRE.MatchString(s) {
 		return Invalid(field, "username must be 3 to 32 letters, digits, '_' or '.'")

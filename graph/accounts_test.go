@@ -124,8 +124,9 @@ func TestLogIn_UnknownUserAndWrongPasswordGiveTheSameError(t *testing.T) {
 	u := s.SignUp(t, "erin")
 	wrong := s.MustFail(t, "", "UNAUTHENTICATED", logInMutation, map[string]any{"u": u.Username, "p": "not the password at all"})
 	unknown := s.MustFail(t, "", "UNAUTHENTICATED", logInMutation, map[string]any{"u": "nobody_here", "p": apitest.Password})
-	if wrong.Errors[0].Message != unknown.Errors[0].Message {
-		t.Fatalf("messages differ: %q vs %q", wrong.Errors[0].Message, unknown.Errors[0].Message)
+	malformed := s.MustFail(t, "", "UNAUTHENTICATED", logInMutation, map[string]any{"u": "no such name!", "p": apitest.Password})
+	if wrong.Errors[0].Message != unknown.Errors[0].Message || wrong.Errors[0].Message != malformed.Errors[0].Message {
+		t.Fatalf("messages differ: %q vs %q vs %q", wrong.Errors[0].Message, unknown.Errors[0].Message, malformed.Errors[0].Message)
 	}
 }
 
