@@ -72,6 +72,7 @@ var envVars = [][2]string{
 	{"WS_INIT_TIMEOUT", "time allowed for connection_init (default 10s)"},
 	{"WS_KEEPALIVE", "interval of WebSocket pings; a graphql-transport-ws client silent for two is closed (default 15s)"},
 	{"RATE_LIMITS", "off, or changes such as postMessage=20/s:40,signUp=5/m:5,logIn=10/m:10,logInAccount=10/m:10,other=10/s:30 (see README)"},
+	{"LOGIN_KNOWN_ADDRESS_TTL", "how long an address an account logged in from keeps its own logInAccount limit (default 720h)"},
 	{"PPROF_ADDR", "address for Go's pprof profiles, e.g. 127.0.0.1:6060 (default off; never expose it)"},
 	{"TRUST_FORWARDED_FOR", "true takes the client address from X-Forwarded-For, behind a proxy (default false)"},
 }
@@ -151,6 +152,7 @@ func apiOptions(num func(string, int) int) (graph.Options, error) {
 	o.InitTimeout, o.KeepAlive = duration("WS_INIT_TIMEOUT", o.InitTimeout), duration("WS_KEEPALIVE", o.KeepAlive)
 	o.TrustForwardedFor = flag("TRUST_FORWARDED_FOR", false)
 	limits, err := graph.ParseRateLimits(os.Getenv("RATE_LIMITS"), graph.DefaultRateLimits)
+	limits.KnownAddressFor = duration("LOGIN_KNOWN_ADDRESS_TTL", graph.DefaultRateLimits.KnownAddressFor)
 	o.RateLimits = limits
 	return o, errors.Join(append(errs, err)...)
 }

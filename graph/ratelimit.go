@@ -42,7 +42,7 @@ type RateLimits struct {
 	LogInPerAccount RateLimit
 	// KnownAddressFor is how long a client address an account logged in
 	// from keeps a bucket of its own for that account's log-ins. Zero
-	// means 30 days.
+	// means 30 days, the default lifetime of a log-in token.
 	KnownAddressFor time.Duration
 	// MaxBuckets caps the buckets held; past it the least recently used is
 	// dropped. Zero means 100,000.
@@ -58,6 +58,7 @@ type RateLimits struct {
 // many addresses.
 var DefaultRateLimits = RateLimits{
 	LogInPerAccount: RateLimit{Rate: 10.0 / 60, Burst: 10},
+	KnownAddressFor: 30 * 24 * time.Hour,
 	PerIP: map[string]RateLimit{
 		"signUp": {Rate: 5.0 / 60, Burst: 5},
 		"logIn":  {Rate: 10.0 / 60, Burst: 10},
