@@ -16,8 +16,8 @@ fuzz: ## run each fuzz target for FUZZTIME (CI: 5 s each)
 	go test -run '^$$' -fuzz '^FuzzValidation$$' -fuzztime $(FUZZTIME) ./chat
 	go test -run '^$$' -fuzz '^FuzzSearchQuery$$' -fuzztime $(FUZZTIME) ./chat
 
-generate: ## regenerate gqlgen code from schema.graphql and gqlgen.yml
-	go generate ./graph
+generate: ## regenerate gqlgen code from schema.graphql and gqlgen.yml, and the list of common passwords
+	go generate ./graph ./chat
 
 check-generated: ## fail if regenerating would change the generated code
 	scripts/check-generated.sh

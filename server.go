@@ -72,7 +72,8 @@ var envVars = [][2]string{
 	{"MAX_SUBSCRIPTIONS", "most subscriptions on this instance (default 100000)"},
 	{"WS_INIT_TIMEOUT", "time allowed for connection_init (default 10s)"},
 	{"WS_KEEPALIVE", "interval of WebSocket pings; a graphql-transport-ws client silent for two is closed (default 15s)"},
-	{"RATE_LIMITS", "off, or changes such as postMessage=20/s:40,signUp=5/m:5,logIn=10/m:10,other=10/s:30 (see README)"},
+	{"RATE_LIMITS", "off, or changes such as postMessage=20/s:40,signUp=5/m:5,logIn=10/m:10,logInAccount=10/m:10,other=10/s:30 (see README)"},
+	{"LOGIN_KNOWN_ADDRESS_TTL", "how long an address an account logged in from keeps its own logInAccount limit (default 720h)"},
 	{"METRICS_ADDR", "address to serve GET /metrics on instead of the API's, e.g. 127.0.0.1:9090 (recommended in production; default: on the API's port)"},
 	{"REQUEST_READ_TIMEOUT", "time allowed to read a whole HTTP request, body included; WebSockets are not affected (default 30s)"},
 	{"PPROF_ADDR", "address for Go's pprof profiles, e.g. 127.0.0.1:6060 (default off; never expose it)"},
@@ -154,6 +155,7 @@ func apiOptions(num func(string, int) int) (graph.Options, error) {
 	o.InitTimeout, o.KeepAlive = duration("WS_INIT_TIMEOUT", o.InitTimeout), duration("WS_KEEPALIVE", o.KeepAlive)
 	o.TrustForwardedFor = flag("TRUST_FORWARDED_FOR", false)
 	limits, err := graph.ParseRateLimits(os.Getenv("RATE_LIMITS"), graph.DefaultRateLimits)
+	limits.KnownAddressFor = duration("LOGIN_KNOWN_ADDRESS_TTL", graph.DefaultRateLimits.KnownAddressFor)
 	o.RateLimits = limits
 	return o, errors.Join(append(errs, err)...)
 }

@@ -35,7 +35,7 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*AuthResult, erro
 	if err != nil {
 		return nil, err
 	}
-	if err := s.validPassword("password", in.Password); err != nil {
+	if err := s.validPassword("password", in.Password, in.Username); err != nil {
 		return nil, err
 	}
 	hash, err := hashPassword(in.Password, s.cfg.Argon2)
@@ -67,6 +67,12 @@ var errBadLogin = Errorf(CodeUnauthenticated, "wrong username or password")
 
 // LogIn checks a username and password and starts a session.
 func (s *Service) LogIn(ctx context.Context, username, password string) (*AuthResult, error) {
+	// No account has a name outside the username rules; refusing those
+	// here keeps UsernameKey, which the log-in limits count by, exactly
+	// what the lookup below compares.
+	if _, ok := UsernameKey(username); !ok {
+		return nil, errBadLogin
+	}
 	var u models.User
 	err := s.db.WithContext(ctx).Where("lower(username) = lower(?) AND deleted_at IS NULL", username).Take(&u).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -184,12 +190,13 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) erro
 	if err != nil {
 		return err
 	}
-	if err := s.validPassword("newPassword", next); err != nil {
-		return err
-	}
 	return s.inTx(ctx, func(tx *gorm.DB, emit func(...events.Event)) error {
 		u, err := s.lockAndCheckPassword(tx, v.UserID, current, "currentPassword")
 		if err != nil {
+			return err
+		}
+		// Checked under the row lock: the rules depend on the username.
+		if err := s.validPassword("newPassword", next, u.Username); err != nil {
 			return err
 		}
 		if err := s.rehash(tx, u, next); err != nil {
@@ -213,7 +220,7 @@ func (s *Service) DeleteAccount(ctx context.Context, password string) error {
 			return err
 		}
 		err := tx.Model(&models.User{}).Where("id = ?", v.UserID).Updates(map[string]any{
-			"username":      "deleted-user",
+			"username":      tombstoneUsername,
 			"display_name":  "Deleted user",
 			"password_hash": "",
 			"deleted_at":    gorm.Expr("now()"),

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"strings"
-	"unicode/utf8"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -42,12 +40,10 @@ func memberGroup(tx *gorm.DB, chatID, userID int64) (*models.Chat, error) {
 	return c, err
 }
 
+// cleanChatName trims a group name and checks it is a label of 1-100
+// characters, under the rules of display names: both are shown inline.
 func cleanChatName(name string) (string, error) {
-	name = strings.TrimSpace(name)
-	if n := utf8.RuneCountInString(name); n < 1 || n > 100 {
-		return "", Invalid("name", "a group name must be 1 to 100 characters")
-	}
-	return name, nil
+	return cleanLabel("name", "a group name", name, 100)
 }
 
 // requireFriends checks that every one of ids is a live friend of userID;

@@ -69,32 +69,83 @@ func FuzzCursor(f *testing.F) {
 
 var usernameRule = regexp.MustCompile(`^[A-Za-z0-9_.]{3,32}$`)
 
-// FuzzValidation checks that usernames, display names and passwords are
-// accepted only when they follow the documented rules, and refused with a
-// BAD_USER_INPUT error naming the field otherwise.
+// FuzzValidation checks that usernames, display names, group names,
+// message bodies and passwords are accepted only when they follow the
+// documented rules, and refused with a BAD_USER_INPUT error naming the
+// field otherwise.
 func FuzzValidation(f *testing.F) {
-	for _, s := range append(hostile, "bob", "a.b_c", "ab", "Ünïcode", "  Ann  ", "correct horse battery") {
+	for _, s := range append(hostile, "bob", "a.b_c", "ab", "Ünïcode", "  Ann  ", "correct horse battery",
+		"deleted_user", "Deleted.User", "\u2800", "\u0301", "e\u0301", "\u3164x", "a\u2066b", "\ufe0f\u200d") {
 		f.Add(s)
 	}
 	s := &Service{cfg: DefaultConfig}
 	f.Fuzz(func(t *testing.T, in string) {
-		if err := validUsername("username", in); err != nil {
-			invalidField(t, "validUsername", err)
-		} else if !usernameRule.MatchString(in) {
-			t.Fatalf("username %q accepted", in)
+		fuzzUsername(t, in)
+		fuzzLabel(t, "displayName", in, 64, func(in string) (string, error) { return cleanDisplayName("displayName", in) })
+		fuzzLabel(t, "name", in, 100, cleanChatName)
+		if err := validBody(in); err != nil {
+			invalidField(t, "validBody", err)
+		} else if utf8.RuneCountInString(in) > MaxMessageLength || !shows(in) {
+			t.Fatalf("message body %q accepted", in)
 		}
-		if name, err := cleanDisplayName("displayName", in); err != nil {
-			invalidField(t, "cleanDisplayName", err)
-		} else if n := utf8.RuneCountInString(name); name != strings.TrimSpace(in) || n < 1 || n > 64 ||
-			!utf8.ValidString(name) || strings.IndexFunc(name, unicode.IsControl) >= 0 {
-			t.Fatalf("display name %q accepted as %q", in, name)
-		}
-		if err := s.validPassword("password", in); err != nil {
-			invalidField(t, "validPassword", err)
-		} else if n := utf8.RuneCountInString(in); n < DefaultConfig.MinPasswordLength || n > maxPasswordLength {
-			t.Fatalf("password of %d characters accepted", n)
-		}
+		fuzzPassword(t, s, in)
 	})
+}
+
+func fuzzUsername(t *testing.T, in string) {
+	if err := validUsername("username", in); err != nil {
+		invalidField(t, "validUsername", err)
+	} else if !usernameRule.MatchString(in) || strings.EqualFold(strings.NewReplacer("_", "", ".", "").Replace(in), "deleteduser") {
+		t.Fatalf("username %q accepted", in)
+	}
+}
+
+// fuzzLabel checks a display or group name: accepted only trimmed, of 1 to
+// max characters, without controls or bidirectional embeddings,
+// overrides and isolates, and with a character that shows; and plain
+// printable ASCII of the right length is always accepted.
+func fuzzLabel(t *testing.T, field, in string, max int, clean func(string) (string, error)) {
+	name, err := clean(in)
+	trimmed := strings.TrimSpace(in)
+	n := utf8.RuneCountInString(trimmed)
+	if err != nil {
+		invalidField(t, field, err)
+		if n >= 1 && n <= max && strings.IndexFunc(trimmed, func(r rune) bool { return r < ' ' || r > '~' }) < 0 {
+			t.Fatalf("%s %q refused: %v", field, in, err)
+		}
+		return
+	}
+	bidi := func(r rune) bool {
+		return unicode.Is(unicode.Bidi_Control, r) && r != '\u200e' && r != '\u200f' && r != '\u061c'
+	}
+	if name != trimmed || n < 1 || n > max || !utf8.ValidString(name) ||
+		strings.IndexFunc(name, unicode.IsControl) >= 0 || strings.IndexFunc(name, bidi) >= 0 || !shows(name) {
+		t.Fatalf("%s %q accepted as %q", field, in, name)
+	}
+}
+
+// shows reports whether s has a character that is not white space, a
+// control or format character, or a combining mark.
+func shows(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool {
+		return !unicode.IsSpace(r) && !unicode.In(r, unicode.Cc, unicode.Cf, unicode.Mn, unicode.Me)
+	}) >= 0
+}
+
+// fuzzPassword checks a password for the user "bob": accepted only of the
+// right length, not common, not one character repeated, and with enough
+// characters besides "bob".
+func fuzzPassword(t *testing.T, s *Service, in string) {
+	n := utf8.RuneCountInString(in)
+	if err := s.validPassword("password", in, "bob"); err != nil {
+		invalidField(t, "validPassword", err)
+	} else if n < DefaultConfig.MinPasswordLength || n > maxPasswordLength {
+		t.Fatalf("password of %d characters accepted", n)
+	} else if isCommonPassword(in) || strings.Count(in, string([]rune(in)[0])) == n {
+		t.Fatalf("password %q accepted: common or one character repeated", in)
+	} else if rest := strings.ReplaceAll(asciiLower(in), "bob", ""); utf8.RuneCountInString(rest) < DefaultConfig.MinPasswordLength {
+		t.Fatalf("password %q accepted with %d characters besides the username", in, utf8.RuneCountInString(rest))
+	}
 }
 
 // FuzzSearchQuery checks that a search query is refused when blank or

@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"gorm.io/gorm"
+
 	"github.com/gqlchat/gqlchat/chat"
 	"github.com/gqlchat/gqlchat/events"
 	"github.com/gqlchat/gqlchat/internal/testdb"
@@ -26,6 +28,7 @@ const testPassword = "a long test passphrase, 2026"
 // harness is one test's service and what it was built on.
 type harness struct {
 	*chat.Service
+	DB  *gorm.DB
 	Bus *events.InMem
 	seq atomic.Int64
 }
@@ -46,12 +49,12 @@ func newHarness(t *testing.T, change ...func(*chat.Config)) *harness {
 	for _, f := range change {
 		f(&cfg)
 	}
-	bus := events.NewInMem()
-	svc, err := chat.NewService(testdb.Open(t, testdb.New(t)), bus, cfg)
+	db, bus := testdb.Open(t, testdb.New(t)), events.NewInMem()
+	svc, err := chat.NewService(db, bus, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &harness{Service: svc, Bus: bus}
+	return &harness{Service: svc, DB: db, Bus: bus}
 }
 
 // mustSignUp creates an account with a unique username starting with prefix.

@@ -3,7 +3,6 @@ package chat
 import (
 	"context"
 	"errors"
-	"strings"
 	"unicode/utf8"
 
 	"gorm.io/gorm"
@@ -25,6 +24,20 @@ type PostMessageInput struct {
 	ClientMessageID *string
 }
 
+// validBody checks a message is at most MaxMessageLength characters with
+// one that shows. Bidirectional controls are allowed: a body is shown as
+// a paragraph of its own, where writers of right-to-left languages may
+// need them, so they cannot reorder anything around it.
+func validBody(body string) error {
+	if utf8.RuneCountInString(body) > MaxMessageLength {
+		return Invalid("body", "a message must be 1 to %d characters", MaxMessageLength)
+	}
+	if !hasVisible(body) {
+		return Invalid("body", "a message must contain a visible character")
+	}
+	return nil
+}
+
 // errRetried rolls back a post whose clientMessageId was already used.
 var errRetried = errors.New("message already posted")
 
@@ -35,8 +48,8 @@ func (s *Service) PostMessage(ctx context.Context, in PostMessageInput) (*models
 	if err != nil {
 		return nil, err
 	}
-	if strings.TrimSpace(in.Body) == "" || utf8.RuneCountInString(in.Body) > MaxMessageLength {
-		return nil, Invalid("body", "a message must be 1 to %d characters and not blank", MaxMessageLength)
+	if err := validBody(in.Body); err != nil {
+		return nil, err
 	}
 	if in.ClientMessageID != nil && (*in.ClientMessageID == "" || utf8.RuneCountInString(*in.ClientMessageID) > MaxClientIDLength) {
 		return nil, Invalid("clientMessageId", "clientMessageId must be 1 to %d characters", MaxClientIDLength)

@@ -73,6 +73,9 @@ func TestSignUp_RejectsInvalidInputNamingTheField(t *testing.T) {
 		{"display name with control character", "okname3", "bad\u0007name", pw, "displayName"},
 		{"password of 14 characters", "okname4", "A", strings.Repeat("p", 14), "password"},
 		{"password of 129 characters", "okname5", "A", strings.Repeat("p", 129), "password"},
+		{"common password", "okname6", "A", "1qaz2wsx3edc4rfv", "password"},
+		{"password of one character", "okname7", "A", strings.Repeat("z", 20), "password"},
+		{"password made of the username", "okname8", "A", "OKNAME8okname8okname8", "password"},
 	}
 	for _, c := range cases {
 		r := s.MustFail(t, "", "BAD_USER_INPUT", signUp, signUpVars(c.username, c.displayName, c.password))
@@ -97,7 +100,7 @@ func TestSignUp_TakenUsernameIsAConflictWithoutRegardToCase(t *testing.T) {
 func TestSignUp_AcceptsLongPasswordsWithoutTruncating(t *testing.T) {
 	t.Parallel()
 	s := apitest.NewServer(t)
-	long := strings.Repeat("a", 128)
+	long := strings.Repeat("long passphrase ", 8) // 128 characters
 	s.MustDo(t, "", signUp, signUpVars("longpw", "L", long), nil)
 	s.MustFail(t, "", "UNAUTHENTICATED", logInMutation, map[string]any{"u": "longpw", "p": long[:127] + "b"})
 	logIn(t, s, "longpw", long)
@@ -121,8 +124,9 @@ func TestLogIn_UnknownUserAndWrongPasswordGiveTheSameError(t *testing.T) {
 	u := s.SignUp(t, "erin")
 	wrong := s.MustFail(t, "", "UNAUTHENTICATED", logInMutation, map[string]any{"u": u.Username, "p": "not the password at all"})
 	unknown := s.MustFail(t, "", "UNAUTHENTICATED", logInMutation, map[string]any{"u": "nobody_here", "p": apitest.Password})
-	if wrong.Errors[0].Message != unknown.Errors[0].Message {
-		t.Fatalf("messages differ: %q vs %q", wrong.Errors[0].Message, unknown.Errors[0].Message)
+	malformed := s.MustFail(t, "", "UNAUTHENTICATED", logInMutation, map[string]any{"u": "no such name!", "p": apitest.Password})
+	if wrong.Errors[0].Message != unknown.Errors[0].Message || wrong.Errors[0].Message != malformed.Errors[0].Message {
+		t.Fatalf("messages differ: %q vs %q vs %q", wrong.Errors[0].Message, unknown.Errors[0].Message, malformed.Errors[0].Message)
 	}
 }
 
@@ -289,8 +293,8 @@ func TestSignUp_AcceptsTheBoundaryValues(t *testing.T) {
 	t.Parallel()
 	s := apitest.NewServer(t)
 	for _, v := range []map[string]any{
-		signUpVars("abc", strings.Repeat("d", 64), strings.Repeat("p", 15)),
-		signUpVars(strings.Repeat("u", 32), "Ünïcødé ☕", strings.Repeat("p", 128)),
+		signUpVars("abc", strings.Repeat("d", 64), "fifteen letters"),
+		signUpVars(strings.Repeat("u", 32), "Ünïcødé ☕", strings.Repeat("p", 127)+"q"),
 	} {
 		s.MustDo(t, "", signUp, v, nil)
 	}

@@ -155,12 +155,13 @@ func TestAutomaticPersistedQueries(t *testing.T) {
 }
 
 func TestParseRateLimits(t *testing.T) {
-	got, err := graph.ParseRateLimits("postMessage=60/m:5, logIn=3/h:3, other=1/s:2", graph.DefaultRateLimits)
+	got, err := graph.ParseRateLimits("postMessage=60/m:5, logIn=3/h:3, other=1/s:2, logInAccount=5/m:4", graph.DefaultRateLimits)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got.PerUser["postMessage"] != (graph.RateLimit{Rate: 1, Burst: 5}) || got.PerIP["logIn"] != (graph.RateLimit{Rate: 3.0 / 3600, Burst: 3}) ||
-		got.Other != (graph.RateLimit{Rate: 1, Burst: 2}) || got.PerIP["signUp"] != graph.DefaultRateLimits.PerIP["signUp"] {
+		got.Other != (graph.RateLimit{Rate: 1, Burst: 2}) || got.PerIP["signUp"] != graph.DefaultRateLimits.PerIP["signUp"] ||
+		got.LogInPerAccount != (graph.RateLimit{Rate: 5.0 / 60, Burst: 4}) {
 		t.Fatalf("parsed %+v", got)
 	}
 	if graph.DefaultRateLimits.PerUser["postMessage"].Rate != 20 {
@@ -171,7 +172,7 @@ func TestParseRateLimits(t *testing.T) {
 			t.Errorf("%q accepted", bad)
 		}
 	}
-	if off, _ := graph.ParseRateLimits("off", graph.DefaultRateLimits); len(off.PerUser)+len(off.PerIP) != 0 {
+	if off, _ := graph.ParseRateLimits("off", graph.DefaultRateLimits); len(off.PerUser)+len(off.PerIP) != 0 || off.LogInPerAccount.Burst != 0 {
 		t.Fatal("off is not off")
 	}
 }

@@ -37,6 +37,13 @@ type RateLimits struct {
 	PerUser map[string]RateLimit
 	// Other is one bucket per viewer shared by the mutations in neither map.
 	Other RateLimit
+	// LogInPerAccount limits the failed log-ins of each username, from
+	// whatever addresses, on top of PerIP["logIn"] (see logInGuard).
+	LogInPerAccount RateLimit
+	// KnownAddressFor is how long a client address an account logged in
+	// from keeps a bucket of its own for that account's log-ins. Zero
+	// means 30 days, the default lifetime of a log-in token.
+	KnownAddressFor time.Duration
 	// MaxBuckets caps the buckets held; past it the least recently used is
 	// dropped. Zero means 100,000.
 	MaxBuckets int
@@ -47,8 +54,11 @@ type RateLimits struct {
 
 // DefaultRateLimits let a person type and click freely and stop scripts:
 // logIn and signUp are limited per address against brute force and
-// account farming.
+// account farming, and failed log-ins per account against guessing from
+// many addresses.
 var DefaultRateLimits = RateLimits{
+	LogInPerAccount: RateLimit{Rate: 10.0 / 60, Burst: 10},
+	KnownAddressFor: 30 * 24 * time.Hour,
 	PerIP: map[string]RateLimit{
 		"signUp": {Rate: 5.0 / 60, Burst: 5},
 		"logIn":  {Rate: 10.0 / 60, Burst: 10},
@@ -70,31 +80,40 @@ const sweepEvery = time.Minute
 // before its resolver runs, so nothing is written.
 func rateLimiter(limits RateLimits) graphql.FieldMiddleware {
 	b := newBuckets(limits.MaxBuckets, limits.IdleAfter)
+	guard := newLogInGuard(limits, b)
 	return func(ctx context.Context, next graphql.Resolver) (any, error) {
 		fc := graphql.GetFieldContext(ctx)
 		if fc == nil || fc.Object != "Mutation" {
 			return next(ctx)
 		}
 		key, limit := limits.bucketFor(ctx, fc.Field.Name)
-		if !limit.enabled() {
-			return next(ctx)
-		}
-		if wait := b.take(key, limit, time.Now()); wait > 0 {
-			return nil, &chat.Error{
-				Code:       chat.CodeRateLimited,
-				Message:    "too many requests; try again later",
-				Extensions: map[string]any{"retryAfter": int(math.Ceil(wait.Seconds()))},
+		if limit.enabled() {
+			if wait := b.take(key, limit, time.Now()); wait > 0 {
+				return nil, rateLimited(wait)
 			}
+		}
+		if guard != nil {
+			return guard.around(ctx, fc, next)
 		}
 		return next(ctx)
 	}
 }
 
+// rateLimited is the refusal of a call whose bucket is empty for wait.
+func rateLimited(wait time.Duration) error {
+	return &chat.Error{
+		Code:       chat.CodeRateLimited,
+		Message:    "too many requests; try again later",
+		Extensions: map[string]any{"retryAfter": int(math.Ceil(wait.Seconds()))},
+	}
+}
+
 // bucketKey names one bucket: whose it is and which limit it counts.
 type bucketKey struct {
-	user  int64  // the viewer, or 0
-	ip    string // the client address when there is no viewer to count
-	limit string // a field name, or "" for the shared Other bucket
+	user    int64  // the viewer, or 0
+	account string // the username a log-in names, or ""
+	ip      string // the client address when there is no viewer to count
+	limit   string // a field name, or "" for the shared Other bucket
 }
 
 // bucketFor picks the bucket and limit of a call to the mutation field.
@@ -129,6 +148,7 @@ type bucket struct {
 	key      bucketKey
 	lim      *rate.Limiter
 	lastUsed time.Time
+	pending  int // calls admitted and not yet settled, each holding a token
 }
 
 func newBuckets(max int, idleAfter time.Duration) *buckets {
@@ -146,26 +166,55 @@ func newBuckets(max int, idleAfter time.Duration) *buckets {
 func (b *buckets) take(key bucketKey, limit RateLimit, now time.Time) time.Duration {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if now.Sub(b.lastSweep) >= sweepEvery {
-		b.sweep(now)
-	}
-	var bk *bucket
-	if e, ok := b.byKey[key]; ok {
-		b.lru.MoveToFront(e)
-		bk = e.Value.(*bucket)
-	} else {
-		if b.lru.Len() >= b.max {
-			b.remove(b.lru.Back())
-		}
-		bk = &bucket{key: key, lim: rate.NewLimiter(rate.Limit(limit.Rate), limit.Burst)}
-		b.byKey[key] = b.lru.PushFront(bk)
-	}
-	bk.lastUsed = now
+	bk := b.get(key, limit, now)
 	if bk.lim.AllowN(now, 1) {
 		return 0
 	}
 	missing := 1 - bk.lim.TokensAt(now)
 	return max(time.Duration(missing/limit.Rate*float64(time.Second)), time.Nanosecond)
+}
+
+// get returns key's bucket, made full if there is none, marked as used
+// at now. b.mu is held.
+func (b *buckets) get(key bucketKey, limit RateLimit, now time.Time) *bucket {
+	if now.Sub(b.lastSweep) >= sweepEvery {
+		b.sweep(now)
+	}
+	if e, ok := b.byKey[key]; ok {
+		b.lru.MoveToFront(e)
+		bk := e.Value.(*bucket)
+		bk.lastUsed = now
+		return bk
+	}
+	if b.lru.Len() >= b.max {
+		b.remove(b.lru.Back())
+	}
+	bk := &bucket{key: key, lim: rate.NewLimiter(rate.Limit(limit.Rate), limit.Burst), lastUsed: now}
+	b.byKey[key] = b.lru.PushFront(bk)
+	return bk
+}
+
+// admit lets a call through if key's bucket has a token that no call in
+// flight holds, for calls whose cost is known only once they are done:
+// settle(true) spends the token, settle(false) releases it. Otherwise it
+// returns how long until a token is free. Holding a token while the call
+// runs keeps parallel calls from overdrawing the bucket.
+func (b *buckets) admit(key bucketKey, limit RateLimit, now time.Time) (wait time.Duration, settle func(spend bool)) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	bk := b.get(key, limit, now)
+	if free := bk.lim.TokensAt(now) - float64(bk.pending); free < 1 {
+		return max(time.Duration((1-free)/limit.Rate*float64(time.Second)), time.Nanosecond), nil
+	}
+	bk.pending++
+	return 0, func(spend bool) {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		bk.pending--
+		if spend {
+			bk.lim.ReserveN(time.Now(), 1) // may go below zero: each failure counts
+		}
+	}
 }
 
 // sweep drops the buckets unused for idleAfter that have refilled: a full
@@ -178,7 +227,7 @@ func (b *buckets) sweep(now time.Time) {
 			break // the rest were used more recently
 		}
 		prev := e.Prev()
-		if bk.lim.TokensAt(now) >= float64(bk.lim.Burst()) {
+		if bk.pending == 0 && bk.lim.TokensAt(now) >= float64(bk.lim.Burst()) {
 			b.remove(e)
 		}
 		e = prev

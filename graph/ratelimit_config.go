@@ -10,8 +10,9 @@ import (
 // ParseRateLimits applies an operator's changes to base. spec is "off", or
 // a comma-separated list of field=rate/unit:burst, for example
 // "postMessage=20/s:40,signUp=5/m:5,other=10/s:30"; unit is s, m or h.
-// signUp and logIn are limited per client address, "other" is the bucket of
-// the mutations not listed, and every other name per user.
+// signUp and logIn are limited per client address, "logInAccount" is the
+// limit of failed log-ins per account, "other" is the bucket of the
+// mutations not listed, and every other name per user.
 func ParseRateLimits(spec string, base RateLimits) (RateLimits, error) {
 	spec = strings.TrimSpace(spec)
 	if spec == "off" {
@@ -38,6 +39,8 @@ func ParseRateLimits(spec string, base RateLimits) (RateLimits, error) {
 			out.PerIP[name] = limit
 		case "other":
 			out.Other = limit
+		case "logInAccount":
+			out.LogInPerAccount = limit
 		default:
 			out.PerUser[name] = limit
 		}

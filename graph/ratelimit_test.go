@@ -157,26 +157,38 @@ func TestRateLimit_AppliesToMutationsOverWebSocket(t *testing.T) {
 	mustBeRateLimited(t, &r)
 }
 
-// logInFrom posts a logIn with the given X-Forwarded-For header.
+// logInFrom posts a logIn with a wrong password and the given X-Forwarded-For header.
 func logInFrom(t *testing.T, s *apitest.Server, forwardedFor, username string) *apitest.Response {
 	t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": logInMutation, "variables": map[string]any{"u": username, "p": "wrong password"}})
-	req, err := http.NewRequest(http.MethodPost, s.URL+"/query", bytes.NewReader(body))
+	return logInWith(t, s, forwardedFor, username, "wrong password")
+}
+
+// logInWith posts a logIn with the given X-Forwarded-For header.
+func logInWith(t testing.TB, s *apitest.Server, forwardedFor, username, password string) *apitest.Response {
+	t.Helper()
+	r, err := postLogIn(s, forwardedFor, username, password)
 	if err != nil {
 		t.Fatal(err)
+	}
+	return r
+}
+
+// postLogIn is logInWith for goroutines: it reports failures.
+func postLogIn(s *apitest.Server, forwardedFor, username, password string) (*apitest.Response, error) {
+	body, _ := json.Marshal(map[string]any{"query": logInMutation, "variables": map[string]any{"u": username, "p": password}})
+	req, err := http.NewRequest(http.MethodPost, s.URL+"/query", bytes.NewReader(body))
+	if err != nil {
+		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Forwarded-For", forwardedFor)
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	defer res.Body.Close()
 	var r apitest.Response
-	if err := json.NewDecoder(res.Body).Decode(&r); err != nil {
-		t.Fatal(err)
-	}
-	return &r
+	return &r, json.NewDecoder(res.Body).Decode(&r)
 }
 
 func TestRateLimit_ForwardedForIsTrustedOnlyWhenConfigured(t *testing.T) {

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Fails when running gqlgen would change the generated code, so that the
-# committed code always matches schema.graphql and gqlgen.yml.
+# committed code always matches schema.graphql and gqlgen.yml, or when the
+# embedded list of common passwords no longer matches its source.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-files="graph/generated.go graph/model/models_gen.go graph/*.resolvers.go"
+files="graph/generated.go graph/model/models_gen.go graph/*.resolvers.go chat/common_passwords.txt"
 before=$(sha256sum $files)
-go generate ./graph
+go generate ./graph ./chat
 after=$(sha256sum $files)
 if [ "$before" != "$after" ]; then
   diff <(echo "$before") <(echo "$after") || true
