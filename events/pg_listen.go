@@ -3,6 +3,7 @@ package events
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"time"
 
@@ -54,7 +55,9 @@ func (p *PG) listener(first *pgx.Conn) *pgxlisten.Listener {
 	return l
 }
 
-// connectListener opens a listening connection (pgxlisten sends LISTEN).
+// connectListener opens a listening connection. It sends LISTEN itself,
+// although pgxlisten sends it again (which changes nothing): NewPG returns
+// only once the bus listens, so that nothing published after it is missed.
 func (p *PG) connectListener(ctx context.Context) (*pgx.Conn, error) {
 	ctx, cancel := context.WithTimeout(ctx, opTimeout)
 	defer cancel()
@@ -62,7 +65,15 @@ func (p *PG) connectListener(ctx context.Context) (*pgx.Conn, error) {
 	idle := p.opts.HealthCheck
 	dialer := &net.Dialer{KeepAliveConfig: net.KeepAliveConfig{Enable: true, Idle: idle, Interval: max(idle/3, time.Second), Count: 3}}
 	config.DialFunc = dialer.DialContext
-	return p.connectWith(ctx, config, "listen")
+	conn, err := p.connectWith(ctx, config, "listen")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{p.opts.Channel}.Sanitize()); err != nil {
+		closeConn(conn)
+		return nil, fmt.Errorf("events: listening on %q: %w", p.opts.Channel, err)
+	}
+	return conn, nil
 }
 
 // notifications is the handler of the bus's channel.
