@@ -1474,11 +1474,11 @@ type AuthPayload {
 
 "The fields of a new account."
 input SignUpInput {
-  "3 to 32 letters, digits, ` + "`" + `_` + "`" + ` or ` + "`" + `.` + "`" + `; unique without regard to case."
+  "3 to 32 letters, digits, ` + "`" + `_` + "`" + ` or ` + "`" + `.` + "`" + `; unique without regard to case; ` + "`" + `deleted_user` + "`" + ` and its spellings are reserved."
   username: String!
-  "1 to 64 characters after trimming, no control characters."
+  "1 to 64 characters after trimming, at least one of which shows; no control characters and no bidirectional embeddings, overrides or isolates."
   displayName: String!
-  "At least 15 characters (configurable), at most 128."
+  "At least 15 characters (configurable), at most 128; not one of the 30,000 most common passwords, not one character or a short group repeated, not a run such as ` + "`" + `abcdef…` + "`" + `, and not built on the username."
   password: String!
 }
 
@@ -1526,7 +1526,7 @@ input RemoveFriendInput {
 
 "A new group chat."
 input CreateGroupChatInput {
-  "1 to 100 characters after trimming."
+  "1 to 100 characters after trimming, at least one of which shows; no control characters and no bidirectional embeddings, overrides or isolates."
   name: String!
   "Friends of the viewer to add; duplicates and the viewer's own id are ignored."
   memberIds: [ID!]!
@@ -1566,7 +1566,7 @@ input RemoveFromGroupChatInput {
 input RenameGroupChatInput {
   "The group's global id."
   chatId: ID!
-  "1 to 100 characters after trimming."
+  "1 to 100 characters after trimming, under the rules of a new group's name."
   name: String!
 }
 
@@ -1580,7 +1580,7 @@ input OpenPrivateChatInput {
 input PostMessageInput {
   "The chat's global id."
   chatId: ID!
-  "1 to 4,000 characters, not blank."
+  "1 to 4,000 characters, at least one of which shows (white space, zero-width and format characters alone are refused)."
   body: String!
   "Up to 64 characters of the sender's choosing: posting again with the same one returns the original message."
   clientMessageId: String

@@ -32,7 +32,7 @@ type ChangePasswordInput struct {
 
 // A new group chat.
 type CreateGroupChatInput struct {
-	// 1 to 100 characters after trimming.
+	// 1 to 100 characters after trimming, at least one of which shows; no control characters and no bidirectional embeddings, overrides or isolates.
 	Name string `json:"name"`
 	// Friends of the viewer to add; duplicates and the viewer's own id are ignored.
 	MemberIds []string `json:"memberIds"`
@@ -102,7 +102,7 @@ type OpenPrivateChatInput struct {
 type PostMessageInput struct {
 	// The chat's global id.
 	ChatID string `json:"chatId"`
-	// 1 to 4,000 characters, not blank.
+	// 1 to 4,000 characters, at least one of which shows (white space, zero-width and format characters alone are refused).
 	Body string `json:"body"`
 	// Up to 64 characters of the sender's choosing: posting again with the same one returns the original message.
 	ClientMessageID *string `json:"clientMessageId,omitempty"`
@@ -130,7 +130,7 @@ type RemoveFromGroupChatInput struct {
 type RenameGroupChatInput struct {
 	// The group's global id.
 	ChatID string `json:"chatId"`
-	// 1 to 100 characters after trimming.
+	// 1 to 100 characters after trimming, under the rules of a new group's name.
 	Name string `json:"name"`
 }
 
@@ -142,11 +142,11 @@ type SendFriendRequestInput struct {
 
 // The fields of a new account.
 type SignUpInput struct {
-	// 3 to 32 letters, digits, `_` or `.`; unique without regard to case.
+	// 3 to 32 letters, digits, `_` or `.`; unique without regard to case; `deleted_user` and its spellings are reserved.
 	Username string `json:"username"`
-	// 1 to 64 characters after trimming, no control characters.
+	// 1 to 64 characters after trimming, at least one of which shows; no control characters and no bidirectional embeddings, overrides or isolates.
 	DisplayName string `json:"displayName"`
-	// At least 15 characters (configurable), at most 128.
+	// At least 15 characters (configurable), at most 128; not one of the 30,000 most common passwords, not one character or a short group repeated, not a run such as `abcdef…`, and not built on the username.
 	Password string `json:"password"`
 }
 
