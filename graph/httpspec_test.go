@@ -329,7 +329,7 @@ func TestErrorReasons_AreDocumentedWithTheirStatus(t *testing.T) {
 		"UNSUPPORTED_MEDIA_TYPE": "415", "INVALID_UTF8": requestError, "GRAPHQL_PARSE_FAILED": requestError,
 		"GRAPHQL_VALIDATION_FAILED": requestError, "OPERATION_TOO_LARGE": requestError, "COMPLEXITY_LIMIT_EXCEEDED": requestError,
 		"PERSISTED_QUERY_NOT_FOUND": requestError, "INVALID_REQUEST": requestError, "INTROSPECTION_DISABLED": "200",
-		"SUBSCRIPTION_NEEDS_WEBSOCKET": "200",
+		"SUBSCRIPTION_NEEDS_WEBSOCKET": "200", "HOST_NOT_ALLOWED": "421",
 	} {
 		if row := "| `" + reason + "` | " + status + " |"; !strings.Contains(string(readme), row) {
 			t.Errorf("README.md has no row starting %s", row)
