@@ -24,7 +24,7 @@ func TestRun_ReadTimeoutCutsTricklingBodiesOnly(t *testing.T) {
 	const timeout = 200 * time.Millisecond
 	port, stop := start(t, testdb.New(t), func(c *config) {
 		c.ReadTimeout = timeout
-		c.API.KeepAlive = 100 * time.Millisecond
+		c.WSKeepAlive = 100 * time.Millisecond
 	})
 	defer stop() //nolint:errcheck // the test is over
 	addr := fmt.Sprintf("127.0.0.1:%d", port)

@@ -9,13 +9,13 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
 
-	"github.com/gqlchat/gqlchat/graph"
 	"github.com/gqlchat/gqlchat/internal/testdb"
 	"github.com/gqlchat/gqlchat/migrations"
 )
@@ -49,7 +49,10 @@ func startAndStop(t *testing.T, dsn string) {
 func start(t *testing.T, dsn string, change ...func(*config)) (int, func() error) {
 	t.Helper()
 	port := freePort(t)
-	cfg := config{DatabaseURL: dsn, Port: port, DBMaxConns: 4, MinPasswordLength: 15, TokenTTL: time.Hour, EventBus: "postgres", API: graph.DefaultOptions}
+	cfg, err := parseConfig(map[string]string{"DATABASE_URL": dsn, "PORT": strconv.Itoa(port), "DB_MAX_CONNS": "4", "TOKEN_TTL": "1h"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, f := range change {
 		f(&cfg)
 	}
@@ -194,8 +197,8 @@ func TestContainerFiles_UseRealCommandsAndSettings(t *testing.T) {
 	}
 	compose := mustRead(t, "compose.yaml")
 	known := map[string]bool{}
-	for _, v := range envVars {
-		known[v[0]] = true
+	for _, v := range configVars() {
+		known[v.name] = true
 	}
 	for _, line := range strings.Split(compose, "\n") {
 		if key, _, ok := strings.Cut(strings.TrimSpace(line), ":"); ok && key == strings.ToUpper(key) && strings.Contains(key, "_") && !strings.HasPrefix(key, "POSTGRES_") {

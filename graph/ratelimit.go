@@ -1,17 +1,18 @@
 package graph
 
 import (
-	"container/list"
 	"context"
 	"math"
 	"net"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/hashicorp/golang-lru/v2/expirable"
 	"golang.org/x/time/rate"
 
 	"github.com/gqlchat/gqlchat/chat"
@@ -47,8 +48,9 @@ type RateLimits struct {
 	// MaxBuckets caps the buckets held; past it the least recently used is
 	// dropped. Zero means 100,000.
 	MaxBuckets int
-	// IdleAfter is how long a bucket goes unused before a sweep may drop
-	// it, if it has refilled. Zero means ten minutes.
+	// IdleAfter is how long a bucket goes unused before it is forgotten,
+	// or longer if a limit takes longer to refill (see bucketTTL). Zero
+	// means ten minutes.
 	IdleAfter time.Duration
 }
 
@@ -72,14 +74,14 @@ var DefaultRateLimits = RateLimits{
 	Other: RateLimit{Rate: 10, Burst: 30},
 }
 
-// sweepEvery is how often idle buckets are looked for.
-const sweepEvery = time.Minute
-
 // rateLimiter refuses a top-level mutation field whose caller has used up
 // its bucket with RATE_LIMITED and extensions.retryAfter (whole seconds),
 // before its resolver runs, so nothing is written.
 func rateLimiter(limits RateLimits) graphql.FieldMiddleware {
-	b := newBuckets(limits.MaxBuckets, limits.IdleAfter)
+	if !slices.ContainsFunc(limits.all(), RateLimit.enabled) {
+		return func(ctx context.Context, next graphql.Resolver) (any, error) { return next(ctx) }
+	}
+	b := newBuckets(limits)
 	guard := newLogInGuard(limits, b)
 	return func(ctx context.Context, next graphql.Resolver) (any, error) {
 		fc := graphql.GetFieldContext(ctx)
@@ -134,31 +136,65 @@ func (l RateLimits) bucketFor(ctx context.Context, field string) (bucketKey, Rat
 	return key, limit
 }
 
-// buckets holds the token buckets in use, least recently used last.
+// buckets holds the token buckets in use. The LRU drops the least
+// recently used past its size, and forgets a bucket unused for its ttl,
+// which bucketTTL makes long enough for any bucket to have refilled: a
+// full bucket is the same as a new one, so forgetting it forgives nothing.
 type buckets struct {
-	mu        sync.Mutex
-	byKey     map[bucketKey]*list.Element // of *bucket
-	lru       *list.List
-	max       int
-	idleAfter time.Duration
-	lastSweep time.Time
+	// mu makes finding a bucket and changing it one step; the LRU's own
+	// lock covers only the look-up.
+	mu  sync.Mutex
+	lru *expirable.LRU[bucketKey, *bucket]
 }
 
 type bucket struct {
-	key      bucketKey
-	lim      *rate.Limiter
-	lastUsed time.Time
-	pending  int // calls admitted and not yet settled, each holding a token
+	lim     *rate.Limiter
+	pending int // calls admitted and not yet settled, each holding a token
 }
 
-func newBuckets(max int, idleAfter time.Duration) *buckets {
-	if max <= 0 {
-		max = 100_000
+func newBuckets(limits RateLimits) *buckets {
+	return &buckets{lru: expirable.NewLRU[bucketKey, *bucket](limits.maxBuckets(), nil, bucketTTL(limits))}
+}
+
+// maxBuckets is MaxBuckets, or its default.
+func (l RateLimits) maxBuckets() int {
+	if l.MaxBuckets <= 0 {
+		return 100_000
 	}
-	if idleAfter <= 0 {
-		idleAfter = 10 * time.Minute
+	return l.MaxBuckets
+}
+
+// bucketTTL is how long a bucket stays unused before it is forgotten:
+// IdleAfter (ten minutes by default), or the time the slowest limit takes
+// to refill an empty bucket if that is longer. Zero, for a refill too long
+// to count, means never: only the LRU's size drops buckets then.
+func bucketTTL(l RateLimits) time.Duration {
+	ttl := l.IdleAfter
+	if ttl <= 0 {
+		ttl = 10 * time.Minute
 	}
-	return &buckets{byKey: map[bucketKey]*list.Element{}, lru: list.New(), max: max, idleAfter: idleAfter, lastSweep: time.Now()}
+	for _, limit := range l.all() {
+		if !limit.enabled() {
+			continue
+		}
+		refill := float64(limit.Burst) / limit.Rate * float64(time.Second)
+		if refill >= math.MaxInt64 {
+			return 0
+		}
+		ttl = max(ttl, time.Duration(refill))
+	}
+	return ttl
+}
+
+// all lists every limit of l.
+func (l RateLimits) all() []RateLimit {
+	all := []RateLimit{l.Other, l.LogInPerAccount}
+	for _, m := range []map[string]RateLimit{l.PerIP, l.PerUser} {
+		for _, limit := range m {
+			all = append(all, limit)
+		}
+	}
+	return all
 }
 
 // take spends a token of key's bucket, or returns how long until one is
@@ -166,7 +202,7 @@ func newBuckets(max int, idleAfter time.Duration) *buckets {
 func (b *buckets) take(key bucketKey, limit RateLimit, now time.Time) time.Duration {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	bk := b.get(key, limit, now)
+	bk := b.get(key, limit)
 	if bk.lim.AllowN(now, 1) {
 		return 0
 	}
@@ -174,23 +210,14 @@ func (b *buckets) take(key bucketKey, limit RateLimit, now time.Time) time.Durat
 	return max(time.Duration(missing/limit.Rate*float64(time.Second)), time.Nanosecond)
 }
 
-// get returns key's bucket, made full if there is none, marked as used
-// at now. b.mu is held.
-func (b *buckets) get(key bucketKey, limit RateLimit, now time.Time) *bucket {
-	if now.Sub(b.lastSweep) >= sweepEvery {
-		b.sweep(now)
+// get returns key's bucket, made full if there is none, and marks it as
+// used. b.mu is held.
+func (b *buckets) get(key bucketKey, limit RateLimit) *bucket {
+	bk, ok := b.lru.Get(key)
+	if !ok {
+		bk = &bucket{lim: rate.NewLimiter(rate.Limit(limit.Rate), limit.Burst)}
 	}
-	if e, ok := b.byKey[key]; ok {
-		b.lru.MoveToFront(e)
-		bk := e.Value.(*bucket)
-		bk.lastUsed = now
-		return bk
-	}
-	if b.lru.Len() >= b.max {
-		b.remove(b.lru.Back())
-	}
-	bk := &bucket{key: key, lim: rate.NewLimiter(rate.Limit(limit.Rate), limit.Burst), lastUsed: now}
-	b.byKey[key] = b.lru.PushFront(bk)
+	b.lru.Add(key, bk) // renews its ttl, which Get does not
 	return bk
 }
 
@@ -198,11 +225,12 @@ func (b *buckets) get(key bucketKey, limit RateLimit, now time.Time) *bucket {
 // flight holds, for calls whose cost is known only once they are done:
 // settle(true) spends the token, settle(false) releases it. Otherwise it
 // returns how long until a token is free. Holding a token while the call
-// runs keeps parallel calls from overdrawing the bucket.
+// runs keeps parallel calls from overdrawing the bucket. (A call that
+// outlives the bucket's ttl settles on a bucket already forgotten.)
 func (b *buckets) admit(key bucketKey, limit RateLimit, now time.Time) (wait time.Duration, settle func(spend bool)) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	bk := b.get(key, limit, now)
+	bk := b.get(key, limit)
 	if free := bk.lim.TokensAt(now) - float64(bk.pending); free < 1 {
 		return max(time.Duration((1-free)/limit.Rate*float64(time.Second)), time.Nanosecond), nil
 	}
@@ -215,28 +243,6 @@ func (b *buckets) admit(key bucketKey, limit RateLimit, now time.Time) (wait tim
 			bk.lim.ReserveN(time.Now(), 1) // may go below zero: each failure counts
 		}
 	}
-}
-
-// sweep drops the buckets unused for idleAfter that have refilled: a full
-// bucket is the same as a new one, so dropping it forgives nothing.
-func (b *buckets) sweep(now time.Time) {
-	b.lastSweep = now
-	for e := b.lru.Back(); e != nil; {
-		bk := e.Value.(*bucket)
-		if now.Sub(bk.lastUsed) < b.idleAfter {
-			break // the rest were used more recently
-		}
-		prev := e.Prev()
-		if bk.pending == 0 && bk.lim.TokensAt(now) >= float64(bk.lim.Burst()) {
-			b.remove(e)
-		}
-		e = prev
-	}
-}
-
-func (b *buckets) remove(e *list.Element) {
-	delete(b.byKey, e.Value.(*bucket).key)
-	b.lru.Remove(e)
 }
 
 type clientIPKey struct{}

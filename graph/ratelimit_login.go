@@ -1,12 +1,11 @@
 package graph
 
 import (
-	"container/list"
 	"context"
-	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/hashicorp/golang-lru/v2/expirable"
 
 	"github.com/gqlchat/gqlchat/chat"
 	"github.com/gqlchat/gqlchat/graph/model"
@@ -32,7 +31,9 @@ import (
 type logInGuard struct {
 	limit   RateLimit
 	buckets *buckets
-	known   *knownAddrs
+	// known holds the addresses accounts logged in from, each for
+	// KnownAddressFor since its last log-in, at most as many as buckets.
+	known *expirable.LRU[knownAddr, struct{}]
 }
 
 // newLogInGuard returns the guard of limits, or nil when it is off.
@@ -44,7 +45,7 @@ func newLogInGuard(limits RateLimits, b *buckets) *logInGuard {
 	if ttl <= 0 {
 		ttl = 30 * 24 * time.Hour
 	}
-	return &logInGuard{limit: limits.LogInPerAccount, buckets: b, known: newKnownAddrs(b.max, ttl)}
+	return &logInGuard{limit: limits.LogInPerAccount, buckets: b, known: expirable.NewLRU[knownAddr, struct{}](limits.maxBuckets(), nil, ttl)}
 }
 
 // around runs the mutation field of fc: logIn under the account's limit,
@@ -56,7 +57,7 @@ func (g *logInGuard) around(ctx context.Context, fc *graphql.FieldContext, next 
 	case model.SignUpInput:
 		res, err := next(ctx)
 		if account, ok := chat.UsernameKey(in.Username); ok && err == nil {
-			g.known.add(knownAddr{account, ClientIP(ctx)}, time.Now())
+			g.known.Add(knownAddr{account, ClientIP(ctx)}, struct{}{})
 		}
 		return res, err
 	}
@@ -70,7 +71,7 @@ func (g *logInGuard) logIn(ctx context.Context, username string, next graphql.Re
 	}
 	now, addr := time.Now(), knownAddr{account, ClientIP(ctx)}
 	key := bucketKey{account: account, limit: "logInAccount"}
-	if g.known.has(addr, now) {
+	if _, ok := g.known.Peek(addr); ok { // Peek, unlike Contains, checks expiry; only log-ins make an address recent
 		key.ip = addr.ip
 	}
 	wait, settle := g.buckets.admit(key, g.limit, now)
@@ -82,60 +83,10 @@ func (g *logInGuard) logIn(ctx context.Context, username string, next graphql.Re
 	res, err := next(ctx)
 	failed = chat.ErrorCode(err) == chat.CodeUnauthenticated
 	if err == nil {
-		g.known.add(addr, time.Now())
+		g.known.Add(addr, struct{}{})
 	}
 	return res, err
 }
 
 // knownAddr is a client address an account logged in from.
 type knownAddr struct{ account, ip string }
-
-// knownAddrs remembers the addresses accounts logged in from for ttl,
-// at most max of them, the least recently used last.
-type knownAddrs struct {
-	mu     sync.Mutex
-	byAddr map[knownAddr]*list.Element // of *knownEntry
-	lru    *list.List
-	max    int
-	ttl    time.Duration
-}
-
-type knownEntry struct {
-	addr knownAddr
-	seen time.Time
-}
-
-func newKnownAddrs(max int, ttl time.Duration) *knownAddrs {
-	return &knownAddrs{byAddr: map[knownAddr]*list.Element{}, lru: list.New(), max: max, ttl: ttl}
-}
-
-func (k *knownAddrs) add(a knownAddr, now time.Time) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if e, ok := k.byAddr[a]; ok {
-		e.Value.(*knownEntry).seen = now
-		k.lru.MoveToFront(e)
-		return
-	}
-	if k.lru.Len() >= k.max {
-		k.remove(k.lru.Back())
-	}
-	k.byAddr[a] = k.lru.PushFront(&knownEntry{addr: a, seen: now})
-}
-
-// has reports whether a was added within ttl; older entries are dropped.
-func (k *knownAddrs) has(a knownAddr, now time.Time) bool {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	e, ok := k.byAddr[a]
-	if ok && now.Sub(e.Value.(*knownEntry).seen) > k.ttl {
-		k.remove(e)
-		return false
-	}
-	return ok
-}
-
-func (k *knownAddrs) remove(e *list.Element) {
-	delete(k.byAddr, e.Value.(*knownEntry).addr)
-	k.lru.Remove(e)
-}
