@@ -253,7 +253,7 @@ func serverGoroutines() int {
 		if strings.Contains(g, "internal/apitest") || strings.Contains(g, "testing.tRunner") {
 			continue // the test's own clients
 		}
-		for _, pkg := range []string{"gqlchat/graph", "gqlchat/chat", "gqlchat/internal/pump", "99designs/gqlgen"} {
+		for _, pkg := range []string{"gqlchat/graph", "gqlchat/socket", "gqlchat/chat", "gqlchat/internal/pump", "99designs/gqlgen"} {
 			if strings.Contains(g, pkg) {
 				n++
 				break
