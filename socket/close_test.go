@@ -44,8 +44,7 @@ func TestTransport_AMessageThatIsNotOneIs4400(t *testing.T) {
 			`{"type":"` + other + `","id":"1","payload":{"query":"{ hello }"}}`,
 			`{"type":"` + w.subscribe + `","payload":{"query":"{ hello }"}}`, // no id
 		} {
-			c := s.dial(t, proto)
-			c.init(nil)
+			c := s.connect(t, proto)
 			c.sendRaw(raw)
 			t.Run(proto+raw, func(t *testing.T) { c.closedWith(4400) })
 		}
@@ -69,8 +68,7 @@ func TestTransport_TheOtherProtocolsMessagesAre4400(t *testing.T) {
 		legacyWS:    {"ping", "pong", "subscribe"},
 	} {
 		for _, typ := range types {
-			c := s.dial(t, proto)
-			c.init(nil)
+			c := s.connect(t, proto)
 			c.send(typ, "1", nil)
 			if proto == legacyWS {
 				if m := c.expect("connection_error", ""); !strings.Contains(string(m.Payload), "unexpected message "+typ) {
@@ -114,14 +112,12 @@ func TestTransport_ASubscribeWithAnInvalidPayloadIs4400(t *testing.T) {
 			`,"payload":{"query":"{ __typename }","variables":[1]}`,
 			`,"payload":{"query":"{ __typename }","operationName":3}`,
 		} {
-			c := s.dial(t, proto)
-			c.init(nil)
+			c := s.connect(t, proto)
 			c.sendRaw(start + payload + `}`)
 			t.Run(proto+payload, func(t *testing.T) { c.closedWith(4400) })
 		}
 		// What the protocol allows still runs: nulls for the optional fields.
-		c := s.dial(t, proto)
-		c.init(nil)
+		c := s.connect(t, proto)
 		c.sendRaw(start + `,"payload":{"query":"{ __typename }","variables":null,"operationName":null,"extensions":null}}`)
 		if m := c.expect(wordsOf(proto).next, "1"); !strings.Contains(string(m.Payload), "Query") {
 			t.Fatalf("%s: a valid payload answered %s %s", proto, m.Type, m.Payload)
@@ -139,8 +135,7 @@ func TestTransport_SubscribingBeforeInitIs4401AndAnUnknownTypeIs4400(t *testing.
 		early.start("1", "subscription { idle }")
 		early.closedWith(4401)
 	}
-	odd := s.dial(t, transportWS)
-	odd.init(nil)
+	odd := s.connect(t, transportWS)
 	odd.send("start", "1", map[string]any{"query": "subscription { idle }"}) // the legacy protocol's word
 	odd.closedWith(4400)
 }
@@ -186,36 +181,41 @@ func TestTransport_ClosesWith4408WithoutConnectionInitInTime(t *testing.T) {
 	t.Parallel()
 	s := newServer(t, &socket.Transport{InitTimeout: 100 * time.Millisecond})
 	for _, proto := range protocols {
-		on := s.dial(t, proto) // first, so that its deadline passes first
-		on.init(nil)
-		late := s.dial(t, proto) // never sends connection_init
+		on := s.connect(t, proto) // first, so that its deadline passes first
+		late := s.dial(t, proto)  // never sends connection_init
 		late.closedWith(4408)
 		on.start("1", "{ hello }") // past the timeout, and still open
 		on.expect(wordsOf(proto).next, "1")
 	}
 }
 
-func TestTransport_ASecondInitIs4429(t *testing.T) {
+// Each of these, after the ack, closes the connection with its code.
+func TestTransport_MisusesOfTheProtocolCloseWithTheirCode(t *testing.T) {
 	t.Parallel()
 	s := newServer(t, &socket.Transport{})
-	for _, proto := range protocols {
-		c := s.dial(t, proto)
-		c.init(nil)
-		c.send("connection_init", "", nil)
-		c.closedWith(4429)
-	}
-}
-
-func TestTransport_ARunningOperationsIDAgainIs4409(t *testing.T) {
-	t.Parallel()
-	s := newServer(t, &socket.Transport{})
-	for _, proto := range protocols {
-		c := s.dial(t, proto)
-		c.init(nil)
-		c.start("same", "subscription { idle }")
-		c.start("same", "subscription { idle }")
-		if reason := c.closedWith(4409); reason != "subscriber for same already exists" {
-			t.Fatalf("reason %q", reason)
+	for _, tc := range []struct {
+		name, reason string
+		code         int
+		protos       []string
+		send         func(c *client)
+	}{
+		{"a second init", "too many initialisation requests", 4429, protocols, func(c *client) {
+			c.send("connection_init", "", nil)
+		}},
+		{"a running operation's id again", "subscriber for same already exists", 4409, protocols, func(c *client) {
+			c.start("same", "subscription { idle }")
+			c.start("same", "subscription { idle }")
+		}},
+		{"connection_terminate", "terminated", 1000, []string{legacyWS}, func(c *client) {
+			c.send("connection_terminate", "", nil)
+		}},
+	} {
+		for _, proto := range tc.protos {
+			c := s.connect(t, proto)
+			tc.send(c)
+			if reason := c.closedWith(tc.code); reason != tc.reason {
+				t.Fatalf("%s, %s: reason %q, want %q", tc.name, proto, reason, tc.reason)
+			}
 		}
 	}
 	waitFor(t, "the streams to end with their connections", func() bool { return s.schema.idle.Load() == 0 })
@@ -226,23 +226,21 @@ func TestTransport_ARunningOperationsIDAgainIs4409(t *testing.T) {
 func TestTransport_ConnectionsOverTheCapAre1013(t *testing.T) {
 	t.Parallel()
 	s := newServer(t, &socket.Transport{MaxConnections: 2})
-	first := s.dial(t, transportWS)
-	first.init(nil)
-	s.dial(t, legacyWS).init(nil)
+	first := s.connect(t, transportWS)
+	s.connect(t, legacyWS)
 	s.dial(t, transportWS).closedWith(1013)
 	if n := s.tr.Open(); n != 2 {
 		t.Fatalf("%d connections open, want 2", n)
 	}
 	first.ws.Close(websocket.StatusNormalClosure, "") //nolint:errcheck // the test reads the count
 	waitFor(t, "the first connection to end", func() bool { return s.tr.Open() == 1 })
-	s.dial(t, transportWS).init(nil)
+	s.connect(t, transportWS)
 }
 
 func TestTransport_ATransportWSClientThatDoesNotAnswerPingsIs4504(t *testing.T) {
 	t.Parallel()
 	s := newServer(t, &socket.Transport{KeepAlive: 100 * time.Millisecond})
-	c := s.dial(t, transportWS)
-	c.init(nil)
+	c := s.connect(t, transportWS)
 	c.closedWith(4504) // reads the pings, never answers them
 }
 
@@ -254,8 +252,7 @@ func TestTransport_GoAwayClosesEveryConnectionWith1001(t *testing.T) {
 	s := newServer(t, &socket.Transport{Closed: func(context.Context) { closed.Add(1) }})
 	var clients []*client
 	for _, proto := range protocols {
-		c := s.dial(t, proto)
-		c.init(nil)
+		c := s.connect(t, proto)
 		c.start("1", "subscription { idle }")
 		clients = append(clients, c)
 	}
@@ -273,20 +270,10 @@ func TestTransport_GoAwayClosesEveryConnectionWith1001(t *testing.T) {
 	waitFor(t, "the streams to end", func() bool { return s.schema.idle.Load() == 0 })
 }
 
-func TestTransport_ConnectionTerminateOnGraphQLWSIs1000(t *testing.T) {
-	t.Parallel()
-	s := newServer(t, &socket.Transport{})
-	c := s.dial(t, legacyWS)
-	c.init(nil)
-	c.send("connection_terminate", "", nil)
-	c.closedWith(1000)
-}
-
 func TestTransport_AMessageOverTheReadLimitIs1009(t *testing.T) {
 	t.Parallel()
 	s := newServer(t, &socket.Transport{ReadLimit: 1 << 10})
-	c := s.dial(t, transportWS)
-	c.init(nil)
+	c := s.connect(t, transportWS)
 	c.send("subscribe", "1", map[string]any{"query": strings.Repeat(" ", 1<<10) + "{ hello }"})
 	c.closedWith(int(websocket.StatusMessageTooBig))
 }

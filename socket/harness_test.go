@@ -260,6 +260,14 @@ func (c *client) init(payload any) {
 	c.expect("connection_ack", "")
 }
 
+// connect dials and initialises a connection without a payload.
+func (s *testServer) connect(t *testing.T, proto string) *client {
+	t.Helper()
+	c := s.dial(t, proto)
+	c.init(nil)
+	return c
+}
+
 // start begins an operation with the protocol's word for it.
 func (c *client) start(id, query string) {
 	c.t.Helper()

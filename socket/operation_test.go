@@ -34,8 +34,7 @@ func TestSubscription_DeliversEveryValueInOrderThenCompletes(t *testing.T) {
 	s := newServer(t, &socket.Transport{})
 	const n = 200
 	for _, proto := range protocols {
-		c := s.dial(t, proto)
-		c.init(nil)
+		c := s.connect(t, proto)
 		c.start("a", fmt.Sprintf("subscription { count(to: %d) }", n))
 		c.start("b", fmt.Sprintf("subscription { count(to: %d) }", n))
 		last, completed := map[string]int{}, 0
@@ -61,33 +60,24 @@ func TestSubscription_DeliversEveryValueInOrderThenCompletes(t *testing.T) {
 	}
 }
 
-// A subscription whose stream does not open answers its error at once and
-// completes, rather than waiting for a signal that will not come.
-func TestSubscription_AStreamThatFailsToOpenAnswersItsErrorAndCompletes(t *testing.T) {
+// A query, or a subscription whose stream does not open, is answered at
+// once and completed: the latter does not wait for a signal that will not
+// come.
+func TestOperation_AnsweredAtOnceIsThenCompleted(t *testing.T) {
 	t.Parallel()
 	s := newServer(t, &socket.Transport{})
-	for _, proto := range protocols {
-		c := s.dial(t, proto)
-		c.init(nil)
-		c.start("1", "subscription { broken }")
-		if m := c.expect(wordsOf(proto).next, "1"); !strings.Contains(string(m.Payload), "the stream failed to open") {
-			t.Fatalf("%s: %s", proto, m.Payload)
+	for query, want := range map[string]string{
+		"{ hello }":               `{"data":{"hello":"hello "}}`,
+		"subscription { broken }": `{"errors":[{"message":"the stream failed to open"}],"data":null}`,
+	} {
+		for _, proto := range protocols {
+			c := s.connect(t, proto)
+			c.start("1", query)
+			if m := c.expect(wordsOf(proto).next, "1"); string(m.Payload) != want {
+				t.Fatalf("%s %s: %s, want %s", proto, query, m.Payload, want)
+			}
+			c.expect("complete", "1")
 		}
-		c.expect("complete", "1")
-	}
-}
-
-func TestQuery_IsAnsweredThenCompleted(t *testing.T) {
-	t.Parallel()
-	s := newServer(t, &socket.Transport{})
-	for _, proto := range protocols {
-		c := s.dial(t, proto)
-		c.init(nil)
-		c.start("q", "{ hello }")
-		if m := c.expect(wordsOf(proto).next, "q"); string(m.Payload) != `{"data":{"hello":"hello "}}` {
-			t.Fatalf("%s: %s", proto, m.Payload)
-		}
-		c.expect("complete", "q")
 	}
 }
 
@@ -99,8 +89,7 @@ func TestTransport_StoppingAnOperationEndsItsStream(t *testing.T) {
 	s := newServer(t, &socket.Transport{})
 	for _, proto := range protocols {
 		w := wordsOf(proto)
-		c := s.dial(t, proto)
-		c.init(nil)
+		c := s.connect(t, proto)
 		c.start("a", "subscription { idle }")
 		waitFor(t, "the subscription", func() bool { return s.schema.idle.Load() == 1 })
 		c.send(w.stop, "a", nil)
@@ -122,8 +111,7 @@ func TestTransport_OperationsOverTheCapAreRefused(t *testing.T) {
 	s := newServer(t, &socket.Transport{MaxOperations: 2})
 	for _, proto := range protocols {
 		w := wordsOf(proto)
-		c := s.dial(t, proto)
-		c.init(nil)
+		c := s.connect(t, proto)
 		c.start("1", "subscription { idle }")
 		c.start("2", "subscription { idle }")
 		c.start("3", "{ hello }")
@@ -194,14 +182,12 @@ func TestTransport_KeepAlivesOnBothProtocols(t *testing.T) {
 	const every = 100 * time.Millisecond
 	s := newServer(t, &socket.Transport{KeepAlive: every})
 
-	legacy := s.dial(t, legacyWS)
-	legacy.init(nil)
+	legacy := s.connect(t, legacyWS)
 	for range 3 {
 		legacy.expect("ka", "")
 	}
 
-	c := s.dial(t, transportWS)
-	c.init(nil)
+	c := s.connect(t, transportWS)
 	for start := time.Now(); time.Since(start) < 2*every+1500*time.Millisecond; {
 		c.expect("ping", "")
 		c.send("pong", "", nil)
@@ -222,8 +208,7 @@ func TestTransport_KeepAlivesOnBothProtocols(t *testing.T) {
 func TestTransport_AnswersAPingWithAPong(t *testing.T) {
 	t.Parallel()
 	s := newServer(t, &socket.Transport{})
-	c := s.dial(t, transportWS)
-	c.init(nil)
+	c := s.connect(t, transportWS)
 	c.send("ping", "", map[string]int{"seq": 7})
 	if m := c.expect("pong", ""); string(m.Payload) != `{"seq":7}` {
 		t.Fatalf("pong %s", m.Payload)
@@ -239,8 +224,7 @@ func TestTransport_AnIdleSubscribedConnectionHoldsOneGoroutine(t *testing.T) {
 	before := transportGoroutines()
 	conns := make([]*client, n)
 	for i := range conns {
-		conns[i] = s.dial(t, protocols[i%2])
-		conns[i].init(nil)
+		conns[i] = s.connect(t, protocols[i%2])
 		conns[i].start("a", "subscription { idle }")
 		conns[i].start("b", "subscription { idle }")
 	}
