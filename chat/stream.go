@@ -18,7 +18,9 @@ const replayBatch = 100
 // first replays every message after it. Events only say that a chat moved
 // on; the stream reads what it has not delivered yet from the history, so
 // nothing is missed or repeated even if events arrive late or out of order.
-func (s *Service) MessageEvents(ctx context.Context, chatID *int64, after *string) (<-chan *models.Message, error) {
+// The stream calls ready (if not nil) after each message it queues and once
+// after closing the channel, for a consumer that reads only then.
+func (s *Service) MessageEvents(ctx context.Context, chatID *int64, after *string, ready func()) (<-chan *models.Message, error) {
 	if after != nil && chatID == nil {
 		return nil, Invalid("after", "resuming with after needs a chatId")
 	}
@@ -35,7 +37,7 @@ func (s *Service) MessageEvents(ctx context.Context, chatID *int64, after *strin
 		return nil, err
 	}
 	sub.Lossy() // an event only says a chat moved on: missing some is repaired by a resync
-	st := &stream{s: s, ctx: ctx, sub: sub, out: make(chan *models.Message, 4),
+	st := &stream{s: s, ctx: ctx, sub: sub, out: make(chan *models.Message, 4), ready: orNothing(ready),
 		delivered: map[int64]int64{}, only: chatID, userID: v.UserID}
 	moved, err := st.start(afterSeq, hasAfter)
 	if err != nil {
@@ -43,7 +45,6 @@ func (s *Service) MessageEvents(ctx context.Context, chatID *int64, after *strin
 		sub.Close()
 		return nil, err
 	}
-	st.ready = events.Attach(ctx)
 	catchUp := func() bool {
 		for id, pos := range moved {
 			if !st.catchUp(id, pos) {

@@ -18,7 +18,7 @@ func TestMessageEvents_ARemovedMemberGetsNothingPostedAfterTheRemoval(t *testing
 	for _, only := range []*int64{&g.ID, nil} {
 		ctx, cancel := context.WithCancel(member.Ctx)
 		defer cancel()
-		stream, err := h.MessageEvents(ctx, only, nil)
+		stream, err := h.MessageEvents(ctx, only, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -112,6 +112,15 @@ func (s *Service) dispatch(ctx context.Context, v *Viewer, sub *events.Subscript
 	return !sub.TakeMissed() || handle(events.Event{Kind: events.Resync})
 }
 
+// orNothing is ready, or a function that does nothing for a consumer that
+// asked for no signal.
+func orNothing(ready func()) func() {
+	if ready == nil {
+		return func() {}
+	}
+	return ready
+}
+
 // send delivers x unless ctx ends first, then calls ready.
 func send[T any](ctx context.Context, out chan<- T, x T, ready func()) bool {
 	select {
@@ -126,14 +135,15 @@ func send[T any](ctx context.Context, out chan<- T, x T, ready func()) bool {
 // FriendRequestEvents streams the friend requests the viewer is a party to
 // as events of kind happen to them: FriendRequestCreated for new incoming
 // requests, FriendRequestUpdated for status changes. The channel closes
-// when the subscription ends.
-func (s *Service) FriendRequestEvents(ctx context.Context, kind events.Kind) (<-chan *models.FriendRequest, error) {
+// when the subscription ends. The stream calls ready (if not nil) after
+// each request it queues and once after closing the channel.
+func (s *Service) FriendRequestEvents(ctx context.Context, kind events.Kind, ready func()) (<-chan *models.FriendRequest, error) {
 	v, sub, err := s.subscribe(ctx, subscriptionBuffer)
 	if err != nil {
 		return nil, err
 	}
 	out := make(chan *models.FriendRequest, 1)
-	ready := events.Attach(ctx)
+	ready = orNothing(ready)
 	s.run(ctx, v, sub, nil, func(e events.Event) bool {
 		if e.Kind != kind {
 			return true

@@ -12,6 +12,7 @@ import (
 	"github.com/gqlchat/gqlchat/events"
 	"github.com/gqlchat/gqlchat/graph/model"
 	"github.com/gqlchat/gqlchat/models"
+	"github.com/gqlchat/gqlchat/socket"
 )
 
 // From is the resolver for the from field.
@@ -329,12 +330,16 @@ func (r *queryResolver) Chats(ctx context.Context, first *int, after *string) (*
 
 // FriendRequestReceived is the resolver for the friendRequestReceived field.
 func (r *subscriptionResolver) FriendRequestReceived(ctx context.Context) (<-chan *models.FriendRequest, error) {
-	return r.Chat.FriendRequestEvents(ctx, events.FriendRequestCreated)
+	return socket.Stream(ctx, func(ready func()) (<-chan *models.FriendRequest, error) {
+		return r.Chat.FriendRequestEvents(ctx, events.FriendRequestCreated, ready)
+	})
 }
 
 // FriendRequestUpdated is the resolver for the friendRequestUpdated field.
 func (r *subscriptionResolver) FriendRequestUpdated(ctx context.Context) (<-chan *models.FriendRequest, error) {
-	return r.Chat.FriendRequestEvents(ctx, events.FriendRequestUpdated)
+	return socket.Stream(ctx, func(ready func()) (<-chan *models.FriendRequest, error) {
+		return r.Chat.FriendRequestEvents(ctx, events.FriendRequestUpdated, ready)
+	})
 }
 
 // MessagePosted is the resolver for the messagePosted field.
@@ -347,7 +352,9 @@ func (r *subscriptionResolver) MessagePosted(ctx context.Context, chatID *string
 		}
 		id = &chatKey
 	}
-	return r.Chat.MessageEvents(ctx, id, after)
+	return socket.Stream(ctx, func(ready func()) (<-chan *models.Message, error) {
+		return r.Chat.MessageEvents(ctx, id, after, ready)
+	})
 }
 
 // Friendship is the resolver for the friendship field.

@@ -17,9 +17,9 @@ import (
 
 	"github.com/gqlchat/gqlchat/chat"
 	"github.com/gqlchat/gqlchat/demo"
-	"github.com/gqlchat/gqlchat/graph/socket"
 	"github.com/gqlchat/gqlchat/metrics"
 	"github.com/gqlchat/gqlchat/playground"
+	"github.com/gqlchat/gqlchat/socket"
 )
 
 // Options configures the HTTP handler.

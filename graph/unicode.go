@@ -17,7 +17,7 @@ import (
 // half ("\ud800"): gqlparser reads it as U+FFFD, which would be stored,
 // where the GraphQL spec makes it a syntax error. It runs before parsing,
 // for every transport. Invalid UTF-8 in the request itself is refused
-// where the request is decoded (httpTransport, graph/socket).
+// where the request is decoded (httpTransport, socket).
 type surrogateEscapes struct{}
 
 var (

@@ -8,7 +8,7 @@ import (
 	"sync"
 
 	"github.com/gqlchat/gqlchat/chat"
-	"github.com/gqlchat/gqlchat/graph/socket"
+	"github.com/gqlchat/gqlchat/socket"
 )
 
 // initFunc authenticates a WebSocket connection from its connection_init

@@ -6,8 +6,13 @@
 // goroutines per connection and one per subscription. Here an idle
 // connection holds one goroutine, the one reading it: keep-alives run on
 // timers, operations on short-lived goroutines, and a subscription's next
-// result is read only when its stream says one is ready (events.WithReady).
-// That is what keeps an idle subscribed connection small.
+// result is read only when its stream says one is ready: resolvers open
+// their streams through Stream, which hands each stream that signal as a
+// plain function. That is what keeps an idle subscribed connection small.
+//
+// The package knows GraphQL only through gqlgen's executor and nothing of
+// the application: who may connect is its Init hook's answer, what a
+// subscription streams is its resolver's.
 package socket
 
 import (

@@ -13,7 +13,6 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
-	"github.com/gqlchat/gqlchat/events"
 	"github.com/gqlchat/gqlchat/internal/pump"
 	"github.com/gqlchat/gqlchat/internal/strictjson"
 )
@@ -84,7 +83,7 @@ func (c *conn) stop(id string) {
 }
 
 // run parses and executes the operation. A query or mutation answers and
-// completes here; a subscription attaches to its stream and returns.
+// completes here; a subscription opens its stream and returns.
 func (op *operation) run(params *graphql.RawParams, payload json.RawMessage, start time.Time) {
 	c := op.c
 	var rc *graphql.OperationContext
@@ -112,15 +111,15 @@ func (op *operation) run(params *graphql.RawParams, payload json.RawMessage, sta
 		return
 	}
 	ctx = graphql.WithOperationContext(ctx, rc)
-	var ready *events.Ready
+	var ready *readySignal
 	if rc.Operation.Operation == ast.Subscription {
-		ctx, ready = events.WithReady(ctx, op.ready)
+		ctx, ready = withReady(ctx, op.ready)
 	}
 	responses, ctx := c.exec.DispatchOperation(ctx, rc)
-	if ready == nil || !ready.Attached() {
+	if ready == nil || !ready.isOpened() {
 		// A query or mutation, or a subscription answered at once (an
-		// error, typically), or one whose resolver does not attach: read
-		// it here to its end.
+		// error, typically), or one whose resolver does not open its
+		// stream through Stream: read it here to its end.
 		for resp := responses(ctx); resp != nil; resp = responses(ctx) {
 			c.sendResponse(op.id, resp)
 		}
@@ -149,7 +148,7 @@ func (op *operation) deliver() {
 	next, ctx, done := op.next, op.nextCtx, op.done
 	op.mu.Unlock()
 	if next == nil || done {
-		return // not attached yet: run kicks again once it is
+		return // not waiting yet: run kicks again once it is
 	}
 	rc = graphql.GetOperationContext(ctx)
 	for op.pending.Load() > 0 {
