@@ -264,7 +264,7 @@ type SubscriptionResolver interface {
 	MessagePosted(ctx context.Context, chatID *string, after *string) (<-chan *models.Message, error)
 }
 type UserResolver interface {
-	Friendship(ctx context.Context, obj *models.User) (model.FriendshipStatus, error)
+	Friendship(ctx context.Context, obj *models.User) (chat.FriendshipStatus, error)
 	Friends(ctx context.Context, obj *models.User, first *int, after *string) (*model.UserConnection, error)
 }
 
@@ -5629,8 +5629,8 @@ func (ec *executionContext) _User_friendship(ctx context.Context, field graphql.
 			return ec.Resolvers.User().Friendship(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.FriendshipStatus) graphql.Marshaler {
-			return ec.marshalNFriendshipStatus2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐFriendshipStatus(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v chat.FriendshipStatus) graphql.Marshaler {
+			return ec.marshalNFriendshipStatus2githubᚗcomᚋgqlchatᚋgqlchatᚋchatᚐFriendshipStatus(ctx, selections, v)
 		},
 		true,
 		true,
@@ -9332,15 +9332,37 @@ var (
 	}
 )
 
-func (ec *executionContext) unmarshalNFriendshipStatus2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐFriendshipStatus(ctx context.Context, v any) (model.FriendshipStatus, error) {
-	var res model.FriendshipStatus
-	err := res.UnmarshalGQL(v)
+func (ec *executionContext) unmarshalNFriendshipStatus2githubᚗcomᚋgqlchatᚋgqlchatᚋchatᚐFriendshipStatus(ctx context.Context, v any) (chat.FriendshipStatus, error) {
+	tmp, err := scalar.UnmarshalString(v)
+	res := unmarshalNFriendshipStatus2githubᚗcomᚋgqlchatᚋgqlchatᚋchatᚐFriendshipStatus[tmp]
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNFriendshipStatus2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐFriendshipStatus(ctx context.Context, sel ast.SelectionSet, v model.FriendshipStatus) graphql.Marshaler {
-	return v
+func (ec *executionContext) marshalNFriendshipStatus2githubᚗcomᚋgqlchatᚋgqlchatᚋchatᚐFriendshipStatus(ctx context.Context, sel ast.SelectionSet, v chat.FriendshipStatus) graphql.Marshaler {
+	_ = sel
+	res := scalar.MarshalString(marshalNFriendshipStatus2githubᚗcomᚋgqlchatᚋgqlchatᚋchatᚐFriendshipStatus[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "FriendshipStatus!")
+	}
+	return res
 }
+
+var (
+	unmarshalNFriendshipStatus2githubᚗcomᚋgqlchatᚋgqlchatᚋchatᚐFriendshipStatus = map[string]chat.FriendshipStatus{
+		"SELF":             chat.FriendshipSelf,
+		"FRIEND":           chat.FriendshipFriend,
+		"REQUEST_SENT":     chat.FriendshipRequestSent,
+		"REQUEST_RECEIVED": chat.FriendshipRequestReceived,
+		"NONE":             chat.FriendshipNone,
+	}
+	marshalNFriendshipStatus2githubᚗcomᚋgqlchatᚋgqlchatᚋchatᚐFriendshipStatus = map[chat.FriendshipStatus]string{
+		chat.FriendshipSelf:            "SELF",
+		chat.FriendshipFriend:          "FRIEND",
+		chat.FriendshipRequestSent:     "REQUEST_SENT",
+		chat.FriendshipRequestReceived: "REQUEST_RECEIVED",
+		chat.FriendshipNone:            "NONE",
+	}
+)
 
 func (ec *executionContext) marshalNGroupChat2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐGroupChat(ctx context.Context, sel ast.SelectionSet, v *models.GroupChat) graphql.Marshaler {
 	if v == nil {

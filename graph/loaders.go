@@ -17,7 +17,7 @@ import (
 // never per connection, so that no response sees another's stale data.
 type loaders struct {
 	users        *dataloadgen.Loader[int64, *models.User]
-	relations    *dataloadgen.Loader[int64, chat.Relation]
+	friendships  *dataloadgen.Loader[int64, chat.FriendshipStatus]
 	chats        *dataloadgen.Loader[int64, *models.Chat]
 	lastMessages *dataloadgen.Loader[int64, *models.Message]
 	readMarkers  *dataloadgen.Loader[int64, int64]
@@ -42,7 +42,7 @@ func withLoaders(svc *chat.Service, wait time.Duration) graphql.ResponseMiddlewa
 	return func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		l := &loaders{
 			users:        dataloadgen.NewLoader(noErrors(svc.UsersByIDs), batchWait),
-			relations:    dataloadgen.NewLoader(noErrors(svc.Relations), batchWait),
+			friendships:  dataloadgen.NewLoader(noErrors(svc.FriendshipStatuses), batchWait),
 			chats:        dataloadgen.NewLoader(noErrors(svc.ChatsByIDs), batchWait),
 			lastMessages: dataloadgen.NewLoader(noErrors(svc.LastMessages), batchWait),
 			readMarkers:  dataloadgen.NewLoader(noErrors(svc.ReadMarkers), batchWait),

@@ -351,9 +351,8 @@ func (r *subscriptionResolver) MessagePosted(ctx context.Context, chatID *string
 }
 
 // Friendship is the resolver for the friendship field.
-func (r *userResolver) Friendship(ctx context.Context, obj *models.User) (model.FriendshipStatus, error) {
-	rel, err := loadersFrom(ctx).relations.Load(ctx, obj.ID)
-	return model.FriendshipStatus(rel), err
+func (r *userResolver) Friendship(ctx context.Context, obj *models.User) (chat.FriendshipStatus, error) {
+	return loadersFrom(ctx).friendships.Load(ctx, obj.ID)
 }
 
 // Friends is the resolver for the friends field.
