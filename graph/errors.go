@@ -11,7 +11,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/gqlchat/gqlchat/chat"
-	"github.com/gqlchat/gqlchat/models"
+	"github.com/gqlchat/gqlchat/graph/model"
 )
 
 // presentError is the one place where an error becomes what the client
@@ -28,7 +28,7 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 			ext["field"] = ce.Field
 		}
 		if ce.UserID != 0 {
-			ext["userId"] = models.EncodeID(models.KindUser, ce.UserID)
+			ext["userId"] = model.EncodeID(model.KindUser, ce.UserID)
 		}
 		for k, v := range ce.Extensions {
 			ext[k] = v

@@ -9,7 +9,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/gqlchat/gqlchat/chat"
-	"github.com/gqlchat/gqlchat/models"
+	"github.com/gqlchat/gqlchat/graph/model"
 )
 
 func TestPresentError_HidesInternalErrors(t *testing.T) {
@@ -34,7 +34,7 @@ func TestPresentError_KeepsDomainCodesAndFields(t *testing.T) {
 // the global id it knows them by.
 func TestPresentError_NamesTheUserByGlobalID(t *testing.T) {
 	err := presentError(context.Background(), &chat.Error{Code: chat.CodeForbidden, Message: "no", UserID: 7})
-	if want := models.EncodeID(models.KindUser, 7); err.Extensions["userId"] != want || err.Extensions["code"] != "FORBIDDEN" {
+	if want := model.EncodeID(model.KindUser, 7); err.Extensions["userId"] != want || err.Extensions["code"] != "FORBIDDEN" {
 		t.Fatalf("got %+v, want userId %q", err, want)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/vikstrous/dataloadgen"
 
 	"github.com/gqlchat/gqlchat/chat"
+	"github.com/gqlchat/gqlchat/graph/model"
 	"github.com/gqlchat/gqlchat/models"
 )
 
@@ -69,12 +70,12 @@ func noErrors[V any](fetch func(context.Context, []int64) ([]V, error)) func(con
 }
 
 // user loads a user (a tombstone for deleted accounts) through the loader.
-func user(ctx context.Context, id int64) (*models.User, error) {
+func user(ctx context.Context, id int64) (*model.User, error) {
 	u, err := loadersFrom(ctx).users.Load(ctx, id)
 	if err == nil && u == nil {
 		return nil, chat.Errorf(chat.CodeNotFound, "no such user")
 	}
-	return u, err
+	return (*model.User)(u), err
 }
 
 // firstMembersOf loads the first page of a chat's members, batched with the

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-
-	"github.com/gqlchat/gqlchat/models"
 )
 
 // A conversation: a private chat between two friends or a group chat.
@@ -20,6 +18,14 @@ type Chat interface {
 // An object with a global id (Relay global object identification).
 type Node interface {
 	IsNode()
+}
+
+// A successful sign-up or log-in.
+type AuthPayload struct {
+	// The bearer token: send it as `Authorization: Bearer <token>` over HTTP and as `{"authorization": "Bearer <token>"}` in the WebSocket `connection_init` payload.
+	Token string `json:"token"`
+	// The user who is now logged in.
+	User *User `json:"user"`
 }
 
 // A password change.
@@ -69,7 +75,7 @@ type LeaveGroupPayload struct {
 	// The global id of the group left, which the viewer can no longer see: delete it from a client cache (Relay: `leftChatId @deleteRecord`, or `@deleteEdge(connections: …)` to drop it from the chat list only).
 	LeftChatID string `json:"leftChatId"`
 	// The viewer, after leaving.
-	Viewer *models.User `json:"viewer"`
+	Viewer *User `json:"viewer"`
 }
 
 // The credentials of a log-in.
