@@ -216,8 +216,6 @@ type GroupChatResolver interface {
 type MessageResolver interface {
 	Chat(ctx context.Context, obj *model.Message) (model.Chat, error)
 	Sender(ctx context.Context, obj *model.Message) (*model.User, error)
-
-	Cursor(ctx context.Context, obj *model.Message) (string, error)
 }
 type MutationResolver interface {
 	SignUp(ctx context.Context, input model.SignUpInput) (*model.AuthPayload, error)
@@ -3673,7 +3671,7 @@ func (ec *executionContext) _Message_cursor(ctx context.Context, field graphql.C
 			return ec.fieldContext_Message_cursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Message().Cursor(ctx, obj)
+			return obj.Cursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -3684,7 +3682,7 @@ func (ec *executionContext) _Message_cursor(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_Message_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Message", field, true, true, "String")
+	return graphql.NewScalarFieldContext("Message", field, true, false, "String")
 }
 
 func (ec *executionContext) _MessageConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.MessageConnection) (ret graphql.Marshaler) {
@@ -8146,11 +8144,10 @@ func (ec *executionContext) _Message(ctx context.Context, sel ast.SelectionSet, 
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "cursor":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Message_cursor(ctx, field, obj)
-				})
+			out.Values[i] = ec._Message_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}

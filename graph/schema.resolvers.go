@@ -69,11 +69,6 @@ func (r *messageResolver) Sender(ctx context.Context, obj *model.Message) (*mode
 	return user(ctx, obj.SenderID)
 }
 
-// Cursor is the resolver for the cursor field.
-func (r *messageResolver) Cursor(ctx context.Context, obj *model.Message) (string, error) {
-	return chat.MessageCursor((*models.Message)(obj)), nil
-}
-
 // SignUp is the resolver for the signUp field.
 func (r *mutationResolver) SignUp(ctx context.Context, input model.SignUpInput) (*model.AuthPayload, error) {
 	return asAuthPayload(r.Chat.SignUp(ctx, chat.SignUpInput{Username: input.Username, DisplayName: input.DisplayName, Password: input.Password}))

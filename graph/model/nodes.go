@@ -1,6 +1,9 @@
 package model
 
-import "github.com/gqlchat/gqlchat/models"
+import (
+	"github.com/gqlchat/gqlchat/chat"
+	"github.com/gqlchat/gqlchat/models"
+)
 
 // The node types are the rows of models under the names of their GraphQL
 // types, with what GraphQL adds: the global id and the interface markers.
@@ -39,6 +42,10 @@ func (m *Message) GlobalID() string { return EncodeID(KindMessage, m.ID) }
 
 // IsNode marks Message as a GraphQL Node.
 func (*Message) IsNode() {}
+
+// Cursor is the message's cursor in its chat's history. As a method, not
+// a field resolver, it costs no goroutine per message of a page.
+func (m *Message) Cursor() string { return chat.MessageCursor((*models.Message)(m)) }
 
 // PrivateChat is a models.Chat of kind PRIVATE as the GraphQL type PrivateChat.
 type PrivateChat models.Chat
