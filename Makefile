@@ -11,7 +11,7 @@ test: lint check-generated build ## everything CI checks
 
 FUZZTIME ?= 30s
 fuzz: ## run each fuzz target for FUZZTIME (CI: 5 s each)
-	go test -run '^$$' -fuzz '^FuzzDecodeID$$' -fuzztime $(FUZZTIME) ./models
+	go test -run '^$$' -fuzz '^FuzzDecodeID$$' -fuzztime $(FUZZTIME) ./graph/model
 	go test -run '^$$' -fuzz '^FuzzCursor$$' -fuzztime $(FUZZTIME) ./chat
 	go test -run '^$$' -fuzz '^FuzzValidation$$' -fuzztime $(FUZZTIME) ./chat
 	go test -run '^$$' -fuzz '^FuzzSearchQuery$$' -fuzztime $(FUZZTIME) ./chat

@@ -18,8 +18,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/gqlchat/gqlchat/events"
+	"github.com/gqlchat/gqlchat/graph/model"
 	"github.com/gqlchat/gqlchat/internal/apitest"
-	"github.com/gqlchat/gqlchat/models"
 )
 
 const chromiumPath = "/usr/bin/chromium"
@@ -175,7 +175,7 @@ func (l *netLog) check(t *testing.T) {
 // acknowledge a subscribe, so the test asks the server.
 func waitUserSubscriptions(t *testing.T, srv *apitest.Server, gid string, n int) {
 	t.Helper()
-	_, id, err := models.DecodeID(gid)
+	_, id, err := model.DecodeID(gid)
 	if err != nil {
 		t.Fatal(err)
 	}

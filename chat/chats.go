@@ -57,8 +57,7 @@ func requireFriends(tx *gorm.DB, userID int64, ids []int64) error {
 	}
 	for _, id := range ids {
 		if !slices.Contains(friends, id) {
-			return &Error{Code: CodeForbidden, Message: "you can only add your friends to a chat",
-				Extensions: map[string]any{"userId": models.EncodeID(models.KindUser, id)}}
+			return &Error{Code: CodeForbidden, Message: "you can only add your friends to a chat", UserID: id}
 		}
 	}
 	return nil

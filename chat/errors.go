@@ -31,7 +31,11 @@ type Error struct {
 	Code    Code
 	Message string
 	Field   string
-	// Extensions are extra details for the client, such as an offending id.
+	// UserID is the key of the user a refusal is about (a stranger added
+	// to a group), or 0. It stays the database's key: the GraphQL layer
+	// presents it as a global id, which chat knows nothing of.
+	UserID int64
+	// Extensions are extra details for the client, such as when to retry.
 	Extensions map[string]any
 }
 

@@ -10,21 +10,23 @@ import (
 	"github.com/gqlchat/gqlchat/models"
 )
 
-// Relation is how a user stands to the viewer.
-type Relation string
+// FriendshipStatus is how a user stands to the viewer. The schema's
+// FriendshipStatus enum is bound to it (gqlgen.yml), value for value.
+type FriendshipStatus string
 
-// The relations, named as the GraphQL FriendshipStatus enum.
+// The friendship statuses.
 const (
-	RelationSelf            Relation = "SELF"
-	RelationFriend          Relation = "FRIEND"
-	RelationRequestSent     Relation = "REQUEST_SENT"
-	RelationRequestReceived Relation = "REQUEST_RECEIVED"
-	RelationNone            Relation = "NONE"
+	FriendshipSelf            FriendshipStatus = "SELF"
+	FriendshipFriend          FriendshipStatus = "FRIEND"
+	FriendshipRequestSent     FriendshipStatus = "REQUEST_SENT"
+	FriendshipRequestReceived FriendshipStatus = "REQUEST_RECEIVED"
+	FriendshipNone            FriendshipStatus = "NONE"
 )
 
-// Relations returns the viewer's relation to each of userIDs, in order,
-// with two queries whatever their number (the dataloader batches here).
-func (s *Service) Relations(ctx context.Context, userIDs []int64) ([]Relation, error) {
+// FriendshipStatuses returns how each of userIDs stands to the viewer, in
+// order, with two queries whatever their number (the dataloader batches
+// here).
+func (s *Service) FriendshipStatuses(ctx context.Context, userIDs []int64) ([]FriendshipStatus, error) {
 	v, err := requireViewer(ctx)
 	if err != nil {
 		return nil, err
@@ -40,21 +42,21 @@ func (s *Service) Relations(ctx context.Context, userIDs []int64) ([]Relation, e
 		v.UserID, userIDs, v.UserID, userIDs).Find(&pending).Error; err != nil {
 		return nil, err
 	}
-	rel := map[int64]Relation{v.UserID: RelationSelf}
+	statuses := map[int64]FriendshipStatus{v.UserID: FriendshipSelf}
 	for _, r := range pending {
 		if r.FromID == v.UserID {
-			rel[r.ToID] = RelationRequestSent
+			statuses[r.ToID] = FriendshipRequestSent
 		} else {
-			rel[r.FromID] = RelationRequestReceived
+			statuses[r.FromID] = FriendshipRequestReceived
 		}
 	}
 	for _, id := range friends {
-		rel[id] = RelationFriend
+		statuses[id] = FriendshipFriend
 	}
-	out := make([]Relation, len(userIDs))
+	out := make([]FriendshipStatus, len(userIDs))
 	for i, id := range userIDs {
-		if out[i] = rel[id]; out[i] == "" {
-			out[i] = RelationNone
+		if out[i] = statuses[id]; out[i] == "" {
+			out[i] = FriendshipNone
 		}
 	}
 	return out, nil

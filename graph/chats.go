@@ -34,43 +34,14 @@ func (r *Resolver) chatMessages(ctx context.Context, c *models.Chat, first *int,
 	return model.NewMessageConnection(page), nil
 }
 
-func lastMessage(ctx context.Context, c *models.Chat) (*models.Message, error) {
+func lastMessage(ctx context.Context, c *models.Chat) (*model.Message, error) {
 	if c.LastSeq == 0 {
 		return nil, nil
 	}
-	return loadersFrom(ctx).lastMessages.Load(ctx, c.ID)
+	return asMessage(loadersFrom(ctx).lastMessages.Load(ctx, c.ID))
 }
 
 func unreadCount(ctx context.Context, c *models.Chat) (int, error) {
 	read, err := loadersFrom(ctx).readMarkers.Load(ctx, c.ID)
 	return int(max(c.LastSeq-read, 0)), err
-}
-
-// typed returns a chat as the GraphQL type of its kind.
-func typed(c *models.Chat, err error) (model.Chat, error) {
-	if err != nil {
-		return nil, err
-	}
-	return c.Typed().(model.Chat), nil
-}
-
-// group returns a chat result as a GroupChat.
-func group(c *models.Chat, err error) (*models.GroupChat, error) {
-	if err != nil {
-		return nil, err
-	}
-	return &models.GroupChat{Chat: c}, nil
-}
-
-// decodeIDs decodes a list of global ids of one kind.
-func decodeIDs(gids []string, kind models.Kind, field string) ([]int64, error) {
-	ids := make([]int64, len(gids))
-	for i, gid := range gids {
-		id, err := decodeID(gid, kind, field)
-		if err != nil {
-			return nil, err
-		}
-		ids[i] = id
-	}
-	return ids, nil
 }

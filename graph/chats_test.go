@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gqlchat/gqlchat/graph/model"
 	"github.com/gqlchat/gqlchat/internal/apitest"
-	"github.com/gqlchat/gqlchat/models"
 )
 
 const (
@@ -112,7 +112,7 @@ func TestCreateGroupChat_Errors(t *testing.T) {
 	}
 	many := make([]string, 1000)
 	for i := range many {
-		many[i] = models.EncodeID(models.KindUser, int64(1000+i))
+		many[i] = model.EncodeID(model.KindUser, int64(1000+i))
 	}
 	s.MustFail(t, owner.Token, "BAD_USER_INPUT", createGroup, map[string]any{"name": "big", "ids": many})
 	s.MustFail(t, owner.Token, "BAD_USER_INPUT", createGroup, map[string]any{"name": "x", "ids": []string{"junk"}})
@@ -313,7 +313,7 @@ func TestGroupChat_HoldsAtMost1000Members(t *testing.T) {
 	t.Parallel()
 	s := apitest.NewServer(t)
 	owner := s.SignUp(t, "own")
-	_, ownerKey, _ := models.DecodeID(owner.ID)
+	_, ownerKey, _ := model.DecodeID(owner.ID)
 	// 1,000 friends made directly in the database: the API would take minutes.
 	var keys []int64
 	err := s.DB.Raw(`WITH u AS (INSERT INTO users (username, display_name, password_hash)
@@ -325,7 +325,7 @@ func TestGroupChat_HoldsAtMost1000Members(t *testing.T) {
 	}
 	gids := make([]string, len(keys))
 	for i, k := range keys {
-		gids[i] = models.EncodeID(models.KindUser, k)
+		gids[i] = model.EncodeID(model.KindUser, k)
 	}
 	s.MustFail(t, owner.Token, "BAD_USER_INPUT", createGroup, map[string]any{"name": "too big", "ids": gids})
 	var out struct{ CreateGroupChat groupData }

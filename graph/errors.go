@@ -11,10 +11,12 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/gqlchat/gqlchat/chat"
+	"github.com/gqlchat/gqlchat/graph/model"
 )
 
 // presentError is the one place where an error becomes what the client
-// sees: chat errors keep their code and message; anything else is logged
+// sees: chat errors keep their code and message, with the user they name
+// as a global id (extensions.userId); anything else is logged
 // with the request id and hidden behind INTERNAL_SERVER_ERROR.
 func presentError(ctx context.Context, err error) *gqlerror.Error {
 	gqlErr := graphql.DefaultErrorPresenter(ctx, err)
@@ -24,6 +26,9 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 		ext := map[string]any{"code": string(ce.Code)}
 		if ce.Field != "" {
 			ext["field"] = ce.Field
+		}
+		if ce.UserID != 0 {
+			ext["userId"] = model.EncodeID(model.KindUser, ce.UserID)
 		}
 		for k, v := range ce.Extensions {
 			ext[k] = v

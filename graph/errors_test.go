@@ -9,6 +9,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/gqlchat/gqlchat/chat"
+	"github.com/gqlchat/gqlchat/graph/model"
 )
 
 func TestPresentError_HidesInternalErrors(t *testing.T) {
@@ -26,6 +27,15 @@ func TestPresentError_KeepsDomainCodesAndFields(t *testing.T) {
 	err := presentError(context.Background(), chat.Invalid("username", "bad"))
 	if err.Message != "bad" || err.Extensions["code"] != "BAD_USER_INPUT" || err.Extensions["field"] != "username" {
 		t.Fatalf("got %+v", err)
+	}
+}
+
+// chat names the user a refusal is about by their key; the client sees
+// the global id it knows them by.
+func TestPresentError_NamesTheUserByGlobalID(t *testing.T) {
+	err := presentError(context.Background(), &chat.Error{Code: chat.CodeForbidden, Message: "no", UserID: 7})
+	if want := model.EncodeID(model.KindUser, 7); err.Extensions["userId"] != want || err.Extensions["code"] != "FORBIDDEN" {
+		t.Fatalf("got %+v, want userId %q", err, want)
 	}
 }
 

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gqlchat/gqlchat/graph/model"
 	"github.com/gqlchat/gqlchat/internal/apitest"
-	"github.com/gqlchat/gqlchat/models"
 )
 
 // Bounds of the fault test, generous for a slow CI machine under -race.
@@ -239,7 +239,7 @@ type storedMessage struct {
 // storedMessages returns the chat's messages in sequence order.
 func storedMessages(t *testing.T, s *apitest.Server, chatID string) []storedMessage {
 	t.Helper()
-	_, key, err := models.DecodeID(chatID)
+	_, key, err := model.DecodeID(chatID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,7 +268,7 @@ func checkStored(t *testing.T, attempts []attempt, stored []storedMessage) (lost
 		if a.id == "" {
 			continue
 		}
-		if len(ids) == 0 || models.EncodeID(models.KindMessage, ids[0]) != a.id {
+		if len(ids) == 0 || model.EncodeID(model.KindMessage, ids[0]) != a.id {
 			lost++
 			t.Errorf("acknowledged message %s (%s) is not in the database: %v", a.id, a.cid, ids)
 		}
@@ -283,7 +283,7 @@ func checkDelivered(t *testing.T, s *apitest.Server, u apitest.User, chatID stri
 	t.Helper()
 	want := make([]string, len(stored))
 	for i, m := range stored {
-		want[i] = models.EncodeID(models.KindMessage, m.ID)
+		want[i] = model.EncodeID(model.KindMessage, m.ID)
 	}
 	how := "stayed subscribed through the outage"
 	got, cursor, ended := seen.waitAll(len(want))

@@ -3,8 +3,8 @@ package graph_test
 import (
 	"testing"
 
+	"github.com/gqlchat/gqlchat/graph/model"
 	"github.com/gqlchat/gqlchat/internal/apitest"
-	"github.com/gqlchat/gqlchat/models"
 )
 
 const (
@@ -93,7 +93,7 @@ func TestSendFriendRequest_Errors(t *testing.T) {
 		t.Errorf("field = %q", r.Field())
 	}
 	s.MustFail(t, a.Token, "NOT_FOUND", sendRequest, id(gone.ID))
-	s.MustFail(t, a.Token, "NOT_FOUND", sendRequest, id(models.EncodeID(models.KindUser, 987654)))
+	s.MustFail(t, a.Token, "NOT_FOUND", sendRequest, id(model.EncodeID(model.KindUser, 987654)))
 	s.MustFail(t, a.Token, "BAD_USER_INPUT", sendRequest, id("nonsense"))
 	s.MustFail(t, a.Token, "CONFLICT", sendRequest, id(b.ID))
 	s.MustFail(t, a.Token, "CONFLICT", sendRequest, id(c.ID))
@@ -142,7 +142,7 @@ func TestAcceptFriendRequest_MakesBothFriendsAndOnlyOnce(t *testing.T) {
 	s.MustFail(t, c.Token, "NOT_FOUND", rejectRequest, id(r.ID))
 	s.MustFail(t, c.Token, "NOT_FOUND", markRead, id(r.ID))
 	s.MustFail(t, c.Token, "NOT_FOUND", cancelRequest, id(r.ID))
-	s.MustFail(t, b.Token, "NOT_FOUND", acceptRequest, id(models.EncodeID(models.KindFriendRequest, 424242)))
+	s.MustFail(t, b.Token, "NOT_FOUND", acceptRequest, id(model.EncodeID(model.KindFriendRequest, 424242)))
 	got := decide(t, s, b, acceptRequest, r.ID)
 	if got.Status != "ACCEPTED" || got.RespondedAt == nil {
 		t.Fatalf("accepted: %+v", got)

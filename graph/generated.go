@@ -202,70 +202,68 @@ type ComplexityRoot struct {
 // region    ************************** generated!.gotpl **************************
 
 type FriendRequestResolver interface {
-	From(ctx context.Context, obj *models.FriendRequest) (*models.User, error)
-	To(ctx context.Context, obj *models.FriendRequest) (*models.User, error)
+	From(ctx context.Context, obj *model.FriendRequest) (*model.User, error)
+	To(ctx context.Context, obj *model.FriendRequest) (*model.User, error)
 }
 type GroupChatResolver interface {
-	Members(ctx context.Context, obj *models.GroupChat, first *int, after *string) (*model.UserConnection, error)
-	Messages(ctx context.Context, obj *models.GroupChat, first *int, after *string, last *int, before *string) (*model.MessageConnection, error)
-	LastMessage(ctx context.Context, obj *models.GroupChat) (*models.Message, error)
-	UnreadCount(ctx context.Context, obj *models.GroupChat) (int, error)
+	Members(ctx context.Context, obj *model.GroupChat, first *int, after *string) (*model.UserConnection, error)
+	Messages(ctx context.Context, obj *model.GroupChat, first *int, after *string, last *int, before *string) (*model.MessageConnection, error)
+	LastMessage(ctx context.Context, obj *model.GroupChat) (*model.Message, error)
+	UnreadCount(ctx context.Context, obj *model.GroupChat) (int, error)
 
-	Owner(ctx context.Context, obj *models.GroupChat) (*models.User, error)
+	Owner(ctx context.Context, obj *model.GroupChat) (*model.User, error)
 }
 type MessageResolver interface {
-	Chat(ctx context.Context, obj *models.Message) (model.Chat, error)
-	Sender(ctx context.Context, obj *models.Message) (*models.User, error)
-
-	Cursor(ctx context.Context, obj *models.Message) (string, error)
+	Chat(ctx context.Context, obj *model.Message) (model.Chat, error)
+	Sender(ctx context.Context, obj *model.Message) (*model.User, error)
 }
 type MutationResolver interface {
-	SignUp(ctx context.Context, input model.SignUpInput) (*chat.AuthResult, error)
-	LogIn(ctx context.Context, input model.LogInInput) (*chat.AuthResult, error)
+	SignUp(ctx context.Context, input model.SignUpInput) (*model.AuthPayload, error)
+	LogIn(ctx context.Context, input model.LogInInput) (*model.AuthPayload, error)
 	LogOut(ctx context.Context) (bool, error)
-	UpdateProfile(ctx context.Context, input model.UpdateProfileInput) (*models.User, error)
+	UpdateProfile(ctx context.Context, input model.UpdateProfileInput) (*model.User, error)
 	ChangePassword(ctx context.Context, input model.ChangePasswordInput) (bool, error)
 	DeleteAccount(ctx context.Context, input model.DeleteAccountInput) (bool, error)
-	SendFriendRequest(ctx context.Context, input model.SendFriendRequestInput) (*models.FriendRequest, error)
-	MarkFriendRequestRead(ctx context.Context, input model.FriendRequestInput) (*models.FriendRequest, error)
-	AcceptFriendRequest(ctx context.Context, input model.FriendRequestInput) (*models.FriendRequest, error)
-	RejectFriendRequest(ctx context.Context, input model.FriendRequestInput) (*models.FriendRequest, error)
-	CancelFriendRequest(ctx context.Context, input model.FriendRequestInput) (*models.FriendRequest, error)
-	RemoveFriend(ctx context.Context, input model.RemoveFriendInput) (*models.User, error)
-	CreateGroupChat(ctx context.Context, input model.CreateGroupChatInput) (*models.GroupChat, error)
-	InviteToGroupChat(ctx context.Context, input model.InviteToGroupChatInput) (*models.GroupChat, error)
+	SendFriendRequest(ctx context.Context, input model.SendFriendRequestInput) (*model.FriendRequest, error)
+	MarkFriendRequestRead(ctx context.Context, input model.FriendRequestInput) (*model.FriendRequest, error)
+	AcceptFriendRequest(ctx context.Context, input model.FriendRequestInput) (*model.FriendRequest, error)
+	RejectFriendRequest(ctx context.Context, input model.FriendRequestInput) (*model.FriendRequest, error)
+	CancelFriendRequest(ctx context.Context, input model.FriendRequestInput) (*model.FriendRequest, error)
+	RemoveFriend(ctx context.Context, input model.RemoveFriendInput) (*model.User, error)
+	CreateGroupChat(ctx context.Context, input model.CreateGroupChatInput) (*model.GroupChat, error)
+	InviteToGroupChat(ctx context.Context, input model.InviteToGroupChatInput) (*model.GroupChat, error)
 	LeaveGroupChat(ctx context.Context, input model.LeaveGroupChatInput) (bool, error)
 	LeaveGroup(ctx context.Context, input model.LeaveGroupChatInput) (*model.LeaveGroupPayload, error)
-	RemoveFromGroupChat(ctx context.Context, input model.RemoveFromGroupChatInput) (*models.GroupChat, error)
-	RenameGroupChat(ctx context.Context, input model.RenameGroupChatInput) (*models.GroupChat, error)
-	OpenPrivateChat(ctx context.Context, input model.OpenPrivateChatInput) (*models.PrivateChat, error)
-	PostMessage(ctx context.Context, input model.PostMessageInput) (*models.Message, error)
+	RemoveFromGroupChat(ctx context.Context, input model.RemoveFromGroupChatInput) (*model.GroupChat, error)
+	RenameGroupChat(ctx context.Context, input model.RenameGroupChatInput) (*model.GroupChat, error)
+	OpenPrivateChat(ctx context.Context, input model.OpenPrivateChatInput) (*model.PrivateChat, error)
+	PostMessage(ctx context.Context, input model.PostMessageInput) (*model.Message, error)
 	MarkChatRead(ctx context.Context, input model.MarkChatReadInput) (model.Chat, error)
 }
 type PrivateChatResolver interface {
-	Members(ctx context.Context, obj *models.PrivateChat, first *int, after *string) (*model.UserConnection, error)
-	Messages(ctx context.Context, obj *models.PrivateChat, first *int, after *string, last *int, before *string) (*model.MessageConnection, error)
-	LastMessage(ctx context.Context, obj *models.PrivateChat) (*models.Message, error)
-	UnreadCount(ctx context.Context, obj *models.PrivateChat) (int, error)
-	OtherUser(ctx context.Context, obj *models.PrivateChat) (*models.User, error)
+	Members(ctx context.Context, obj *model.PrivateChat, first *int, after *string) (*model.UserConnection, error)
+	Messages(ctx context.Context, obj *model.PrivateChat, first *int, after *string, last *int, before *string) (*model.MessageConnection, error)
+	LastMessage(ctx context.Context, obj *model.PrivateChat) (*model.Message, error)
+	UnreadCount(ctx context.Context, obj *model.PrivateChat) (int, error)
+	OtherUser(ctx context.Context, obj *model.PrivateChat) (*model.User, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (model.Node, error)
 	Nodes(ctx context.Context, ids []string) ([]model.Node, error)
-	Viewer(ctx context.Context) (*models.User, error)
-	User(ctx context.Context, username string) (*models.User, error)
+	Viewer(ctx context.Context) (*model.User, error)
+	User(ctx context.Context, username string) (*model.User, error)
 	SearchUsers(ctx context.Context, query string, first *int, after *string) (*model.UserConnection, error)
 	FriendRequests(ctx context.Context, direction model.FriendRequestDirection, status []models.FriendRequestStatus, first *int, after *string) (*model.FriendRequestConnection, error)
 	Chats(ctx context.Context, first *int, after *string) (*model.ChatConnection, error)
 }
 type SubscriptionResolver interface {
-	FriendRequestReceived(ctx context.Context) (<-chan *models.FriendRequest, error)
-	FriendRequestUpdated(ctx context.Context) (<-chan *models.FriendRequest, error)
-	MessagePosted(ctx context.Context, chatID *string, after *string) (<-chan *models.Message, error)
+	FriendRequestReceived(ctx context.Context) (<-chan *model.FriendRequest, error)
+	FriendRequestUpdated(ctx context.Context) (<-chan *model.FriendRequest, error)
+	MessagePosted(ctx context.Context, chatID *string, after *string) (<-chan *model.Message, error)
 }
 type UserResolver interface {
-	Friendship(ctx context.Context, obj *models.User) (model.FriendshipStatus, error)
-	Friends(ctx context.Context, obj *models.User, first *int, after *string) (*model.UserConnection, error)
+	Friendship(ctx context.Context, obj *model.User) (chat.FriendshipStatus, error)
+	Friends(ctx context.Context, obj *model.User, first *int, after *string) (*model.UserConnection, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -2714,7 +2712,7 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 
 // region    **************************** field.gotpl *****************************
 
-func (ec *executionContext) _AuthPayload_token(ctx context.Context, field graphql.CollectedField, obj *chat.AuthResult) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuthPayload_token(ctx context.Context, field graphql.CollectedField, obj *model.AuthPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2737,7 +2735,7 @@ func (ec *executionContext) fieldContext_AuthPayload_token(_ context.Context, fi
 	return graphql.NewScalarFieldContext("AuthPayload", field, false, false, "String")
 }
 
-func (ec *executionContext) _AuthPayload_user(ctx context.Context, field graphql.CollectedField, obj *chat.AuthResult) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuthPayload_user(ctx context.Context, field graphql.CollectedField, obj *model.AuthPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2749,8 +2747,8 @@ func (ec *executionContext) _AuthPayload_user(ctx context.Context, field graphql
 			return obj.User, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *models.User) graphql.Marshaler {
-			return ec.marshalNUser2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐUser(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐUser(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2911,7 +2909,7 @@ func (ec *executionContext) fieldContext_ChatEdge_node(_ context.Context, field 
 	return fc, nil
 }
 
-func (ec *executionContext) _FriendRequest_id(ctx context.Context, field graphql.CollectedField, obj *models.FriendRequest) (ret graphql.Marshaler) {
+func (ec *executionContext) _FriendRequest_id(ctx context.Context, field graphql.CollectedField, obj *model.FriendRequest) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2934,7 +2932,7 @@ func (ec *executionContext) fieldContext_FriendRequest_id(_ context.Context, fie
 	return graphql.NewScalarFieldContext("FriendRequest", field, true, false, "ID")
 }
 
-func (ec *executionContext) _FriendRequest_from(ctx context.Context, field graphql.CollectedField, obj *models.FriendRequest) (ret graphql.Marshaler) {
+func (ec *executionContext) _FriendRequest_from(ctx context.Context, field graphql.CollectedField, obj *model.FriendRequest) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2946,8 +2944,8 @@ func (ec *executionContext) _FriendRequest_from(ctx context.Context, field graph
 			return ec.Resolvers.FriendRequest().From(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *models.User) graphql.Marshaler {
-			return ec.marshalNUser2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐUser(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐUser(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2966,7 +2964,7 @@ func (ec *executionContext) fieldContext_FriendRequest_from(_ context.Context, f
 	return fc, nil
 }
 
-func (ec *executionContext) _FriendRequest_to(ctx context.Context, field graphql.CollectedField, obj *models.FriendRequest) (ret graphql.Marshaler) {
+func (ec *executionContext) _FriendRequest_to(ctx context.Context, field graphql.CollectedField, obj *model.FriendRequest) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2978,8 +2976,8 @@ func (ec *executionContext) _FriendRequest_to(ctx context.Context, field graphql
 			return ec.Resolvers.FriendRequest().To(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *models.User) graphql.Marshaler {
-			return ec.marshalNUser2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐUser(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐUser(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2998,7 +2996,7 @@ func (ec *executionContext) fieldContext_FriendRequest_to(_ context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _FriendRequest_status(ctx context.Context, field graphql.CollectedField, obj *models.FriendRequest) (ret graphql.Marshaler) {
+func (ec *executionContext) _FriendRequest_status(ctx context.Context, field graphql.CollectedField, obj *model.FriendRequest) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3021,7 +3019,7 @@ func (ec *executionContext) fieldContext_FriendRequest_status(_ context.Context,
 	return graphql.NewScalarFieldContext("FriendRequest", field, false, false, "FriendRequestStatus")
 }
 
-func (ec *executionContext) _FriendRequest_createdAt(ctx context.Context, field graphql.CollectedField, obj *models.FriendRequest) (ret graphql.Marshaler) {
+func (ec *executionContext) _FriendRequest_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.FriendRequest) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3044,7 +3042,7 @@ func (ec *executionContext) fieldContext_FriendRequest_createdAt(_ context.Conte
 	return graphql.NewScalarFieldContext("FriendRequest", field, false, false, "Time")
 }
 
-func (ec *executionContext) _FriendRequest_respondedAt(ctx context.Context, field graphql.CollectedField, obj *models.FriendRequest) (ret graphql.Marshaler) {
+func (ec *executionContext) _FriendRequest_respondedAt(ctx context.Context, field graphql.CollectedField, obj *model.FriendRequest) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3189,8 +3187,8 @@ func (ec *executionContext) _FriendRequestEdge_node(ctx context.Context, field g
 			return obj.Node, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *models.FriendRequest) graphql.Marshaler {
-			return ec.marshalNFriendRequest2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐFriendRequest(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.FriendRequest) graphql.Marshaler {
+			return ec.marshalNFriendRequest2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐFriendRequest(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3209,7 +3207,7 @@ func (ec *executionContext) fieldContext_FriendRequestEdge_node(_ context.Contex
 	return fc, nil
 }
 
-func (ec *executionContext) _GroupChat_id(ctx context.Context, field graphql.CollectedField, obj *models.GroupChat) (ret graphql.Marshaler) {
+func (ec *executionContext) _GroupChat_id(ctx context.Context, field graphql.CollectedField, obj *model.GroupChat) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3232,7 +3230,7 @@ func (ec *executionContext) fieldContext_GroupChat_id(_ context.Context, field g
 	return graphql.NewScalarFieldContext("GroupChat", field, true, false, "ID")
 }
 
-func (ec *executionContext) _GroupChat_createdAt(ctx context.Context, field graphql.CollectedField, obj *models.GroupChat) (ret graphql.Marshaler) {
+func (ec *executionContext) _GroupChat_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.GroupChat) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3255,7 +3253,7 @@ func (ec *executionContext) fieldContext_GroupChat_createdAt(_ context.Context, 
 	return graphql.NewScalarFieldContext("GroupChat", field, false, false, "Time")
 }
 
-func (ec *executionContext) _GroupChat_members(ctx context.Context, field graphql.CollectedField, obj *models.GroupChat) (ret graphql.Marshaler) {
+func (ec *executionContext) _GroupChat_members(ctx context.Context, field graphql.CollectedField, obj *model.GroupChat) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3299,7 +3297,7 @@ func (ec *executionContext) fieldContext_GroupChat_members(ctx context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _GroupChat_messages(ctx context.Context, field graphql.CollectedField, obj *models.GroupChat) (ret graphql.Marshaler) {
+func (ec *executionContext) _GroupChat_messages(ctx context.Context, field graphql.CollectedField, obj *model.GroupChat) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3343,7 +3341,7 @@ func (ec *executionContext) fieldContext_GroupChat_messages(ctx context.Context,
 	return fc, nil
 }
 
-func (ec *executionContext) _GroupChat_lastMessage(ctx context.Context, field graphql.CollectedField, obj *models.GroupChat) (ret graphql.Marshaler) {
+func (ec *executionContext) _GroupChat_lastMessage(ctx context.Context, field graphql.CollectedField, obj *model.GroupChat) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3355,8 +3353,8 @@ func (ec *executionContext) _GroupChat_lastMessage(ctx context.Context, field gr
 			return ec.Resolvers.GroupChat().LastMessage(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *models.Message) graphql.Marshaler {
-			return ec.marshalOMessage2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐMessage(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Message) graphql.Marshaler {
+			return ec.marshalOMessage2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐMessage(ctx, selections, v)
 		},
 		true,
 		false,
@@ -3375,7 +3373,7 @@ func (ec *executionContext) fieldContext_GroupChat_lastMessage(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _GroupChat_unreadCount(ctx context.Context, field graphql.CollectedField, obj *models.GroupChat) (ret graphql.Marshaler) {
+func (ec *executionContext) _GroupChat_unreadCount(ctx context.Context, field graphql.CollectedField, obj *model.GroupChat) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3398,7 +3396,7 @@ func (ec *executionContext) fieldContext_GroupChat_unreadCount(_ context.Context
 	return graphql.NewScalarFieldContext("GroupChat", field, true, true, "Int")
 }
 
-func (ec *executionContext) _GroupChat_name(ctx context.Context, field graphql.CollectedField, obj *models.GroupChat) (ret graphql.Marshaler) {
+func (ec *executionContext) _GroupChat_name(ctx context.Context, field graphql.CollectedField, obj *model.GroupChat) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3421,7 +3419,7 @@ func (ec *executionContext) fieldContext_GroupChat_name(_ context.Context, field
 	return graphql.NewScalarFieldContext("GroupChat", field, false, false, "String")
 }
 
-func (ec *executionContext) _GroupChat_owner(ctx context.Context, field graphql.CollectedField, obj *models.GroupChat) (ret graphql.Marshaler) {
+func (ec *executionContext) _GroupChat_owner(ctx context.Context, field graphql.CollectedField, obj *model.GroupChat) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3433,8 +3431,8 @@ func (ec *executionContext) _GroupChat_owner(ctx context.Context, field graphql.
 			return ec.Resolvers.GroupChat().Owner(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *models.User) graphql.Marshaler {
-			return ec.marshalNUser2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐUser(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐUser(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3488,8 +3486,8 @@ func (ec *executionContext) _LeaveGroupPayload_viewer(ctx context.Context, field
 			return obj.Viewer, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *models.User) graphql.Marshaler {
-			return ec.marshalNUser2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐUser(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐUser(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3508,7 +3506,7 @@ func (ec *executionContext) fieldContext_LeaveGroupPayload_viewer(_ context.Cont
 	return fc, nil
 }
 
-func (ec *executionContext) _Message_id(ctx context.Context, field graphql.CollectedField, obj *models.Message) (ret graphql.Marshaler) {
+func (ec *executionContext) _Message_id(ctx context.Context, field graphql.CollectedField, obj *model.Message) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3531,7 +3529,7 @@ func (ec *executionContext) fieldContext_Message_id(_ context.Context, field gra
 	return graphql.NewScalarFieldContext("Message", field, true, false, "ID")
 }
 
-func (ec *executionContext) _Message_chat(ctx context.Context, field graphql.CollectedField, obj *models.Message) (ret graphql.Marshaler) {
+func (ec *executionContext) _Message_chat(ctx context.Context, field graphql.CollectedField, obj *model.Message) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3563,7 +3561,7 @@ func (ec *executionContext) fieldContext_Message_chat(_ context.Context, field g
 	return fc, nil
 }
 
-func (ec *executionContext) _Message_sender(ctx context.Context, field graphql.CollectedField, obj *models.Message) (ret graphql.Marshaler) {
+func (ec *executionContext) _Message_sender(ctx context.Context, field graphql.CollectedField, obj *model.Message) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3575,8 +3573,8 @@ func (ec *executionContext) _Message_sender(ctx context.Context, field graphql.C
 			return ec.Resolvers.Message().Sender(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *models.User) graphql.Marshaler {
-			return ec.marshalNUser2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐUser(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐUser(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3595,7 +3593,7 @@ func (ec *executionContext) fieldContext_Message_sender(_ context.Context, field
 	return fc, nil
 }
 
-func (ec *executionContext) _Message_body(ctx context.Context, field graphql.CollectedField, obj *models.Message) (ret graphql.Marshaler) {
+func (ec *executionContext) _Message_body(ctx context.Context, field graphql.CollectedField, obj *model.Message) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3618,7 +3616,7 @@ func (ec *executionContext) fieldContext_Message_body(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Message", field, false, false, "String")
 }
 
-func (ec *executionContext) _Message_createdAt(ctx context.Context, field graphql.CollectedField, obj *models.Message) (ret graphql.Marshaler) {
+func (ec *executionContext) _Message_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.Message) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3641,7 +3639,7 @@ func (ec *executionContext) fieldContext_Message_createdAt(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Message", field, false, false, "Time")
 }
 
-func (ec *executionContext) _Message_clientMessageId(ctx context.Context, field graphql.CollectedField, obj *models.Message) (ret graphql.Marshaler) {
+func (ec *executionContext) _Message_clientMessageId(ctx context.Context, field graphql.CollectedField, obj *model.Message) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3664,7 +3662,7 @@ func (ec *executionContext) fieldContext_Message_clientMessageId(_ context.Conte
 	return graphql.NewScalarFieldContext("Message", field, false, false, "String")
 }
 
-func (ec *executionContext) _Message_cursor(ctx context.Context, field graphql.CollectedField, obj *models.Message) (ret graphql.Marshaler) {
+func (ec *executionContext) _Message_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Message) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3673,7 +3671,7 @@ func (ec *executionContext) _Message_cursor(ctx context.Context, field graphql.C
 			return ec.fieldContext_Message_cursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Message().Cursor(ctx, obj)
+			return obj.Cursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -3684,7 +3682,7 @@ func (ec *executionContext) _Message_cursor(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_Message_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Message", field, true, true, "String")
+	return graphql.NewScalarFieldContext("Message", field, true, false, "String")
 }
 
 func (ec *executionContext) _MessageConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.MessageConnection) (ret graphql.Marshaler) {
@@ -3786,8 +3784,8 @@ func (ec *executionContext) _MessageEdge_node(ctx context.Context, field graphql
 			return obj.Node, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *models.Message) graphql.Marshaler {
-			return ec.marshalNMessage2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐMessage(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Message) graphql.Marshaler {
+			return ec.marshalNMessage2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐMessage(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3819,8 +3817,8 @@ func (ec *executionContext) _Mutation_signUp(ctx context.Context, field graphql.
 			return ec.Resolvers.Mutation().SignUp(ctx, fc.Args["input"].(model.SignUpInput))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *chat.AuthResult) graphql.Marshaler {
-			return ec.marshalNAuthPayload2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋchatᚐAuthResult(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AuthPayload) graphql.Marshaler {
+			return ec.marshalNAuthPayload2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐAuthPayload(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3863,8 +3861,8 @@ func (ec *executionContext) _Mutation_logIn(ctx context.Context, field graphql.C
 			return ec.Resolvers.Mutation().LogIn(ctx, fc.Args["input"].(model.LogInInput))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *chat.AuthResult) graphql.Marshaler {
-			return ec.marshalNAuthPayload2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋchatᚐAuthResult(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AuthPayload) graphql.Marshaler {
+			return ec.marshalNAuthPayload2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐAuthPayload(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3930,8 +3928,8 @@ func (ec *executionContext) _Mutation_updateProfile(ctx context.Context, field g
 			return ec.Resolvers.Mutation().UpdateProfile(ctx, fc.Args["input"].(model.UpdateProfileInput))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *models.User) graphql.Marshaler {
-			return ec.marshalNUser2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐUser(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐUser(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4062,8 +4060,8 @@ func (ec *executionContext) _Mutation_sendFriendRequest(ctx context.Context, fie
 			return ec.Resolvers.Mutation().SendFriendRequest(ctx, fc.Args["input"].(model.SendFriendRequestInput))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *models.FriendRequest) graphql.Marshaler {
-			return ec.marshalNFriendRequest2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐFriendRequest(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.FriendRequest) graphql.Marshaler {
+			return ec.marshalNFriendRequest2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐFriendRequest(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4106,8 +4104,8 @@ func (ec *executionContext) _Mutation_markFriendRequestRead(ctx context.Context,
 			return ec.Resolvers.Mutation().MarkFriendRequestRead(ctx, fc.Args["input"].(model.FriendRequestInput))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *models.FriendRequest) graphql.Marshaler {
-			return ec.marshalNFriendRequest2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐFriendRequest(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.FriendRequest) graphql.Marshaler {
+			return ec.marshalNFriendRequest2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐFriendRequest(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4150,8 +4148,8 @@ func (ec *executionContext) _Mutation_acceptFriendRequest(ctx context.Context, f
 			return ec.Resolvers.Mutation().AcceptFriendRequest(ctx, fc.Args["input"].(model.FriendRequestInput))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *models.FriendRequest) graphql.Marshaler {
-			return ec.marshalNFriendRequest2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐFriendRequest(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.FriendRequest) graphql.Marshaler {
+			return ec.marshalNFriendRequest2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐFriendRequest(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4194,8 +4192,8 @@ func (ec *executionContext) _Mutation_rejectFriendRequest(ctx context.Context, f
 			return ec.Resolvers.Mutation().RejectFriendRequest(ctx, fc.Args["input"].(model.FriendRequestInput))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *models.FriendRequest) graphql.Marshaler {
-			return ec.marshalNFriendRequest2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐFriendRequest(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.FriendRequest) graphql.Marshaler {
+			return ec.marshalNFriendRequest2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐFriendRequest(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4238,8 +4236,8 @@ func (ec *executionContext) _Mutation_cancelFriendRequest(ctx context.Context, f
 			return ec.Resolvers.Mutation().CancelFriendRequest(ctx, fc.Args["input"].(model.FriendRequestInput))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *models.FriendRequest) graphql.Marshaler {
-			return ec.marshalNFriendRequest2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐFriendRequest(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.FriendRequest) graphql.Marshaler {
+			return ec.marshalNFriendRequest2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐFriendRequest(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4282,8 +4280,8 @@ func (ec *executionContext) _Mutation_removeFriend(ctx context.Context, field gr
 			return ec.Resolvers.Mutation().RemoveFriend(ctx, fc.Args["input"].(model.RemoveFriendInput))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *models.User) graphql.Marshaler {
-			return ec.marshalNUser2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐUser(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐUser(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4326,8 +4324,8 @@ func (ec *executionContext) _Mutation_createGroupChat(ctx context.Context, field
 			return ec.Resolvers.Mutation().CreateGroupChat(ctx, fc.Args["input"].(model.CreateGroupChatInput))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *models.GroupChat) graphql.Marshaler {
-			return ec.marshalNGroupChat2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐGroupChat(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.GroupChat) graphql.Marshaler {
+			return ec.marshalNGroupChat2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐGroupChat(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4370,8 +4368,8 @@ func (ec *executionContext) _Mutation_inviteToGroupChat(ctx context.Context, fie
 			return ec.Resolvers.Mutation().InviteToGroupChat(ctx, fc.Args["input"].(model.InviteToGroupChatInput))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *models.GroupChat) graphql.Marshaler {
-			return ec.marshalNGroupChat2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐGroupChat(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.GroupChat) graphql.Marshaler {
+			return ec.marshalNGroupChat2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐGroupChat(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4502,8 +4500,8 @@ func (ec *executionContext) _Mutation_removeFromGroupChat(ctx context.Context, f
 			return ec.Resolvers.Mutation().RemoveFromGroupChat(ctx, fc.Args["input"].(model.RemoveFromGroupChatInput))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *models.GroupChat) graphql.Marshaler {
-			return ec.marshalNGroupChat2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐGroupChat(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.GroupChat) graphql.Marshaler {
+			return ec.marshalNGroupChat2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐGroupChat(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4546,8 +4544,8 @@ func (ec *executionContext) _Mutation_renameGroupChat(ctx context.Context, field
 			return ec.Resolvers.Mutation().RenameGroupChat(ctx, fc.Args["input"].(model.RenameGroupChatInput))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *models.GroupChat) graphql.Marshaler {
-			return ec.marshalNGroupChat2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐGroupChat(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.GroupChat) graphql.Marshaler {
+			return ec.marshalNGroupChat2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐGroupChat(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4590,8 +4588,8 @@ func (ec *executionContext) _Mutation_openPrivateChat(ctx context.Context, field
 			return ec.Resolvers.Mutation().OpenPrivateChat(ctx, fc.Args["input"].(model.OpenPrivateChatInput))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *models.PrivateChat) graphql.Marshaler {
-			return ec.marshalNPrivateChat2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐPrivateChat(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PrivateChat) graphql.Marshaler {
+			return ec.marshalNPrivateChat2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐPrivateChat(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4634,8 +4632,8 @@ func (ec *executionContext) _Mutation_postMessage(ctx context.Context, field gra
 			return ec.Resolvers.Mutation().PostMessage(ctx, fc.Args["input"].(model.PostMessageInput))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *models.Message) graphql.Marshaler {
-			return ec.marshalNMessage2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐMessage(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Message) graphql.Marshaler {
+			return ec.marshalNMessage2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐMessage(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4801,7 +4799,7 @@ func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, f
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
 }
 
-func (ec *executionContext) _PrivateChat_id(ctx context.Context, field graphql.CollectedField, obj *models.PrivateChat) (ret graphql.Marshaler) {
+func (ec *executionContext) _PrivateChat_id(ctx context.Context, field graphql.CollectedField, obj *model.PrivateChat) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4824,7 +4822,7 @@ func (ec *executionContext) fieldContext_PrivateChat_id(_ context.Context, field
 	return graphql.NewScalarFieldContext("PrivateChat", field, true, false, "ID")
 }
 
-func (ec *executionContext) _PrivateChat_createdAt(ctx context.Context, field graphql.CollectedField, obj *models.PrivateChat) (ret graphql.Marshaler) {
+func (ec *executionContext) _PrivateChat_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.PrivateChat) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4847,7 +4845,7 @@ func (ec *executionContext) fieldContext_PrivateChat_createdAt(_ context.Context
 	return graphql.NewScalarFieldContext("PrivateChat", field, false, false, "Time")
 }
 
-func (ec *executionContext) _PrivateChat_members(ctx context.Context, field graphql.CollectedField, obj *models.PrivateChat) (ret graphql.Marshaler) {
+func (ec *executionContext) _PrivateChat_members(ctx context.Context, field graphql.CollectedField, obj *model.PrivateChat) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4891,7 +4889,7 @@ func (ec *executionContext) fieldContext_PrivateChat_members(ctx context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _PrivateChat_messages(ctx context.Context, field graphql.CollectedField, obj *models.PrivateChat) (ret graphql.Marshaler) {
+func (ec *executionContext) _PrivateChat_messages(ctx context.Context, field graphql.CollectedField, obj *model.PrivateChat) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4935,7 +4933,7 @@ func (ec *executionContext) fieldContext_PrivateChat_messages(ctx context.Contex
 	return fc, nil
 }
 
-func (ec *executionContext) _PrivateChat_lastMessage(ctx context.Context, field graphql.CollectedField, obj *models.PrivateChat) (ret graphql.Marshaler) {
+func (ec *executionContext) _PrivateChat_lastMessage(ctx context.Context, field graphql.CollectedField, obj *model.PrivateChat) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4947,8 +4945,8 @@ func (ec *executionContext) _PrivateChat_lastMessage(ctx context.Context, field 
 			return ec.Resolvers.PrivateChat().LastMessage(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *models.Message) graphql.Marshaler {
-			return ec.marshalOMessage2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐMessage(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Message) graphql.Marshaler {
+			return ec.marshalOMessage2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐMessage(ctx, selections, v)
 		},
 		true,
 		false,
@@ -4967,7 +4965,7 @@ func (ec *executionContext) fieldContext_PrivateChat_lastMessage(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _PrivateChat_unreadCount(ctx context.Context, field graphql.CollectedField, obj *models.PrivateChat) (ret graphql.Marshaler) {
+func (ec *executionContext) _PrivateChat_unreadCount(ctx context.Context, field graphql.CollectedField, obj *model.PrivateChat) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4990,7 +4988,7 @@ func (ec *executionContext) fieldContext_PrivateChat_unreadCount(_ context.Conte
 	return graphql.NewScalarFieldContext("PrivateChat", field, true, true, "Int")
 }
 
-func (ec *executionContext) _PrivateChat_otherUser(ctx context.Context, field graphql.CollectedField, obj *models.PrivateChat) (ret graphql.Marshaler) {
+func (ec *executionContext) _PrivateChat_otherUser(ctx context.Context, field graphql.CollectedField, obj *model.PrivateChat) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5002,8 +5000,8 @@ func (ec *executionContext) _PrivateChat_otherUser(ctx context.Context, field gr
 			return ec.Resolvers.PrivateChat().OtherUser(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *models.User) graphql.Marshaler {
-			return ec.marshalNUser2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐUser(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐUser(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5122,8 +5120,8 @@ func (ec *executionContext) _Query_viewer(ctx context.Context, field graphql.Col
 			return ec.Resolvers.Query().Viewer(ctx)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *models.User) graphql.Marshaler {
-			return ec.marshalOUser2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐUser(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐUser(ctx, selections, v)
 		},
 		true,
 		false,
@@ -5155,8 +5153,8 @@ func (ec *executionContext) _Query_user(ctx context.Context, field graphql.Colle
 			return ec.Resolvers.Query().User(ctx, fc.Args["username"].(string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *models.User) graphql.Marshaler {
-			return ec.marshalOUser2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐUser(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐUser(ctx, selections, v)
 		},
 		true,
 		false,
@@ -5406,8 +5404,8 @@ func (ec *executionContext) _Subscription_friendRequestReceived(ctx context.Cont
 			return ec.Resolvers.Subscription().FriendRequestReceived(ctx)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *models.FriendRequest) graphql.Marshaler {
-			return ec.marshalNFriendRequest2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐFriendRequest(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.FriendRequest) graphql.Marshaler {
+			return ec.marshalNFriendRequest2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐFriendRequest(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5438,8 +5436,8 @@ func (ec *executionContext) _Subscription_friendRequestUpdated(ctx context.Conte
 			return ec.Resolvers.Subscription().FriendRequestUpdated(ctx)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *models.FriendRequest) graphql.Marshaler {
-			return ec.marshalNFriendRequest2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐFriendRequest(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.FriendRequest) graphql.Marshaler {
+			return ec.marshalNFriendRequest2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐFriendRequest(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5471,8 +5469,8 @@ func (ec *executionContext) _Subscription_messagePosted(ctx context.Context, fie
 			return ec.Resolvers.Subscription().MessagePosted(ctx, fc.Args["chatId"].(*string), fc.Args["after"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *models.Message) graphql.Marshaler {
-			return ec.marshalNMessage2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐMessage(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Message) graphql.Marshaler {
+			return ec.marshalNMessage2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐMessage(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5502,7 +5500,7 @@ func (ec *executionContext) fieldContext_Subscription_messagePosted(ctx context.
 	return fc, nil
 }
 
-func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *models.User) (ret graphql.Marshaler) {
+func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *model.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5525,7 +5523,7 @@ func (ec *executionContext) fieldContext_User_id(_ context.Context, field graphq
 	return graphql.NewScalarFieldContext("User", field, true, false, "ID")
 }
 
-func (ec *executionContext) _User_username(ctx context.Context, field graphql.CollectedField, obj *models.User) (ret graphql.Marshaler) {
+func (ec *executionContext) _User_username(ctx context.Context, field graphql.CollectedField, obj *model.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5548,7 +5546,7 @@ func (ec *executionContext) fieldContext_User_username(_ context.Context, field 
 	return graphql.NewScalarFieldContext("User", field, false, false, "String")
 }
 
-func (ec *executionContext) _User_displayName(ctx context.Context, field graphql.CollectedField, obj *models.User) (ret graphql.Marshaler) {
+func (ec *executionContext) _User_displayName(ctx context.Context, field graphql.CollectedField, obj *model.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5571,7 +5569,7 @@ func (ec *executionContext) fieldContext_User_displayName(_ context.Context, fie
 	return graphql.NewScalarFieldContext("User", field, false, false, "String")
 }
 
-func (ec *executionContext) _User_createdAt(ctx context.Context, field graphql.CollectedField, obj *models.User) (ret graphql.Marshaler) {
+func (ec *executionContext) _User_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5594,7 +5592,7 @@ func (ec *executionContext) fieldContext_User_createdAt(_ context.Context, field
 	return graphql.NewScalarFieldContext("User", field, false, false, "Time")
 }
 
-func (ec *executionContext) _User_deleted(ctx context.Context, field graphql.CollectedField, obj *models.User) (ret graphql.Marshaler) {
+func (ec *executionContext) _User_deleted(ctx context.Context, field graphql.CollectedField, obj *model.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5617,7 +5615,7 @@ func (ec *executionContext) fieldContext_User_deleted(_ context.Context, field g
 	return graphql.NewScalarFieldContext("User", field, true, false, "Boolean")
 }
 
-func (ec *executionContext) _User_friendship(ctx context.Context, field graphql.CollectedField, obj *models.User) (ret graphql.Marshaler) {
+func (ec *executionContext) _User_friendship(ctx context.Context, field graphql.CollectedField, obj *model.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5629,8 +5627,8 @@ func (ec *executionContext) _User_friendship(ctx context.Context, field graphql.
 			return ec.Resolvers.User().Friendship(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.FriendshipStatus) graphql.Marshaler {
-			return ec.marshalNFriendshipStatus2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐFriendshipStatus(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v chat.FriendshipStatus) graphql.Marshaler {
+			return ec.marshalNFriendshipStatus2githubᚗcomᚋgqlchatᚋgqlchatᚋchatᚐFriendshipStatus(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5640,7 +5638,7 @@ func (ec *executionContext) fieldContext_User_friendship(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("User", field, true, true, "FriendshipStatus")
 }
 
-func (ec *executionContext) _User_friends(ctx context.Context, field graphql.CollectedField, obj *models.User) (ret graphql.Marshaler) {
+func (ec *executionContext) _User_friends(ctx context.Context, field graphql.CollectedField, obj *model.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5806,8 +5804,8 @@ func (ec *executionContext) _UserEdge_node(ctx context.Context, field graphql.Co
 			return obj.Node, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *models.User) graphql.Marshaler {
-			return ec.marshalNUser2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐUser(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐUser(ctx, selections, v)
 		},
 		true,
 		true,
@@ -7663,12 +7661,12 @@ func (ec *executionContext) _Chat(ctx context.Context, sel ast.SelectionSet, obj
 	switch obj := (obj).(type) {
 	case nil:
 		return graphql.Null
-	case *models.PrivateChat:
+	case *model.PrivateChat:
 		if obj == nil {
 			return graphql.Null
 		}
 		return ec._PrivateChat(ctx, sel, obj)
-	case *models.GroupChat:
+	case *model.GroupChat:
 		if obj == nil {
 			return graphql.Null
 		}
@@ -7686,27 +7684,27 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 	switch obj := (obj).(type) {
 	case nil:
 		return graphql.Null
-	case *models.PrivateChat:
+	case *model.PrivateChat:
 		if obj == nil {
 			return graphql.Null
 		}
 		return ec._PrivateChat(ctx, sel, obj)
-	case *models.GroupChat:
+	case *model.GroupChat:
 		if obj == nil {
 			return graphql.Null
 		}
 		return ec._GroupChat(ctx, sel, obj)
-	case *models.User:
+	case *model.User:
 		if obj == nil {
 			return graphql.Null
 		}
 		return ec._User(ctx, sel, obj)
-	case *models.Message:
+	case *model.Message:
 		if obj == nil {
 			return graphql.Null
 		}
 		return ec._Message(ctx, sel, obj)
-	case *models.FriendRequest:
+	case *model.FriendRequest:
 		if obj == nil {
 			return graphql.Null
 		}
@@ -7731,7 +7729,7 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 
 var authPayloadImplementors = []string{"AuthPayload"}
 
-func (ec *executionContext) _AuthPayload(ctx context.Context, sel ast.SelectionSet, obj *chat.AuthResult) graphql.Marshaler {
+func (ec *executionContext) _AuthPayload(ctx context.Context, sel ast.SelectionSet, obj *model.AuthPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, authPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -7851,7 +7849,7 @@ func (ec *executionContext) _ChatEdge(ctx context.Context, sel ast.SelectionSet,
 
 var friendRequestImplementors = []string{"FriendRequest", "Node"}
 
-func (ec *executionContext) _FriendRequest(ctx context.Context, sel ast.SelectionSet, obj *models.FriendRequest) graphql.Marshaler {
+func (ec *executionContext) _FriendRequest(ctx context.Context, sel ast.SelectionSet, obj *model.FriendRequest) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, friendRequestImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -7993,7 +7991,7 @@ func (ec *executionContext) _FriendRequestEdge(ctx context.Context, sel ast.Sele
 
 var groupChatImplementors = []string{"GroupChat", "Chat", "Node"}
 
-func (ec *executionContext) _GroupChat(ctx context.Context, sel ast.SelectionSet, obj *models.GroupChat) graphql.Marshaler {
+func (ec *executionContext) _GroupChat(ctx context.Context, sel ast.SelectionSet, obj *model.GroupChat) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, groupChatImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -8104,7 +8102,7 @@ func (ec *executionContext) _LeaveGroupPayload(ctx context.Context, sel ast.Sele
 
 var messageImplementors = []string{"Message", "Node"}
 
-func (ec *executionContext) _Message(ctx context.Context, sel ast.SelectionSet, obj *models.Message) graphql.Marshaler {
+func (ec *executionContext) _Message(ctx context.Context, sel ast.SelectionSet, obj *model.Message) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, messageImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -8146,11 +8144,10 @@ func (ec *executionContext) _Message(ctx context.Context, sel ast.SelectionSet, 
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "cursor":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Message_cursor(ctx, field, obj)
-				})
+			out.Values[i] = ec._Message_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -8477,7 +8474,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 
 var privateChatImplementors = []string{"PrivateChat", "Chat", "Node"}
 
-func (ec *executionContext) _PrivateChat(ctx context.Context, sel ast.SelectionSet, obj *models.PrivateChat) graphql.Marshaler {
+func (ec *executionContext) _PrivateChat(ctx context.Context, sel ast.SelectionSet, obj *model.PrivateChat) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, privateChatImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -8661,7 +8658,7 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 
 var userImplementors = []string{"User", "Node"}
 
-func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj *models.User) graphql.Marshaler {
+func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj *model.User) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, userImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -9168,7 +9165,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
-func (ec *executionContext) marshalNAuthPayload2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋchatᚐAuthResult(ctx context.Context, sel ast.SelectionSet, v *chat.AuthResult) graphql.Marshaler {
+func (ec *executionContext) marshalNAuthPayload2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐAuthPayload(ctx context.Context, sel ast.SelectionSet, v *model.AuthPayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "AuthPayload!")
 		return graphql.Null
@@ -9245,7 +9242,7 @@ func (ec *executionContext) unmarshalNDeleteAccountInput2githubᚗcomᚋgqlchat�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNFriendRequest2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐFriendRequest(ctx context.Context, sel ast.SelectionSet, v *models.FriendRequest) graphql.Marshaler {
+func (ec *executionContext) marshalNFriendRequest2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐFriendRequest(ctx context.Context, sel ast.SelectionSet, v *model.FriendRequest) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "FriendRequest!")
 		return graphql.Null
@@ -9332,17 +9329,39 @@ var (
 	}
 )
 
-func (ec *executionContext) unmarshalNFriendshipStatus2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐFriendshipStatus(ctx context.Context, v any) (model.FriendshipStatus, error) {
-	var res model.FriendshipStatus
-	err := res.UnmarshalGQL(v)
+func (ec *executionContext) unmarshalNFriendshipStatus2githubᚗcomᚋgqlchatᚋgqlchatᚋchatᚐFriendshipStatus(ctx context.Context, v any) (chat.FriendshipStatus, error) {
+	tmp, err := scalar.UnmarshalString(v)
+	res := unmarshalNFriendshipStatus2githubᚗcomᚋgqlchatᚋgqlchatᚋchatᚐFriendshipStatus[tmp]
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNFriendshipStatus2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐFriendshipStatus(ctx context.Context, sel ast.SelectionSet, v model.FriendshipStatus) graphql.Marshaler {
-	return v
+func (ec *executionContext) marshalNFriendshipStatus2githubᚗcomᚋgqlchatᚋgqlchatᚋchatᚐFriendshipStatus(ctx context.Context, sel ast.SelectionSet, v chat.FriendshipStatus) graphql.Marshaler {
+	_ = sel
+	res := scalar.MarshalString(marshalNFriendshipStatus2githubᚗcomᚋgqlchatᚋgqlchatᚋchatᚐFriendshipStatus[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "FriendshipStatus!")
+	}
+	return res
 }
 
-func (ec *executionContext) marshalNGroupChat2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐGroupChat(ctx context.Context, sel ast.SelectionSet, v *models.GroupChat) graphql.Marshaler {
+var (
+	unmarshalNFriendshipStatus2githubᚗcomᚋgqlchatᚋgqlchatᚋchatᚐFriendshipStatus = map[string]chat.FriendshipStatus{
+		"SELF":             chat.FriendshipSelf,
+		"FRIEND":           chat.FriendshipFriend,
+		"REQUEST_SENT":     chat.FriendshipRequestSent,
+		"REQUEST_RECEIVED": chat.FriendshipRequestReceived,
+		"NONE":             chat.FriendshipNone,
+	}
+	marshalNFriendshipStatus2githubᚗcomᚋgqlchatᚋgqlchatᚋchatᚐFriendshipStatus = map[chat.FriendshipStatus]string{
+		chat.FriendshipSelf:            "SELF",
+		chat.FriendshipFriend:          "FRIEND",
+		chat.FriendshipRequestSent:     "REQUEST_SENT",
+		chat.FriendshipRequestReceived: "REQUEST_RECEIVED",
+		chat.FriendshipNone:            "NONE",
+	}
+)
+
+func (ec *executionContext) marshalNGroupChat2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐGroupChat(ctx context.Context, sel ast.SelectionSet, v *model.GroupChat) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "GroupChat!")
 		return graphql.Null
@@ -9435,7 +9454,7 @@ func (ec *executionContext) unmarshalNMarkChatReadInput2githubᚗcomᚋgqlchat�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNMessage2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐMessage(ctx context.Context, sel ast.SelectionSet, v *models.Message) graphql.Marshaler {
+func (ec *executionContext) marshalNMessage2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐMessage(ctx context.Context, sel ast.SelectionSet, v *model.Message) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Message!")
 		return graphql.Null
@@ -9503,7 +9522,7 @@ func (ec *executionContext) unmarshalNPostMessageInput2githubᚗcomᚋgqlchatᚋ
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNPrivateChat2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐPrivateChat(ctx context.Context, sel ast.SelectionSet, v *models.PrivateChat) graphql.Marshaler {
+func (ec *executionContext) marshalNPrivateChat2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐPrivateChat(ctx context.Context, sel ast.SelectionSet, v *model.PrivateChat) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PrivateChat!")
 		return graphql.Null
@@ -9587,7 +9606,7 @@ func (ec *executionContext) unmarshalNUpdateProfileInput2githubᚗcomᚋgqlchat�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNUser2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐUser(ctx context.Context, sel ast.SelectionSet, v *models.User) graphql.Marshaler {
+func (ec *executionContext) marshalNUser2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐUser(ctx context.Context, sel ast.SelectionSet, v *model.User) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "User!")
 		return graphql.Null
@@ -9871,7 +9890,7 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	return res
 }
 
-func (ec *executionContext) marshalOMessage2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐMessage(ctx context.Context, sel ast.SelectionSet, v *models.Message) graphql.Marshaler {
+func (ec *executionContext) marshalOMessage2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐMessage(ctx context.Context, sel ast.SelectionSet, v *model.Message) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -9921,7 +9940,7 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	return res
 }
 
-func (ec *executionContext) marshalOUser2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋmodelsᚐUser(ctx context.Context, sel ast.SelectionSet, v *models.User) graphql.Marshaler {
+func (ec *executionContext) marshalOUser2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐUser(ctx context.Context, sel ast.SelectionSet, v *model.User) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

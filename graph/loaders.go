@@ -9,6 +9,7 @@ import (
 	"github.com/vikstrous/dataloadgen"
 
 	"github.com/gqlchat/gqlchat/chat"
+	"github.com/gqlchat/gqlchat/graph/model"
 	"github.com/gqlchat/gqlchat/models"
 )
 
@@ -17,7 +18,7 @@ import (
 // never per connection, so that no response sees another's stale data.
 type loaders struct {
 	users        *dataloadgen.Loader[int64, *models.User]
-	relations    *dataloadgen.Loader[int64, chat.Relation]
+	friendships  *dataloadgen.Loader[int64, chat.FriendshipStatus]
 	chats        *dataloadgen.Loader[int64, *models.Chat]
 	lastMessages *dataloadgen.Loader[int64, *models.Message]
 	readMarkers  *dataloadgen.Loader[int64, int64]
@@ -42,7 +43,7 @@ func withLoaders(svc *chat.Service, wait time.Duration) graphql.ResponseMiddlewa
 	return func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		l := &loaders{
 			users:        dataloadgen.NewLoader(noErrors(svc.UsersByIDs), batchWait),
-			relations:    dataloadgen.NewLoader(noErrors(svc.Relations), batchWait),
+			friendships:  dataloadgen.NewLoader(noErrors(svc.FriendshipStatuses), batchWait),
 			chats:        dataloadgen.NewLoader(noErrors(svc.ChatsByIDs), batchWait),
 			lastMessages: dataloadgen.NewLoader(noErrors(svc.LastMessages), batchWait),
 			readMarkers:  dataloadgen.NewLoader(noErrors(svc.ReadMarkers), batchWait),
@@ -69,12 +70,12 @@ func noErrors[V any](fetch func(context.Context, []int64) ([]V, error)) func(con
 }
 
 // user loads a user (a tombstone for deleted accounts) through the loader.
-func user(ctx context.Context, id int64) (*models.User, error) {
+func user(ctx context.Context, id int64) (*model.User, error) {
 	u, err := loadersFrom(ctx).users.Load(ctx, id)
 	if err == nil && u == nil {
 		return nil, chat.Errorf(chat.CodeNotFound, "no such user")
 	}
-	return u, err
+	return (*model.User)(u), err
 }
 
 // firstMembersOf loads the first page of a chat's members, batched with the

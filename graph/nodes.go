@@ -2,76 +2,122 @@ package graph
 
 import (
 	"context"
+	"unsafe"
 
 	"github.com/gqlchat/gqlchat/chat"
 	"github.com/gqlchat/gqlchat/graph/model"
 	"github.com/gqlchat/gqlchat/models"
 )
 
-// ok turns an error-only service call into a Boolean! mutation result.
-func ok(err error) (bool, error) { return err == nil, err }
-
 // nodes resolves global ids of any kind, batching one query per kind.
 // A malformed id is BAD_USER_INPUT; an unknown one gives nil.
 func (r *Resolver) nodes(ctx context.Context, gids []string) ([]model.Node, error) {
-	byKind := map[models.Kind][]int64{}
-	for _, gid := range gids {
-		kind, id, err := models.DecodeID(gid)
+	type key struct {
+		kind model.Kind
+		id   int64
+	}
+	keys := make([]key, len(gids))
+	byKind := map[model.Kind][]int64{}
+	for i, gid := range gids {
+		kind, id, err := model.DecodeID(gid)
 		if err != nil {
 			return nil, chat.Invalid("id", "%q is not a valid id", gid)
 		}
+		keys[i] = key{kind, id}
 		byKind[kind] = append(byKind[kind], id)
 	}
-	found := map[string]model.Node{}
+	found := map[key]model.Node{}
 	for kind, ids := range byKind {
-		var err error
-		switch kind {
-		case models.KindUser:
-			err = collect(ctx, ids, r.Chat.UsersByIDs, found)
-		case models.KindFriendRequest:
-			err = collect(ctx, ids, r.Chat.FriendRequestsByIDs, found)
-		case models.KindMessage:
-			err = collect(ctx, ids, r.Chat.MessagesByIDs, found)
-		case models.KindChat:
-			var chats []*models.Chat
-			chats, err = r.Chat.ChatsByIDs(ctx, ids)
-			for _, c := range chats {
-				if c != nil {
-					found[c.GlobalID()] = c.Typed().(model.Node)
-				}
-			}
-		}
+		nodes, err := r.nodesOfKind(ctx, kind, ids)
 		if err != nil {
 			return nil, err
 		}
+		for i, n := range nodes {
+			if n != nil {
+				found[key{kind, ids[i]}] = n
+			}
+		}
 	}
 	out := make([]model.Node, len(gids))
-	for i, gid := range gids {
-		out[i] = found[gid]
+	for i, k := range keys {
+		out[i] = found[k]
 	}
 	return out, nil
 }
 
-// collect loads nodes of one kind into found, keyed by global id.
-func collect[T any, P interface {
-	*T
-	model.Node
-	GetID() string
-}](ctx context.Context, ids []int64, load func(context.Context, []int64) ([]P, error), found map[string]model.Node) error {
-	nodes, err := load(ctx, ids)
-	for _, n := range nodes {
-		if n != nil {
-			found[n.GetID()] = n
-		}
+// nodesOfKind loads the objects of one kind in the order of ids, with nil
+// where the viewer can see none.
+func (r *Resolver) nodesOfKind(ctx context.Context, kind model.Kind, ids []int64) ([]model.Node, error) {
+	switch kind {
+	case model.KindUser:
+		return load(ctx, ids, r.Chat.UsersByIDs, func(u *models.User) model.Node { return (*model.User)(u) })
+	case model.KindFriendRequest:
+		return load(ctx, ids, r.Chat.FriendRequestsByIDs, func(fr *models.FriendRequest) model.Node { return (*model.FriendRequest)(fr) })
+	case model.KindMessage:
+		return load(ctx, ids, r.Chat.MessagesByIDs, func(m *models.Message) model.Node { return (*model.Message)(m) })
+	case model.KindChat:
+		return load(ctx, ids, r.Chat.ChatsByIDs, func(c *models.Chat) model.Node { return model.ChatOf(c) })
 	}
-	return err
+	return nil, nil // model.DecodeID accepts no other kind
 }
 
-// respond decodes a friend request id and applies a decision to it.
-func respond(ctx context.Context, input model.FriendRequestInput, decide func(context.Context, int64) (*models.FriendRequest, error)) (*models.FriendRequest, error) {
-	id, err := decodeID(input.RequestID, models.KindFriendRequest, "requestId")
+// load fetches rows by key in one query and gives them as nodes.
+func load[M any](ctx context.Context, ids []int64, fetch func(context.Context, []int64) ([]*M, error), node func(*M) model.Node) ([]model.Node, error) {
+	rows, err := fetch(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
-	return decide(ctx, id)
+	out := make([]model.Node, len(rows))
+	for i, row := range rows {
+		if row != nil {
+			out[i] = node(row)
+		}
+	}
+	return out, nil
+}
+
+// The resolvers hand chat's rows to gqlgen as graph/model's node types by
+// a conversion, which costs nothing (see graph/model/nodes.go). These take
+// a service call's two results as they come.
+
+func asUser(u *models.User, err error) (*model.User, error) { return (*model.User)(u), err }
+
+func asFriendRequest(r *models.FriendRequest, err error) (*model.FriendRequest, error) {
+	return (*model.FriendRequest)(r), err
+}
+
+func asMessage(m *models.Message, err error) (*model.Message, error) { return (*model.Message)(m), err }
+
+func asGroupChat(c *models.Chat, err error) (*model.GroupChat, error) {
+	return (*model.GroupChat)(c), err
+}
+
+// asChat returns a chat as the GraphQL type of its kind.
+func asChat(c *models.Chat, err error) (model.Chat, error) {
+	if err != nil {
+		return nil, err
+	}
+	return model.ChatOf(c), nil
+}
+
+func asAuthPayload(a *chat.AuthResult, err error) (*model.AuthPayload, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &model.AuthPayload{Token: a.Token, User: (*model.User)(a.User)}, nil
+}
+
+// A subscription hands gqlgen chat's own channel. Go converts no channel
+// type into another whose elements differ only in name, so these cast it:
+// sound because each node type is defined over its models struct, which
+// makes the two channel types the same in memory. Copying from one channel
+// into another instead would hold a goroutine for every open subscription,
+// where the WebSocket transport keeps none while a subscription is idle.
+
+func asMessageStream(ch <-chan *models.Message, err error) (<-chan *model.Message, error) {
+	return *(*<-chan *model.Message)(unsafe.Pointer(&ch)), err
+}
+
+func asFriendRequestStream(ch <-chan *models.FriendRequest, err error) (<-chan *model.FriendRequest, error) {
+	return *(*<-chan *model.FriendRequest)(unsafe.Pointer(&ch)), err
 }

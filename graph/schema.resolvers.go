@@ -16,73 +16,68 @@ import (
 )
 
 // From is the resolver for the from field.
-func (r *friendRequestResolver) From(ctx context.Context, obj *models.FriendRequest) (*models.User, error) {
+func (r *friendRequestResolver) From(ctx context.Context, obj *model.FriendRequest) (*model.User, error) {
 	return user(ctx, obj.FromID)
 }
 
 // To is the resolver for the to field.
-func (r *friendRequestResolver) To(ctx context.Context, obj *models.FriendRequest) (*models.User, error) {
+func (r *friendRequestResolver) To(ctx context.Context, obj *model.FriendRequest) (*model.User, error) {
 	return user(ctx, obj.ToID)
 }
 
 // Members is the resolver for the members field.
-func (r *groupChatResolver) Members(ctx context.Context, obj *models.GroupChat, first *int, after *string) (*model.UserConnection, error) {
-	return r.chatMembers(ctx, obj.Chat, first, after)
+func (r *groupChatResolver) Members(ctx context.Context, obj *model.GroupChat, first *int, after *string) (*model.UserConnection, error) {
+	return r.chatMembers(ctx, (*models.Chat)(obj), first, after)
 }
 
 // Messages is the resolver for the messages field.
-func (r *groupChatResolver) Messages(ctx context.Context, obj *models.GroupChat, first *int, after *string, last *int, before *string) (*model.MessageConnection, error) {
-	return r.chatMessages(ctx, obj.Chat, first, after, last, before)
+func (r *groupChatResolver) Messages(ctx context.Context, obj *model.GroupChat, first *int, after *string, last *int, before *string) (*model.MessageConnection, error) {
+	return r.chatMessages(ctx, (*models.Chat)(obj), first, after, last, before)
 }
 
 // LastMessage is the resolver for the lastMessage field.
-func (r *groupChatResolver) LastMessage(ctx context.Context, obj *models.GroupChat) (*models.Message, error) {
-	return lastMessage(ctx, obj.Chat)
+func (r *groupChatResolver) LastMessage(ctx context.Context, obj *model.GroupChat) (*model.Message, error) {
+	return lastMessage(ctx, (*models.Chat)(obj))
 }
 
 // UnreadCount is the resolver for the unreadCount field.
-func (r *groupChatResolver) UnreadCount(ctx context.Context, obj *models.GroupChat) (int, error) {
-	return unreadCount(ctx, obj.Chat)
+func (r *groupChatResolver) UnreadCount(ctx context.Context, obj *model.GroupChat) (int, error) {
+	return unreadCount(ctx, (*models.Chat)(obj))
 }
 
 // Owner is the resolver for the owner field.
-func (r *groupChatResolver) Owner(ctx context.Context, obj *models.GroupChat) (*models.User, error) {
+func (r *groupChatResolver) Owner(ctx context.Context, obj *model.GroupChat) (*model.User, error) {
 	return user(ctx, *obj.OwnerID)
 }
 
 // Chat is the resolver for the chat field.
-func (r *messageResolver) Chat(ctx context.Context, obj *models.Message) (model.Chat, error) {
+func (r *messageResolver) Chat(ctx context.Context, obj *model.Message) (model.Chat, error) {
 	if obj.Chat != nil { // loaded once for all the subscribers of an event
-		return typed(obj.Chat, nil)
+		return model.ChatOf(obj.Chat), nil
 	}
 	c, err := loadersFrom(ctx).chats.Load(ctx, obj.ChatID)
 	if err == nil && c == nil {
 		err = chat.Errorf(chat.CodeNotFound, "no such chat")
 	}
-	return typed(c, err)
+	return asChat(c, err)
 }
 
 // Sender is the resolver for the sender field.
-func (r *messageResolver) Sender(ctx context.Context, obj *models.Message) (*models.User, error) {
+func (r *messageResolver) Sender(ctx context.Context, obj *model.Message) (*model.User, error) {
 	if obj.Sender != nil { // loaded once for all the subscribers of an event
-		return obj.Sender, nil
+		return (*model.User)(obj.Sender), nil
 	}
 	return user(ctx, obj.SenderID)
 }
 
-// Cursor is the resolver for the cursor field.
-func (r *messageResolver) Cursor(ctx context.Context, obj *models.Message) (string, error) {
-	return chat.MessageCursor(obj), nil
-}
-
 // SignUp is the resolver for the signUp field.
-func (r *mutationResolver) SignUp(ctx context.Context, input model.SignUpInput) (*chat.AuthResult, error) {
-	return r.Chat.SignUp(ctx, chat.SignUpInput{Username: input.Username, DisplayName: input.DisplayName, Password: input.Password})
+func (r *mutationResolver) SignUp(ctx context.Context, input model.SignUpInput) (*model.AuthPayload, error) {
+	return asAuthPayload(r.Chat.SignUp(ctx, chat.SignUpInput{Username: input.Username, DisplayName: input.DisplayName, Password: input.Password}))
 }
 
 // LogIn is the resolver for the logIn field.
-func (r *mutationResolver) LogIn(ctx context.Context, input model.LogInInput) (*chat.AuthResult, error) {
-	return r.Chat.LogIn(ctx, input.Username, input.Password)
+func (r *mutationResolver) LogIn(ctx context.Context, input model.LogInInput) (*model.AuthPayload, error) {
+	return asAuthPayload(r.Chat.LogIn(ctx, input.Username, input.Password))
 }
 
 // LogOut is the resolver for the logOut field.
@@ -91,8 +86,8 @@ func (r *mutationResolver) LogOut(ctx context.Context) (bool, error) {
 }
 
 // UpdateProfile is the resolver for the updateProfile field.
-func (r *mutationResolver) UpdateProfile(ctx context.Context, input model.UpdateProfileInput) (*models.User, error) {
-	return r.Chat.UpdateProfile(ctx, chat.UpdateProfileInput{Username: input.Username, DisplayName: input.DisplayName})
+func (r *mutationResolver) UpdateProfile(ctx context.Context, input model.UpdateProfileInput) (*model.User, error) {
+	return asUser(r.Chat.UpdateProfile(ctx, chat.UpdateProfileInput{Username: input.Username, DisplayName: input.DisplayName}))
 }
 
 // ChangePassword is the resolver for the changePassword field.
@@ -106,68 +101,68 @@ func (r *mutationResolver) DeleteAccount(ctx context.Context, input model.Delete
 }
 
 // SendFriendRequest is the resolver for the sendFriendRequest field.
-func (r *mutationResolver) SendFriendRequest(ctx context.Context, input model.SendFriendRequestInput) (*models.FriendRequest, error) {
-	id, err := decodeID(input.UserID, models.KindUser, "userId")
+func (r *mutationResolver) SendFriendRequest(ctx context.Context, input model.SendFriendRequestInput) (*model.FriendRequest, error) {
+	id, err := decodeID(input.UserID, model.KindUser, "userId")
 	if err != nil {
 		return nil, err
 	}
-	return r.Chat.SendFriendRequest(ctx, id)
+	return asFriendRequest(r.Chat.SendFriendRequest(ctx, id))
 }
 
 // MarkFriendRequestRead is the resolver for the markFriendRequestRead field.
-func (r *mutationResolver) MarkFriendRequestRead(ctx context.Context, input model.FriendRequestInput) (*models.FriendRequest, error) {
+func (r *mutationResolver) MarkFriendRequestRead(ctx context.Context, input model.FriendRequestInput) (*model.FriendRequest, error) {
 	return respond(ctx, input, r.Chat.MarkFriendRequestRead)
 }
 
 // AcceptFriendRequest is the resolver for the acceptFriendRequest field.
-func (r *mutationResolver) AcceptFriendRequest(ctx context.Context, input model.FriendRequestInput) (*models.FriendRequest, error) {
+func (r *mutationResolver) AcceptFriendRequest(ctx context.Context, input model.FriendRequestInput) (*model.FriendRequest, error) {
 	return respond(ctx, input, r.Chat.AcceptFriendRequest)
 }
 
 // RejectFriendRequest is the resolver for the rejectFriendRequest field.
-func (r *mutationResolver) RejectFriendRequest(ctx context.Context, input model.FriendRequestInput) (*models.FriendRequest, error) {
+func (r *mutationResolver) RejectFriendRequest(ctx context.Context, input model.FriendRequestInput) (*model.FriendRequest, error) {
 	return respond(ctx, input, r.Chat.RejectFriendRequest)
 }
 
 // CancelFriendRequest is the resolver for the cancelFriendRequest field.
-func (r *mutationResolver) CancelFriendRequest(ctx context.Context, input model.FriendRequestInput) (*models.FriendRequest, error) {
+func (r *mutationResolver) CancelFriendRequest(ctx context.Context, input model.FriendRequestInput) (*model.FriendRequest, error) {
 	return respond(ctx, input, r.Chat.CancelFriendRequest)
 }
 
 // RemoveFriend is the resolver for the removeFriend field.
-func (r *mutationResolver) RemoveFriend(ctx context.Context, input model.RemoveFriendInput) (*models.User, error) {
-	id, err := decodeID(input.UserID, models.KindUser, "userId")
+func (r *mutationResolver) RemoveFriend(ctx context.Context, input model.RemoveFriendInput) (*model.User, error) {
+	id, err := decodeID(input.UserID, model.KindUser, "userId")
 	if err != nil {
 		return nil, err
 	}
-	return r.Chat.RemoveFriend(ctx, id)
+	return asUser(r.Chat.RemoveFriend(ctx, id))
 }
 
 // CreateGroupChat is the resolver for the createGroupChat field.
-func (r *mutationResolver) CreateGroupChat(ctx context.Context, input model.CreateGroupChatInput) (*models.GroupChat, error) {
-	ids, err := decodeIDs(input.MemberIds, models.KindUser, "memberIds")
+func (r *mutationResolver) CreateGroupChat(ctx context.Context, input model.CreateGroupChatInput) (*model.GroupChat, error) {
+	ids, err := decodeIDs(input.MemberIds, model.KindUser, "memberIds")
 	if err != nil {
 		return nil, err
 	}
-	return group(r.Chat.CreateGroupChat(ctx, input.Name, ids))
+	return asGroupChat(r.Chat.CreateGroupChat(ctx, input.Name, ids))
 }
 
 // InviteToGroupChat is the resolver for the inviteToGroupChat field.
-func (r *mutationResolver) InviteToGroupChat(ctx context.Context, input model.InviteToGroupChatInput) (*models.GroupChat, error) {
-	chatID, err := decodeID(input.ChatID, models.KindChat, "chatId")
+func (r *mutationResolver) InviteToGroupChat(ctx context.Context, input model.InviteToGroupChatInput) (*model.GroupChat, error) {
+	chatID, err := decodeID(input.ChatID, model.KindChat, "chatId")
 	if err != nil {
 		return nil, err
 	}
-	ids, err := decodeIDs(input.UserIds, models.KindUser, "userIds")
+	ids, err := decodeIDs(input.UserIds, model.KindUser, "userIds")
 	if err != nil {
 		return nil, err
 	}
-	return group(r.Chat.InviteToGroupChat(ctx, chatID, ids))
+	return asGroupChat(r.Chat.InviteToGroupChat(ctx, chatID, ids))
 }
 
 // LeaveGroupChat is the resolver for the leaveGroupChat field.
 func (r *mutationResolver) LeaveGroupChat(ctx context.Context, input model.LeaveGroupChatInput) (bool, error) {
-	chatID, err := decodeID(input.ChatID, models.KindChat, "chatId")
+	chatID, err := decodeID(input.ChatID, model.KindChat, "chatId")
 	if err != nil {
 		return false, err
 	}
@@ -176,7 +171,7 @@ func (r *mutationResolver) LeaveGroupChat(ctx context.Context, input model.Leave
 
 // LeaveGroup is the resolver for the leaveGroup field.
 func (r *mutationResolver) LeaveGroup(ctx context.Context, input model.LeaveGroupChatInput) (*model.LeaveGroupPayload, error) {
-	chatID, err := decodeID(input.ChatID, models.KindChat, "chatId")
+	chatID, err := decodeID(input.ChatID, model.KindChat, "chatId")
 	if err != nil {
 		return nil, err
 	}
@@ -187,88 +182,85 @@ func (r *mutationResolver) LeaveGroup(ctx context.Context, input model.LeaveGrou
 	if err != nil {
 		return nil, err
 	}
-	return &model.LeaveGroupPayload{LeftChatID: models.EncodeID(models.KindChat, chatID), Viewer: viewer}, nil
+	return &model.LeaveGroupPayload{LeftChatID: model.EncodeID(model.KindChat, chatID), Viewer: (*model.User)(viewer)}, nil
 }
 
 // RemoveFromGroupChat is the resolver for the removeFromGroupChat field.
-func (r *mutationResolver) RemoveFromGroupChat(ctx context.Context, input model.RemoveFromGroupChatInput) (*models.GroupChat, error) {
-	chatID, err := decodeID(input.ChatID, models.KindChat, "chatId")
+func (r *mutationResolver) RemoveFromGroupChat(ctx context.Context, input model.RemoveFromGroupChatInput) (*model.GroupChat, error) {
+	chatID, err := decodeID(input.ChatID, model.KindChat, "chatId")
 	if err != nil {
 		return nil, err
 	}
-	userID, err := decodeID(input.UserID, models.KindUser, "userId")
+	userID, err := decodeID(input.UserID, model.KindUser, "userId")
 	if err != nil {
 		return nil, err
 	}
-	return group(r.Chat.RemoveFromGroupChat(ctx, chatID, userID))
+	return asGroupChat(r.Chat.RemoveFromGroupChat(ctx, chatID, userID))
 }
 
 // RenameGroupChat is the resolver for the renameGroupChat field.
-func (r *mutationResolver) RenameGroupChat(ctx context.Context, input model.RenameGroupChatInput) (*models.GroupChat, error) {
-	chatID, err := decodeID(input.ChatID, models.KindChat, "chatId")
+func (r *mutationResolver) RenameGroupChat(ctx context.Context, input model.RenameGroupChatInput) (*model.GroupChat, error) {
+	chatID, err := decodeID(input.ChatID, model.KindChat, "chatId")
 	if err != nil {
 		return nil, err
 	}
-	return group(r.Chat.RenameGroupChat(ctx, chatID, input.Name))
+	return asGroupChat(r.Chat.RenameGroupChat(ctx, chatID, input.Name))
 }
 
 // OpenPrivateChat is the resolver for the openPrivateChat field.
-func (r *mutationResolver) OpenPrivateChat(ctx context.Context, input model.OpenPrivateChatInput) (*models.PrivateChat, error) {
-	friendID, err := decodeID(input.FriendID, models.KindUser, "friendId")
+func (r *mutationResolver) OpenPrivateChat(ctx context.Context, input model.OpenPrivateChatInput) (*model.PrivateChat, error) {
+	friendID, err := decodeID(input.FriendID, model.KindUser, "friendId")
 	if err != nil {
 		return nil, err
 	}
 	c, err := r.Chat.OpenPrivateChat(ctx, friendID)
-	if err != nil {
-		return nil, err
-	}
-	return &models.PrivateChat{Chat: c}, nil
+	return (*model.PrivateChat)(c), err
 }
 
 // PostMessage is the resolver for the postMessage field.
-func (r *mutationResolver) PostMessage(ctx context.Context, input model.PostMessageInput) (*models.Message, error) {
-	chatID, err := decodeID(input.ChatID, models.KindChat, "chatId")
+func (r *mutationResolver) PostMessage(ctx context.Context, input model.PostMessageInput) (*model.Message, error) {
+	chatID, err := decodeID(input.ChatID, model.KindChat, "chatId")
 	if err != nil {
 		return nil, err
 	}
-	return r.Chat.PostMessage(ctx, chat.PostMessageInput{ChatID: chatID, Body: input.Body, ClientMessageID: input.ClientMessageID})
+	return asMessage(r.Chat.PostMessage(ctx, chat.PostMessageInput{ChatID: chatID, Body: input.Body, ClientMessageID: input.ClientMessageID}))
 }
 
 // MarkChatRead is the resolver for the markChatRead field.
 func (r *mutationResolver) MarkChatRead(ctx context.Context, input model.MarkChatReadInput) (model.Chat, error) {
-	chatID, err := decodeID(input.ChatID, models.KindChat, "chatId")
+	chatID, err := decodeID(input.ChatID, model.KindChat, "chatId")
 	if err != nil {
 		return nil, err
 	}
-	messageID, err := decodeID(input.MessageID, models.KindMessage, "messageId")
+	messageID, err := decodeID(input.MessageID, model.KindMessage, "messageId")
 	if err != nil {
 		return nil, err
 	}
-	return typed(r.Chat.MarkChatRead(ctx, chatID, messageID))
+	return asChat(r.Chat.MarkChatRead(ctx, chatID, messageID))
 }
 
 // Members is the resolver for the members field.
-func (r *privateChatResolver) Members(ctx context.Context, obj *models.PrivateChat, first *int, after *string) (*model.UserConnection, error) {
-	return r.chatMembers(ctx, obj.Chat, first, after)
+func (r *privateChatResolver) Members(ctx context.Context, obj *model.PrivateChat, first *int, after *string) (*model.UserConnection, error) {
+	return r.chatMembers(ctx, (*models.Chat)(obj), first, after)
 }
 
 // Messages is the resolver for the messages field.
-func (r *privateChatResolver) Messages(ctx context.Context, obj *models.PrivateChat, first *int, after *string, last *int, before *string) (*model.MessageConnection, error) {
-	return r.chatMessages(ctx, obj.Chat, first, after, last, before)
+func (r *privateChatResolver) Messages(ctx context.Context, obj *model.PrivateChat, first *int, after *string, last *int, before *string) (*model.MessageConnection, error) {
+	return r.chatMessages(ctx, (*models.Chat)(obj), first, after, last, before)
 }
 
 // LastMessage is the resolver for the lastMessage field.
-func (r *privateChatResolver) LastMessage(ctx context.Context, obj *models.PrivateChat) (*models.Message, error) {
-	return lastMessage(ctx, obj.Chat)
+func (r *privateChatResolver) LastMessage(ctx context.Context, obj *model.PrivateChat) (*model.Message, error) {
+	return lastMessage(ctx, (*models.Chat)(obj))
 }
 
 // UnreadCount is the resolver for the unreadCount field.
-func (r *privateChatResolver) UnreadCount(ctx context.Context, obj *models.PrivateChat) (int, error) {
-	return unreadCount(ctx, obj.Chat)
+func (r *privateChatResolver) UnreadCount(ctx context.Context, obj *model.PrivateChat) (int, error) {
+	return unreadCount(ctx, (*models.Chat)(obj))
 }
 
 // OtherUser is the resolver for the otherUser field.
-func (r *privateChatResolver) OtherUser(ctx context.Context, obj *models.PrivateChat) (*models.User, error) {
+func (r *privateChatResolver) OtherUser(ctx context.Context, obj *model.PrivateChat) (*model.User, error) {
 	other := *obj.UserAID
 	if v := chat.ViewerFrom(ctx); v != nil && v.UserID == other {
 		other = *obj.UserBID
@@ -291,13 +283,13 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]model.Node, 
 }
 
 // Viewer is the resolver for the viewer field.
-func (r *queryResolver) Viewer(ctx context.Context) (*models.User, error) {
-	return r.Chat.Viewer(ctx)
+func (r *queryResolver) Viewer(ctx context.Context) (*model.User, error) {
+	return asUser(r.Chat.Viewer(ctx))
 }
 
 // User is the resolver for the user field.
-func (r *queryResolver) User(ctx context.Context, username string) (*models.User, error) {
-	return r.Chat.UserByUsername(ctx, username)
+func (r *queryResolver) User(ctx context.Context, username string) (*model.User, error) {
+	return asUser(r.Chat.UserByUsername(ctx, username))
 }
 
 // SearchUsers is the resolver for the searchUsers field.
@@ -329,42 +321,41 @@ func (r *queryResolver) Chats(ctx context.Context, first *int, after *string) (*
 }
 
 // FriendRequestReceived is the resolver for the friendRequestReceived field.
-func (r *subscriptionResolver) FriendRequestReceived(ctx context.Context) (<-chan *models.FriendRequest, error) {
-	return socket.Stream(ctx, func(ready func()) (<-chan *models.FriendRequest, error) {
-		return r.Chat.FriendRequestEvents(ctx, events.FriendRequestCreated, ready)
+func (r *subscriptionResolver) FriendRequestReceived(ctx context.Context) (<-chan *model.FriendRequest, error) {
+	return socket.Stream(ctx, func(ready func()) (<-chan *model.FriendRequest, error) {
+		return asFriendRequestStream(r.Chat.FriendRequestEvents(ctx, events.FriendRequestCreated, ready))
 	})
 }
 
 // FriendRequestUpdated is the resolver for the friendRequestUpdated field.
-func (r *subscriptionResolver) FriendRequestUpdated(ctx context.Context) (<-chan *models.FriendRequest, error) {
-	return socket.Stream(ctx, func(ready func()) (<-chan *models.FriendRequest, error) {
-		return r.Chat.FriendRequestEvents(ctx, events.FriendRequestUpdated, ready)
+func (r *subscriptionResolver) FriendRequestUpdated(ctx context.Context) (<-chan *model.FriendRequest, error) {
+	return socket.Stream(ctx, func(ready func()) (<-chan *model.FriendRequest, error) {
+		return asFriendRequestStream(r.Chat.FriendRequestEvents(ctx, events.FriendRequestUpdated, ready))
 	})
 }
 
 // MessagePosted is the resolver for the messagePosted field.
-func (r *subscriptionResolver) MessagePosted(ctx context.Context, chatID *string, after *string) (<-chan *models.Message, error) {
+func (r *subscriptionResolver) MessagePosted(ctx context.Context, chatID *string, after *string) (<-chan *model.Message, error) {
 	var id *int64
 	if chatID != nil {
-		chatKey, err := decodeID(*chatID, models.KindChat, "chatId")
+		chatKey, err := decodeID(*chatID, model.KindChat, "chatId")
 		if err != nil {
 			return nil, err
 		}
 		id = &chatKey
 	}
-	return socket.Stream(ctx, func(ready func()) (<-chan *models.Message, error) {
-		return r.Chat.MessageEvents(ctx, id, after, ready)
+	return socket.Stream(ctx, func(ready func()) (<-chan *model.Message, error) {
+		return asMessageStream(r.Chat.MessageEvents(ctx, id, after, ready))
 	})
 }
 
 // Friendship is the resolver for the friendship field.
-func (r *userResolver) Friendship(ctx context.Context, obj *models.User) (model.FriendshipStatus, error) {
-	rel, err := loadersFrom(ctx).relations.Load(ctx, obj.ID)
-	return model.FriendshipStatus(rel), err
+func (r *userResolver) Friendship(ctx context.Context, obj *model.User) (chat.FriendshipStatus, error) {
+	return loadersFrom(ctx).friendships.Load(ctx, obj.ID)
 }
 
 // Friends is the resolver for the friends field.
-func (r *userResolver) Friends(ctx context.Context, obj *models.User, first *int, after *string) (*model.UserConnection, error) {
+func (r *userResolver) Friends(ctx context.Context, obj *model.User, first *int, after *string) (*model.UserConnection, error) {
 	page, err := r.Chat.Friends(ctx, obj.ID, chat.PageArgs{First: first, After: after})
 	if err != nil {
 		return nil, err

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gqlchat/gqlchat/graph/model"
 	"github.com/gqlchat/gqlchat/internal/apitest"
-	"github.com/gqlchat/gqlchat/models"
 )
 
 func TestUser_FindsByUsernameWithoutRegardToCase(t *testing.T) {
@@ -34,7 +34,7 @@ func TestNode_ResolvesUsersByGlobalID(t *testing.T) {
 		Node  struct{ ID, Username string }
 		Nodes []*struct{ ID, Username string }
 	}
-	unknown := models.EncodeID(models.KindUser, 999999)
+	unknown := model.EncodeID(model.KindUser, 999999)
 	s.MustDo(t, a.Token, `query($a: ID!, $ids: [ID!]!) {
 		node(id: $a) { id ... on User { username } }
 		nodes(ids: $ids) { id ... on User { username } } }`,

@@ -25,41 +25,6 @@ type Chat struct {
 	ActivityAt time.Time
 }
 
-// GlobalID is the chat's Relay global object id.
-func (c *Chat) GlobalID() string { return EncodeID(KindChat, c.ID) }
-
-// Typed returns the chat as the GraphQL type of its kind.
-func (c *Chat) Typed() any {
-	if c.Kind == ChatGroup {
-		return &GroupChat{c}
-	}
-	return &PrivateChat{c}
-}
-
-// PrivateChat is a Chat between two users, as the GraphQL type PrivateChat.
-type PrivateChat struct{ *Chat }
-
-// GroupChat is a named Chat with an owner, as the GraphQL type GroupChat.
-type GroupChat struct{ *Chat }
-
-// IsNode marks PrivateChat as a GraphQL Node.
-func (*PrivateChat) IsNode() {}
-
-// IsChat marks PrivateChat as a GraphQL Chat.
-func (*PrivateChat) IsChat() {}
-
-// GetID returns the global id.
-func (c *PrivateChat) GetID() string { return c.GlobalID() }
-
-// IsNode marks GroupChat as a GraphQL Node.
-func (*GroupChat) IsNode() {}
-
-// IsChat marks GroupChat as a GraphQL Chat.
-func (*GroupChat) IsChat() {}
-
-// GetID returns the global id.
-func (c *GroupChat) GetID() string { return c.GlobalID() }
-
 // ChatMember is a user's membership of a chat, with their read marker.
 type ChatMember struct {
 	ChatID      int64 `gorm:"primaryKey"`
@@ -83,12 +48,3 @@ type Message struct {
 	Sender *User `gorm:"foreignKey:SenderID"`
 	Chat   *Chat `gorm:"foreignKey:ChatID"`
 }
-
-// GlobalID is the message's Relay global object id.
-func (m *Message) GlobalID() string { return EncodeID(KindMessage, m.ID) }
-
-// IsNode marks Message as a GraphQL Node.
-func (*Message) IsNode() {}
-
-// GetID returns the global id.
-func (m *Message) GetID() string { return m.GlobalID() }

@@ -27,15 +27,6 @@ type FriendRequest struct {
 	RespondedAt *time.Time
 }
 
-// GlobalID is the request's Relay global object id.
-func (r *FriendRequest) GlobalID() string { return EncodeID(KindFriendRequest, r.ID) }
-
-// IsNode marks FriendRequest as a GraphQL Node.
-func (*FriendRequest) IsNode() {}
-
-// GetID returns the global id, as the generated Node interface requires.
-func (r *FriendRequest) GetID() string { return r.GlobalID() }
-
 // Friendship is one direction of a mutual friendship.
 type Friendship struct {
 	UserID    int64 `gorm:"primaryKey"`

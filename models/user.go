@@ -1,5 +1,7 @@
-// Package models holds the GORM structs, one per table, that the GraphQL
-// types are bound to. It carries no business rules.
+// Package models holds the GORM structs, one per table: columns and the
+// meaning of stored values (a pending status, a deleted account), nothing
+// else. It carries no business rules and knows nothing of GraphQL; the API
+// shows these rows through graph/model, which adds their global ids.
 package models
 
 import "time"
@@ -15,14 +17,5 @@ type User struct {
 	DeletedAt    *time.Time
 }
 
-// GlobalID is the user's Relay global object id.
-func (u *User) GlobalID() string { return EncodeID(KindUser, u.ID) }
-
 // Deleted reports whether the account was deleted.
 func (u *User) Deleted() bool { return u.DeletedAt != nil }
-
-// IsNode marks User as a GraphQL Node.
-func (*User) IsNode() {}
-
-// GetID returns the global id, as the generated Node interface requires.
-func (u *User) GetID() string { return u.GlobalID() }

@@ -1,6 +1,7 @@
-// Package model holds the GraphQL types that are not GORM models: the
-// generated inputs, and the hand-written Relay connections built from
-// chat.Page.
+// Package model holds the GraphQL types: the node types (the rows of
+// models under their GraphQL names, with their global ids), the
+// hand-written Relay connections built from chat.Page, and the generated
+// inputs, payloads and interfaces.
 package model
 
 import (
@@ -42,7 +43,7 @@ func edges[T, E any](p *chat.Page[T], edge func(cursor string, node T) E) []E {
 // UserEdge is a user in a connection.
 type UserEdge struct {
 	Cursor string
-	Node   *models.User
+	Node   *User
 }
 
 // UserConnection is a page of users.
@@ -54,7 +55,7 @@ type UserConnection struct {
 
 // NewUserConnection wraps a page of users.
 func NewUserConnection(p *chat.Page[*models.User], count Counter) *UserConnection {
-	return &UserConnection{Edges: edges(p, func(c string, u *models.User) *UserEdge { return &UserEdge{c, u} }), PageInfo: newPageInfo(p), count: count}
+	return &UserConnection{Edges: edges(p, func(c string, u *models.User) *UserEdge { return &UserEdge{c, (*User)(u)} }), PageInfo: newPageInfo(p), count: count}
 }
 
 // TotalCount is the size of the whole list.
@@ -63,7 +64,7 @@ func (c *UserConnection) TotalCount(ctx context.Context) (int, error) { return c
 // FriendRequestEdge is a friend request in a connection.
 type FriendRequestEdge struct {
 	Cursor string
-	Node   *models.FriendRequest
+	Node   *FriendRequest
 }
 
 // FriendRequestConnection is a page of friend requests.
@@ -76,7 +77,9 @@ type FriendRequestConnection struct {
 // NewFriendRequestConnection wraps a page of friend requests.
 func NewFriendRequestConnection(p *chat.Page[*models.FriendRequest], count Counter) *FriendRequestConnection {
 	return &FriendRequestConnection{
-		Edges:    edges(p, func(c string, r *models.FriendRequest) *FriendRequestEdge { return &FriendRequestEdge{c, r} }),
+		Edges: edges(p, func(c string, r *models.FriendRequest) *FriendRequestEdge {
+			return &FriendRequestEdge{c, (*FriendRequest)(r)}
+		}),
 		PageInfo: newPageInfo(p), count: count,
 	}
 }
@@ -84,7 +87,7 @@ func NewFriendRequestConnection(p *chat.Page[*models.FriendRequest], count Count
 // TotalCount is the size of the whole list.
 func (c *FriendRequestConnection) TotalCount(ctx context.Context) (int, error) { return c.count(ctx) }
 
-// ChatEdge is a chat in a connection; Node is a *models.PrivateChat or *models.GroupChat.
+// ChatEdge is a chat in a connection; Node is a *PrivateChat or *GroupChat.
 type ChatEdge struct {
 	Cursor string
 	Node   Chat
@@ -100,7 +103,7 @@ type ChatConnection struct {
 // NewChatConnection wraps a page of chats.
 func NewChatConnection(p *chat.Page[*models.Chat], count Counter) *ChatConnection {
 	return &ChatConnection{
-		Edges:    edges(p, func(c string, ch *models.Chat) *ChatEdge { return &ChatEdge{c, ch.Typed().(Chat)} }),
+		Edges:    edges(p, func(c string, ch *models.Chat) *ChatEdge { return &ChatEdge{c, ChatOf(ch)} }),
 		PageInfo: newPageInfo(p), count: count,
 	}
 }
@@ -111,7 +114,7 @@ func (c *ChatConnection) TotalCount(ctx context.Context) (int, error) { return c
 // MessageEdge is a message in a connection.
 type MessageEdge struct {
 	Cursor string
-	Node   *models.Message
+	Node   *Message
 }
 
 // MessageConnection is a page of messages.
@@ -123,7 +126,7 @@ type MessageConnection struct {
 // NewMessageConnection wraps a page of messages.
 func NewMessageConnection(p *chat.Page[*models.Message]) *MessageConnection {
 	return &MessageConnection{
-		Edges:    edges(p, func(c string, m *models.Message) *MessageEdge { return &MessageEdge{c, m} }),
+		Edges:    edges(p, func(c string, m *models.Message) *MessageEdge { return &MessageEdge{c, (*Message)(m)} }),
 		PageInfo: newPageInfo(p),
 	}
 }

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-
-	"github.com/gqlchat/gqlchat/models"
 )
 
 // A conversation: a private chat between two friends or a group chat.
@@ -20,6 +18,14 @@ type Chat interface {
 // An object with a global id (Relay global object identification).
 type Node interface {
 	IsNode()
+}
+
+// A successful sign-up or log-in.
+type AuthPayload struct {
+	// The bearer token: send it as `Authorization: Bearer <token>` over HTTP and as `{"authorization": "Bearer <token>"}` in the WebSocket `connection_init` payload.
+	Token string `json:"token"`
+	// The user who is now logged in.
+	User *User `json:"user"`
 }
 
 // A password change.
@@ -69,7 +75,7 @@ type LeaveGroupPayload struct {
 	// The global id of the group left, which the viewer can no longer see: delete it from a client cache (Relay: `leftChatId @deleteRecord`, or `@deleteEdge(connections: …)` to drop it from the chat list only).
 	LeftChatID string `json:"leftChatId"`
 	// The viewer, after leaving.
-	Viewer *models.User `json:"viewer"`
+	Viewer *User `json:"viewer"`
 }
 
 // The credentials of a log-in.
@@ -215,73 +221,6 @@ func (e *FriendRequestDirection) UnmarshalJSON(b []byte) error {
 }
 
 func (e FriendRequestDirection) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
-// How a user stands to the viewer.
-type FriendshipStatus string
-
-const (
-	// The user is the viewer.
-	FriendshipStatusSelf FriendshipStatus = "SELF"
-	// The two are friends.
-	FriendshipStatusFriend FriendshipStatus = "FRIEND"
-	// The viewer sent the user a friend request that is still pending.
-	FriendshipStatusRequestSent FriendshipStatus = "REQUEST_SENT"
-	// The user sent the viewer a friend request that is still pending.
-	FriendshipStatusRequestReceived FriendshipStatus = "REQUEST_RECEIVED"
-	// None of the above.
-	FriendshipStatusNone FriendshipStatus = "NONE"
-)
-
-var AllFriendshipStatus = []FriendshipStatus{
-	FriendshipStatusSelf,
-	FriendshipStatusFriend,
-	FriendshipStatusRequestSent,
-	FriendshipStatusRequestReceived,
-	FriendshipStatusNone,
-}
-
-func (e FriendshipStatus) IsValid() bool {
-	switch e {
-	case FriendshipStatusSelf, FriendshipStatusFriend, FriendshipStatusRequestSent, FriendshipStatusRequestReceived, FriendshipStatusNone:
-		return true
-	}
-	return false
-}
-
-func (e FriendshipStatus) String() string {
-	return string(e)
-}
-
-func (e *FriendshipStatus) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = FriendshipStatus(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid FriendshipStatus", str)
-	}
-	return nil
-}
-
-func (e FriendshipStatus) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *FriendshipStatus) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e FriendshipStatus) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -17,10 +17,10 @@ import (
 	"github.com/gqlchat/gqlchat/chat"
 	"github.com/gqlchat/gqlchat/events"
 	"github.com/gqlchat/gqlchat/graph"
+	"github.com/gqlchat/gqlchat/graph/model"
 	"github.com/gqlchat/gqlchat/internal/testdb"
 	"github.com/gqlchat/gqlchat/metrics"
 	"github.com/gqlchat/gqlchat/migrations"
-	"github.com/gqlchat/gqlchat/models"
 )
 
 // Password is a valid password for test accounts.
@@ -228,7 +228,7 @@ func (s *Server) WaitFollowed(t testing.TB, chatID string, n int) {
 
 func (s *Server) waitTopic(t testing.TB, topicOf func(int64) string, gid string, n int) {
 	t.Helper()
-	_, id, err := models.DecodeID(gid)
+	_, id, err := model.DecodeID(gid)
 	if err != nil {
 		t.Fatal(err)
 	}
