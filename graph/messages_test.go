@@ -54,18 +54,6 @@ type historyPage struct {
 	}
 }
 
-// history returns the newest n messages of a chat, oldest first.
-func history(t *testing.T, s *apitest.Server, u apitest.User, chatID string, n int) []message {
-	t.Helper()
-	var out historyPage
-	s.MustDo(t, u.Token, historyQuery, map[string]any{"id": chatID, "last": n}, &out)
-	var msgs []message
-	for _, e := range out.Node.Messages.Edges {
-		msgs = append(msgs, e.Node)
-	}
-	return msgs
-}
-
 type chatItem struct {
 	ID          string
 	Name        string
