@@ -100,3 +100,170 @@ func countUsers(t *testing.T, s *harness) int64 {
 	}
 	return n
 }
+
+func TestSignUp_RejectsInvalidInputNamingTheField(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	pw := testPassword
+	for _, c := range []struct {
+		name, username, displayName, password, field string
+	}{
+		{"username too short", "ab", "A", pw, "username"},
+		{"username too long", strings.Repeat("a", 33), "A", pw, "username"},
+		{"username with a dash", "bad-name", "A", pw, "username"},
+		{"username with a space", "bad name", "A", pw, "username"},
+		{"blank display name", "okname1", "   ", pw, "displayName"},
+		{"display name too long", "okname2", strings.Repeat("x", 65), pw, "displayName"},
+		{"display name with control character", "okname3", "bad\u0007name", pw, "displayName"},
+		{"password of 14 characters", "okname4", "A", strings.Repeat("p", 14), "password"},
+		{"password of 129 characters", "okname5", "A", strings.Repeat("p", 129), "password"},
+		{"common password", "okname6", "A", "1qaz2wsx3edc4rfv", "password"},
+		{"password of one character", "okname7", "A", strings.Repeat("z", 20), "password"},
+		{"password made of the username", "okname8", "A", "OKNAME8okname8okname8", "password"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := h.SignUp(context.Background(), chat.SignUpInput{Username: c.username, DisplayName: c.displayName, Password: c.password})
+			mustCode(t, err, chat.CodeInvalid, c.field)
+		})
+	}
+	if n := countUsers(t, h); n != 0 {
+		t.Fatalf("invalid sign-ups left %d users", n)
+	}
+}
+
+func TestSignUp_AcceptsTheBoundaryValues(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	for _, in := range []chat.SignUpInput{
+		{Username: "abc", DisplayName: strings.Repeat("d", 64), Password: "fifteen letters"},
+		{Username: strings.Repeat("u", 32), DisplayName: "Ünïcødé ☕", Password: strings.Repeat("p", 127) + "q"},
+	} {
+		if _, err := h.SignUp(context.Background(), in); err != nil {
+			t.Errorf("%+v: %v", in, err)
+		}
+	}
+}
+
+func TestSignUp_TakenUsernameIsAConflictWithoutRegardToCase(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	must(t, signUp(h, "Carol", testPassword))
+	mustCode(t, signUp(h, "cAROL", testPassword), chat.CodeConflict, "username")
+}
+
+func TestSignUp_AcceptsLongPasswordsWithoutTruncating(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	long := strings.Repeat("long passphrase ", 8) // 128 characters
+	must(t, signUp(h, "longpw", long))
+	_, err := h.LogIn(context.Background(), "longpw", long[:127]+"b")
+	mustCode(t, err, chat.CodeUnauthenticated, "")
+	mustLogIn(t, h, "longpw", long)
+}
+
+func TestPasswords_AreStoredAsArgon2idAndUpgradedOnLogIn(t *testing.T) {
+	t.Parallel()
+	cheap := newHarness(t) // hashes with cheap test parameters
+	u := mustSignUp(t, cheap, "yuri")
+	strong, err := chat.NewService(cheap.DB, cheap.Bus, chat.DefaultConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := strong.LogIn(context.Background(), u.Username, testPassword); err != nil {
+		t.Fatal(err)
+	}
+	var hash string
+	must(t, cheap.DB.Raw(`SELECT password_hash FROM users WHERE id = ?`, u.ID).Scan(&hash).Error)
+	if !strings.HasPrefix(hash, "$argon2id$v=19$m=19456,t=2,p=1$") || strings.Contains(hash, testPassword) {
+		t.Fatalf("stored hash %q is not argon2id with OWASP's minimum parameters", hash)
+	}
+	mustLogIn(t, cheap, u.Username, testPassword) // the upgraded hash still verifies
+}
+
+func TestLogIn_WorksWithoutRegardToUsernameCase(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	u := mustSignUp(t, h, "Dave")
+	in := mustLogIn(t, h, strings.ToUpper(u.Username), testPassword)
+	if v, err := h.Viewer(in.Ctx); err != nil || v == nil || v.ID != u.ID {
+		t.Fatalf("viewer: %+v %v", v, err)
+	}
+}
+
+func TestLogIn_UnknownUserAndWrongPasswordGiveTheSameError(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	u := mustSignUp(t, h, "erin")
+	var messages []string
+	for _, c := range []struct{ username, password string }{
+		{u.Username, "not the password at all"},
+		{"nobody_here", testPassword},
+		{"no such name!", testPassword},
+	} {
+		_, err := h.LogIn(context.Background(), c.username, c.password)
+		mustCode(t, err, chat.CodeUnauthenticated, "")
+		messages = append(messages, err.Error())
+	}
+	if messages[0] != messages[1] || messages[0] != messages[2] {
+		t.Fatalf("messages differ: %q", messages)
+	}
+}
+
+func TestUpdateProfile_ChangesUsernameAndDisplayName(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	u := mustSignUp(t, h, "ivan")
+	name, display := "ivan.new", " Ivan N "
+	got, err := h.UpdateProfile(u.Ctx, chat.UpdateProfileInput{Username: &name, DisplayName: &display})
+	if err != nil || got.Username != "ivan.new" || got.DisplayName != "Ivan N" {
+		t.Fatalf("got %+v, %v", got, err)
+	}
+	display = "Only Name"
+	got, err = h.UpdateProfile(u.Ctx, chat.UpdateProfileInput{DisplayName: &display})
+	if err != nil || got.Username != "ivan.new" || got.DisplayName != "Only Name" {
+		t.Fatalf("got %+v, %v", got, err)
+	}
+	name = "IVAN.NEW" // own name, other case
+	_, err = h.UpdateProfile(u.Ctx, chat.UpdateProfileInput{Username: &name})
+	must(t, err)
+}
+
+func TestUpdateProfile_RejectsTakenAndInvalidValues(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	a, b := mustSignUp(t, h, "judy"), mustSignUp(t, h, "ken")
+	taken, short, blank := strings.ToUpper(b.Username), "x", ""
+	_, err := h.UpdateProfile(a.Ctx, chat.UpdateProfileInput{Username: &taken})
+	mustCode(t, err, chat.CodeConflict, "username")
+	_, err = h.UpdateProfile(a.Ctx, chat.UpdateProfileInput{Username: &short})
+	mustCode(t, err, chat.CodeInvalid, "username")
+	_, err = h.UpdateProfile(a.Ctx, chat.UpdateProfileInput{DisplayName: &blank})
+	mustCode(t, err, chat.CodeInvalid, "displayName")
+	anon := "Anon"
+	_, err = h.UpdateProfile(context.Background(), chat.UpdateProfileInput{DisplayName: &anon})
+	mustCode(t, err, chat.CodeUnauthenticated, "")
+}
+
+func TestDeleteAccount_EndsSessionsFreesUsernameAndLeavesATombstone(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	u, watcher := mustSignUp(t, h, "leo"), mustSignUp(t, h, "mia")
+	other := mustLogIn(t, h, u.Username, testPassword)
+	mustCode(t, h.DeleteAccount(u.Ctx, "not my password!!"), chat.CodeInvalid, "password")
+	mustDeleteAccount(t, h, u)
+
+	mustBeRefused(t, h, u.Token)
+	mustBeRefused(t, h, other.Token)
+	_, err := h.LogIn(context.Background(), u.Username, testPassword)
+	mustCode(t, err, chat.CodeUnauthenticated, "")
+
+	gone, err := h.UserByID(watcher.Ctx, u.ID)
+	if err != nil || gone.DeletedAt == nil || gone.Username != "deleted-user" || gone.DisplayName != "Deleted user" {
+		t.Fatalf("tombstone: %+v %v", gone, err)
+	}
+	if found, err := h.UserByUsername(watcher.Ctx, u.Username); err != nil || found != nil {
+		t.Fatalf("a deleted user is still found by username: %+v %v", found, err)
+	}
+	_, err = h.SignUp(context.Background(), chat.SignUpInput{Username: u.Username, DisplayName: "New Leo", Password: testPassword})
+	must(t, err)
+}

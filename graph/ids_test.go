@@ -44,3 +44,24 @@ func TestIDs_OfAnotherKindAreBadUserInputNamingTheField(t *testing.T) {
 		t.Fatalf("messagePosted with a user as the chat: %s", code)
 	}
 }
+
+// A malformed id never reaches the domain: it is BAD_USER_INPUT naming the field.
+func TestIDs_MalformedAreBadUserInputNamingTheField(t *testing.T) {
+	t.Parallel()
+	s := apitest.NewServer(t)
+	owner := s.SignUp(t, "own")
+	for _, c := range []struct {
+		name, query, field string
+		vars               map[string]any
+	}{
+		{"the user to befriend", sendRequest, "userId", id("nonsense")},
+		{"a member of a new group", createGroup, "memberIds", map[string]any{"name": "x", "ids": []string{"junk"}}},
+		{"the chat to post to", postMessage, "chatId", map[string]any{"chat": "junk", "body": "x"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if r := s.MustFail(t, owner.Token, "BAD_USER_INPUT", c.query, c.vars); r.Field() != c.field {
+				t.Fatalf("field %q, want %q", r.Field(), c.field)
+			}
+		})
+	}
+}

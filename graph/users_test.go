@@ -3,28 +3,11 @@ package graph_test
 import (
 	"net/http"
 	"net/url"
-	"strings"
 	"testing"
 
 	"github.com/gqlchat/gqlchat/graph/model"
 	"github.com/gqlchat/gqlchat/internal/apitest"
 )
-
-func TestUser_FindsByUsernameWithoutRegardToCase(t *testing.T) {
-	t.Parallel()
-	s := apitest.NewServer(t)
-	a := s.SignUp(t, "Nina")
-	var out struct{ User *struct{ ID string } }
-	s.MustDo(t, a.Token, `query($u: String!) { user(username: $u) { id } }`, map[string]any{"u": strings.ToUpper(a.Username)}, &out)
-	if out.User == nil || out.User.ID != a.ID {
-		t.Fatalf("got %+v", out.User)
-	}
-	s.MustDo(t, a.Token, `{ user(username: "nobody") { id } }`, nil, &out)
-	if out.User != nil {
-		t.Fatal("found a user that does not exist")
-	}
-	s.MustFail(t, "", "UNAUTHENTICATED", `{ user(username: "nina_1") { id } }`, nil)
-}
 
 func TestNode_ResolvesUsersByGlobalID(t *testing.T) {
 	t.Parallel()
@@ -74,38 +57,23 @@ type searchData struct {
 	}
 }
 
-func TestSearchUsers_PagesThroughAllMatchesWithoutGapsOrDuplicates(t *testing.T) {
+// The search rules are tested in chat; the connection shows a page's
+// cursors and where it stands as Relay's pageInfo.
+func TestSearchUsers_PageInfoEndsAtTheLastEdgesCursor(t *testing.T) {
 	t.Parallel()
 	s := apitest.NewServer(t)
 	viewer := s.SignUp(t, "viewer")
-	want := map[string]bool{}
-	for range 45 {
-		want[s.SignUp(t, "pager").Username] = true
+	for range 3 {
+		s.SignUp(t, "pager")
 	}
-	s.SignUp(t, "other")
-	seen := map[string]bool{}
 	var after any
-	pages, last := 0, ""
-	for {
+	for pages := 0; ; pages++ {
 		var out searchData
-		s.MustDo(t, viewer.Token, searchQuery, map[string]any{"q": "PAGER", "first": 10, "after": after}, &out)
+		s.MustDo(t, viewer.Token, searchQuery, map[string]any{"q": "pager", "first": 2, "after": after}, &out)
 		c := out.SearchUsers
-		if c.TotalCount != 45 {
-			t.Fatalf("totalCount = %d", c.TotalCount)
+		if c.TotalCount != 3 || c.PageInfo.HasPreviousPage != (pages > 0) {
+			t.Fatalf("page %d: totalCount %d, hasPreviousPage %v", pages, c.TotalCount, c.PageInfo.HasPreviousPage)
 		}
-		if c.PageInfo.HasPreviousPage != (pages > 0) {
-			t.Errorf("page %d: hasPreviousPage = %v", pages, c.PageInfo.HasPreviousPage)
-		}
-		for _, e := range c.Edges {
-			if seen[e.Node.Username] || !want[e.Node.Username] {
-				t.Fatalf("unexpected or duplicate %s", e.Node.Username)
-			}
-			if e.Node.Username <= last {
-				t.Fatalf("out of order: %s after %s", e.Node.Username, last)
-			}
-			seen[e.Node.Username], last = true, e.Node.Username
-		}
-		pages++
 		if !c.PageInfo.HasNextPage {
 			break
 		}
@@ -114,56 +82,6 @@ func TestSearchUsers_PagesThroughAllMatchesWithoutGapsOrDuplicates(t *testing.T)
 		}
 		after = *c.PageInfo.EndCursor
 	}
-	if len(seen) != 45 || pages != 5 {
-		t.Fatalf("saw %d users in %d pages", len(seen), pages)
-	}
-}
-
-func TestSearchUsers_MatchesDisplayNamePrefixAndSkipsDeletedUsers(t *testing.T) {
-	t.Parallel()
-	s := apitest.NewServer(t)
-	a, b := s.SignUp(t, "quinn"), s.SignUp(t, "rosa")
-	s.MustDo(t, b.Token, updateProfile, map[string]any{"d": "Zed Zebra"}, nil)
-	var out searchData
-	s.MustDo(t, a.Token, searchQuery, map[string]any{"q": "zed z"}, &out)
-	if len(out.SearchUsers.Edges) != 1 || out.SearchUsers.Edges[0].Node.ID != b.ID {
-		t.Fatalf("got %+v", out.SearchUsers.Edges)
-	}
-	s.MustDo(t, b.Token, deleteAccount, map[string]any{"p": apitest.Password}, nil)
-	for _, q := range []string{"zed", "deleted", b.Username} {
-		var after searchData
-		s.MustDo(t, a.Token, searchQuery, map[string]any{"q": q}, &after)
-		if len(after.SearchUsers.Edges) != 0 || after.SearchUsers.TotalCount != 0 {
-			t.Fatalf("%q finds a deleted user: %+v", q, after.SearchUsers)
-		}
-	}
-	s.MustDo(t, a.Token, searchQuery, map[string]any{"q": strings.Repeat("é", 64)}, &out) // 64 characters, 128 bytes
-	s.MustDo(t, a.Token, searchQuery, map[string]any{"q": "%"}, &out)
-	if len(out.SearchUsers.Edges) != 0 {
-		t.Fatalf("%% is a wildcard: %+v", out.SearchUsers.Edges)
-	}
-}
-
-func TestSearchUsers_RejectsBadPageArguments(t *testing.T) {
-	t.Parallel()
-	s := apitest.NewServer(t)
-	a := s.SignUp(t, "sam")
-	for _, c := range []struct {
-		vars  map[string]any
-		field string
-	}{
-		{map[string]any{"q": "s", "first": 101}, "first"},
-		{map[string]any{"q": "s", "first": -1}, "first"},
-		{map[string]any{"q": "s", "after": "bm90IGEgY3Vyc29y"}, "after"},
-		{map[string]any{"q": "  "}, "query"},
-	} {
-		r := s.MustFail(t, a.Token, "BAD_USER_INPUT", searchQuery, c.vars)
-		if r.Field() != c.field {
-			t.Errorf("%v: field = %q, want %q", c.vars, r.Field(), c.field)
-		}
-	}
-	var out searchData
-	s.MustDo(t, a.Token, searchQuery, map[string]any{"q": "s", "first": 100}, &out)
 }
 
 func TestGETQuery_Works(t *testing.T) {
