@@ -136,3 +136,34 @@ func TestMessageEvents_AMemberWhoLeavesWhileOthersFollowGetsNothingMore(t *testi
 		mustIDs(t, "E's stream of all chats", all, private)
 	})
 }
+
+// A message posted between a join and the moment the joiner's stream
+// follows the chat brings that stream no event, and the chat's shared feed
+// may not have read it yet: the stream must deliver it all the same.
+func TestMessageEvents_AChatJoinedDeliversWhatWasPostedBeforeTheStreamFollowedIt(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	// elsewhere is a second service on the same database whose events this
+	// one never sees: what it does stands for what happens in the window.
+	elsewhereBus := events.NewInMem()
+	elsewhere := startHarness(t, h.DB, elsewhereBus, elsewhereBus, testConfig())
+	owner := mustSignUp(t, h, "own")
+	f := mustFriends(t, h, owner, 2)
+	b, e := f[0], f[1]
+	g := mustGroup(t, h, owner, "G", b)
+	bs := mustMessageEvents(t, h, b, &g.ID, nil) // the chat's feed on h
+	first := mustPost(t, h, owner, g.ID, "first")
+	if got := next(t, bs); got.ID != first.ID {
+		t.Fatalf("B got %d, want %d", got.ID, first.ID)
+	}
+	es := mustMessageEvents(t, h, e, nil, nil)
+
+	if _, err := elsewhere.InviteToGroupChat(owner.Ctx, g.ID, []int64{e.ID}); err != nil {
+		t.Fatal(err)
+	}
+	missed := mustPost(t, elsewhere, owner, g.ID, "while E's stream was joining")
+	h.Bus.Publish(events.Event{Topic: events.UserTopic(e.ID), Kind: events.ChatJoined, Chat: g.ID, Seq: first.Seq})
+	if got := next(t, es); got.ID != missed.ID {
+		t.Fatalf("E got %d (%q), want %d", got.ID, got.Body, missed.ID)
+	}
+}

@@ -134,7 +134,7 @@ func (st *stream) handle(e events.Event) bool {
 	case events.ChatJoined:
 		if st.only == nil && !followed {
 			st.follow(e.Chat, e.Seq) // the chat's position when the viewer joined
-			return st.catchUp(e.Chat, e.Seq)
+			return st.catchUpJoined(e.Chat)
 		}
 	case events.ChatLeft:
 		if followed && e.ID == st.userID {
@@ -179,6 +179,19 @@ func (st *stream) resync() bool {
 		}
 	}
 	return true
+}
+
+// catchUpJoined delivers what a chat just joined posted since the join.
+// A message posted between the join and the stream's following the chat's
+// topic brought no event here, and the shared feed may not have read it
+// yet: so the stream asks the chat where it stands now, after following.
+func (st *stream) catchUpJoined(chatID int64) bool {
+	var c struct{ LastSeq int64 }
+	db := st.s.db.WithContext(st.ctx).Model(&models.Chat{}).Select("last_seq").Where("id = ?", chatID)
+	if !st.retry("reading a joined chat", func() error { return db.Take(&c).Error }) {
+		return false
+	}
+	return st.catchUp(chatID, c.LastSeq)
 }
 
 // catchUp sends every message of chat after the last one delivered, up to
