@@ -16,7 +16,7 @@ fuzz: ## run each fuzz target for FUZZTIME (CI: 5 s each)
 	go test -run '^$$' -fuzz '^FuzzValidation$$' -fuzztime $(FUZZTIME) ./chat
 	go test -run '^$$' -fuzz '^FuzzSearchQuery$$' -fuzztime $(FUZZTIME) ./chat
 
-generate: ## regenerate gqlgen code from schema.graphql and gqlgen.yml, and the list of common passwords
+generate: ## regenerate schema.graphql and the gqlgen code from schema/*.graphqls and gqlgen.yml, and the list of common passwords
 	go generate ./graph ./chat
 
 check-generated: ## fail if regenerating would change the generated code

@@ -224,12 +224,6 @@ type MutationResolver interface {
 	UpdateProfile(ctx context.Context, input model.UpdateProfileInput) (*model.User, error)
 	ChangePassword(ctx context.Context, input model.ChangePasswordInput) (bool, error)
 	DeleteAccount(ctx context.Context, input model.DeleteAccountInput) (bool, error)
-	SendFriendRequest(ctx context.Context, input model.SendFriendRequestInput) (*model.FriendRequest, error)
-	MarkFriendRequestRead(ctx context.Context, input model.FriendRequestInput) (*model.FriendRequest, error)
-	AcceptFriendRequest(ctx context.Context, input model.FriendRequestInput) (*model.FriendRequest, error)
-	RejectFriendRequest(ctx context.Context, input model.FriendRequestInput) (*model.FriendRequest, error)
-	CancelFriendRequest(ctx context.Context, input model.FriendRequestInput) (*model.FriendRequest, error)
-	RemoveFriend(ctx context.Context, input model.RemoveFriendInput) (*model.User, error)
 	CreateGroupChat(ctx context.Context, input model.CreateGroupChatInput) (*model.GroupChat, error)
 	InviteToGroupChat(ctx context.Context, input model.InviteToGroupChatInput) (*model.GroupChat, error)
 	LeaveGroupChat(ctx context.Context, input model.LeaveGroupChatInput) (bool, error)
@@ -237,6 +231,12 @@ type MutationResolver interface {
 	RemoveFromGroupChat(ctx context.Context, input model.RemoveFromGroupChatInput) (*model.GroupChat, error)
 	RenameGroupChat(ctx context.Context, input model.RenameGroupChatInput) (*model.GroupChat, error)
 	OpenPrivateChat(ctx context.Context, input model.OpenPrivateChatInput) (*model.PrivateChat, error)
+	SendFriendRequest(ctx context.Context, input model.SendFriendRequestInput) (*model.FriendRequest, error)
+	MarkFriendRequestRead(ctx context.Context, input model.FriendRequestInput) (*model.FriendRequest, error)
+	AcceptFriendRequest(ctx context.Context, input model.FriendRequestInput) (*model.FriendRequest, error)
+	RejectFriendRequest(ctx context.Context, input model.FriendRequestInput) (*model.FriendRequest, error)
+	CancelFriendRequest(ctx context.Context, input model.FriendRequestInput) (*model.FriendRequest, error)
+	RemoveFriend(ctx context.Context, input model.RemoveFriendInput) (*model.User, error)
 	PostMessage(ctx context.Context, input model.PostMessageInput) (*model.Message, error)
 	MarkChatRead(ctx context.Context, input model.MarkChatReadInput) (model.Chat, error)
 }
@@ -253,8 +253,8 @@ type QueryResolver interface {
 	Viewer(ctx context.Context) (*model.User, error)
 	User(ctx context.Context, username string) (*model.User, error)
 	SearchUsers(ctx context.Context, query string, first *int, after *string) (*model.UserConnection, error)
-	FriendRequests(ctx context.Context, direction model.FriendRequestDirection, status []models.FriendRequestStatus, first *int, after *string) (*model.FriendRequestConnection, error)
 	Chats(ctx context.Context, first *int, after *string) (*model.ChatConnection, error)
+	FriendRequests(ctx context.Context, direction model.FriendRequestDirection, status []models.FriendRequestStatus, first *int, after *string) (*model.FriendRequestConnection, error)
 }
 type SubscriptionResolver interface {
 	FriendRequestReceived(ctx context.Context) (<-chan *model.FriendRequest, error)
@@ -1140,32 +1140,7 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
-	{Name: "../schema.graphql", Input: `"""
-A point in time, as an RFC 3339 timestamp in UTC.
-"""
-scalar Time
-
-"""
-An object with a global id (Relay global object identification).
-"""
-interface Node {
-  "The object's opaque global id; ` + "`" + `node(id:)` + "`" + ` fetches it back."
-  id: ID!
-}
-
-"""
-Where a page of a cursor connection sits in the whole list.
-"""
-type PageInfo {
-  "Whether more items follow the last item of this page."
-  hasNextPage: Boolean!
-  "Whether items come before the first item of this page."
-  hasPreviousPage: Boolean!
-  "The cursor of the first item of this page."
-  startCursor: String
-  "The cursor of the last item of this page; pass it as ` + "`" + `after` + "`" + ` for the next page."
-  endCursor: String
-}
+	{Name: "../schema/accounts.graphqls", Input: `# Accounts: users, signing up and in, profiles, passwords.
 
 """
 A person with an account.
@@ -1193,88 +1168,6 @@ type User implements Node {
 }
 
 """
-How a user stands to the viewer.
-"""
-enum FriendshipStatus {
-  "The user is the viewer."
-  SELF
-  "The two are friends."
-  FRIEND
-  "The viewer sent the user a friend request that is still pending."
-  REQUEST_SENT
-  "The user sent the viewer a friend request that is still pending."
-  REQUEST_RECEIVED
-  "None of the above."
-  NONE
-}
-
-"""
-Where a friend request stands. ` + "`" + `UNREAD` + "`" + ` and ` + "`" + `READ` + "`" + ` are pending.
-"""
-enum FriendRequestStatus {
-  "Sent and not yet seen by the recipient."
-  UNREAD
-  "Seen by the recipient, not yet answered."
-  READ
-  "Accepted by the recipient: the two are friends."
-  ACCEPTED
-  "Turned down by the recipient."
-  REJECTED
-  "Withdrawn by the sender, or ended by an account deletion."
-  CANCELED
-}
-
-"""
-Which of the viewer's friend requests to list.
-"""
-enum FriendRequestDirection {
-  "Requests sent to the viewer."
-  INCOMING
-  "Requests the viewer sent."
-  OUTGOING
-}
-
-"""
-One user asking another to be friends.
-"""
-type FriendRequest implements Node {
-  "The request's global id."
-  id: ID!
-  "The user who sent it."
-  from: User!
-  "The user it was sent to."
-  to: User!
-  "Where it stands."
-  status: FriendRequestStatus!
-  "When it was sent."
-  createdAt: Time!
-  "When it was accepted, rejected or canceled; null while pending."
-  respondedAt: Time
-}
-
-"""
-A friend request in a list, with the cursor that points at it.
-"""
-type FriendRequestEdge {
-  "Opaque cursor of this request in the list."
-  cursor: String!
-  "The request."
-  node: FriendRequest!
-}
-
-"""
-A page of friend requests (Relay cursor connection).
-"""
-type FriendRequestConnection {
-  "The requests of this page, newest first."
-  edges: [FriendRequestEdge!]!
-  "Where this page sits in the list."
-  pageInfo: PageInfo!
-  "How many requests the whole list holds."
-  totalCount: Int!
-}
-
-"""
 A user in a list, with the cursor that points at it.
 """
 type UserEdge {
@@ -1295,6 +1188,92 @@ type UserConnection {
   "How many users the whole list holds."
   totalCount: Int!
 }
+
+"""
+A successful sign-up or log-in.
+"""
+type AuthPayload {
+  "The bearer token: send it as ` + "`" + `Authorization: Bearer <token>` + "`" + ` over HTTP and as ` + "`" + `{\"authorization\": \"Bearer <token>\"}` + "`" + ` in the WebSocket ` + "`" + `connection_init` + "`" + ` payload."
+  token: String!
+  "The user who is now logged in."
+  user: User!
+}
+
+"The fields of a new account."
+input SignUpInput {
+  "3 to 32 letters, digits, ` + "`" + `_` + "`" + ` or ` + "`" + `.` + "`" + `; unique without regard to case; ` + "`" + `deleted_user` + "`" + ` and its spellings are reserved."
+  username: String!
+  "1 to 64 characters after trimming, at least one of which shows; no control characters and no bidirectional embeddings, overrides or isolates."
+  displayName: String!
+  "At least 15 characters (configurable), at most 128; not one of the 30,000 most common passwords, not one character or a short group repeated, not a run such as ` + "`" + `abcdef…` + "`" + `, and not built on the username."
+  password: String!
+}
+
+"The credentials of a log-in."
+input LogInInput {
+  "The username, without regard to case."
+  username: String!
+  "The password."
+  password: String!
+}
+
+"Profile changes; fields left out stay as they are."
+input UpdateProfileInput {
+  "A new username, under the sign-up rules."
+  username: String
+  "A new display name, under the sign-up rules."
+  displayName: String
+}
+
+"A password change."
+input ChangePasswordInput {
+  "The password in use now."
+  currentPassword: String!
+  "The new password, under the sign-up rules."
+  newPassword: String!
+}
+
+"Confirms the deletion of the viewer's account."
+input DeleteAccountInput {
+  "The viewer's password."
+  password: String!
+}
+
+extend type Query {
+  "The logged-in user; null when not logged in."
+  viewer: User
+  "A live user by username, without regard to case; null if none."
+  user("The username." username: String!): User
+  "Live users whose username or display name starts with ` + "`" + `query` + "`" + ` (without regard to case), ordered by username."
+  searchUsers(
+    "The prefix to look for: 1 to 64 characters."
+    query: String!
+    "Page size: default 20, at most 100."
+    first: Int
+    "Return users after this cursor."
+    after: String
+  ): UserConnection!
+}
+
+"""
+Changing data. Every mutation but ` + "`" + `signUp` + "`" + ` and ` + "`" + `logIn` + "`" + ` needs a logged-in user.
+"""
+type Mutation {
+  "Creates an account and logs it in."
+  signUp(input: SignUpInput!): AuthPayload!
+  "Logs in; a wrong username and a wrong password give the same error."
+  logIn(input: LogInInput!): AuthPayload!
+  "Revokes the token used for this request."
+  logOut: Boolean!
+  "Changes the viewer's username and/or display name."
+  updateProfile(input: UpdateProfileInput!): User!
+  "Changes the viewer's password and revokes all their other tokens."
+  changePassword(input: ChangePasswordInput!): Boolean!
+  "Deletes the viewer's account: all tokens are revoked and the username becomes free."
+  deleteAccount(input: DeleteAccountInput!): Boolean!
+}
+`, BuiltIn: false},
+	{Name: "../schema/chats.graphqls", Input: `# Chats: private chats and groups, their members.
 
 """
 A conversation: a private chat between two friends or a group chat.
@@ -1420,108 +1399,6 @@ type ChatConnection {
   totalCount: Int!
 }
 
-"""
-One message in a chat.
-"""
-type Message implements Node {
-  "The message's global id."
-  id: ID!
-  "The chat it was posted in."
-  chat: Chat!
-  "Who posted it (a tombstone with ` + "`" + `deleted: true` + "`" + ` if they deleted their account)."
-  sender: User!
-  "The text: 1 to 4,000 characters."
-  body: String!
-  "When it was posted."
-  createdAt: Time!
-  "The sender's own id for the message, which makes retries safe."
-  clientMessageId: String
-  "The message's cursor in its chat's history: pass it as ` + "`" + `after` + "`" + ` to ` + "`" + `messages` + "`" + ` or to ` + "`" + `messagePosted` + "`" + ` to resume."
-  cursor: String!
-}
-
-"""
-A message in a list, with the cursor that points at it.
-"""
-type MessageEdge {
-  "Opaque cursor of this message in the chat's history."
-  cursor: String!
-  "The message."
-  node: Message!
-}
-
-"""
-A page of messages (Relay cursor connection), in chronological order.
-"""
-type MessageConnection {
-  "The messages of this page, oldest first."
-  edges: [MessageEdge!]!
-  "Where this page sits in the history."
-  pageInfo: PageInfo!
-}
-
-"""
-A successful sign-up or log-in.
-"""
-type AuthPayload {
-  "The bearer token: send it as ` + "`" + `Authorization: Bearer <token>` + "`" + ` over HTTP and as ` + "`" + `{\"authorization\": \"Bearer <token>\"}` + "`" + ` in the WebSocket ` + "`" + `connection_init` + "`" + ` payload."
-  token: String!
-  "The user who is now logged in."
-  user: User!
-}
-
-"The fields of a new account."
-input SignUpInput {
-  "3 to 32 letters, digits, ` + "`" + `_` + "`" + ` or ` + "`" + `.` + "`" + `; unique without regard to case; ` + "`" + `deleted_user` + "`" + ` and its spellings are reserved."
-  username: String!
-  "1 to 64 characters after trimming, at least one of which shows; no control characters and no bidirectional embeddings, overrides or isolates."
-  displayName: String!
-  "At least 15 characters (configurable), at most 128; not one of the 30,000 most common passwords, not one character or a short group repeated, not a run such as ` + "`" + `abcdef…` + "`" + `, and not built on the username."
-  password: String!
-}
-
-"The credentials of a log-in."
-input LogInInput {
-  "The username, without regard to case."
-  username: String!
-  "The password."
-  password: String!
-}
-
-"Profile changes; fields left out stay as they are."
-input UpdateProfileInput {
-  "A new username, under the sign-up rules."
-  username: String
-  "A new display name, under the sign-up rules."
-  displayName: String
-}
-
-"A password change."
-input ChangePasswordInput {
-  "The password in use now."
-  currentPassword: String!
-  "The new password, under the sign-up rules."
-  newPassword: String!
-}
-
-"Whom to send a friend request to."
-input SendFriendRequestInput {
-  "The user's global id."
-  userId: ID!
-}
-
-"Names a friend request."
-input FriendRequestInput {
-  "The request's global id."
-  requestId: ID!
-}
-
-"Names a friend to remove."
-input RemoveFriendInput {
-  "The friend's global id."
-  userId: ID!
-}
-
 "A new group chat."
 input CreateGroupChatInput {
   "1 to 100 characters after trimming, at least one of which shows; no control characters and no bidirectional embeddings, overrides or isolates."
@@ -1574,6 +1451,217 @@ input OpenPrivateChatInput {
   friendId: ID!
 }
 
+extend type Query {
+  "The viewer's chats, most recent activity (last message, or creation) first."
+  chats(
+    "Page size: default 20, at most 100."
+    first: Int
+    "Return chats after this cursor."
+    after: String
+  ): ChatConnection!
+}
+
+extend type Mutation {
+  "Creates a group owned by the viewer with some of their friends (` + "`" + `FORBIDDEN` + "`" + `, naming ` + "`" + `extensions.userId` + "`" + `, for anyone else)."
+  createGroupChat(input: CreateGroupChatInput!): GroupChat!
+  "Adds friends of the viewer to a group the viewer is in; they see the full history."
+  inviteToGroupChat(input: InviteToGroupChatInput!): GroupChat!
+  "The viewer leaves a group; if the owner leaves, the longest-standing member becomes the owner."
+  leaveGroupChat(input: LeaveGroupChatInput!): Boolean!
+    @deprecated(reason: "Use ` + "`" + `leaveGroup` + "`" + `, whose payload names the chat left (for Relay's ` + "`" + `@deleteEdge` + "`" + `/` + "`" + `@deleteRecord` + "`" + ` and Apollo's ` + "`" + `cache.evict` + "`" + `). This field stays, returning ` + "`" + `true` + "`" + `.")
+  "The viewer leaves a group; if the owner leaves, the longest-standing member becomes the owner. Returns what changed, so that a client cache can drop the chat."
+  leaveGroup(input: LeaveGroupChatInput!): LeaveGroupPayload!
+  "The owner removes a member (` + "`" + `FORBIDDEN` + "`" + ` for anyone else)."
+  removeFromGroupChat(input: RemoveFromGroupChatInput!): GroupChat!
+  "Any member renames the group."
+  renameGroupChat(input: RenameGroupChatInput!): GroupChat!
+  "Returns the one private chat with a friend, creating it the first time (` + "`" + `FORBIDDEN` + "`" + ` unless friends)."
+  openPrivateChat(input: OpenPrivateChatInput!): PrivateChat!
+}
+`, BuiltIn: false},
+	{Name: "../schema/friends.graphqls", Input: `# Friends: friend requests, friendships, and their live events.
+
+"""
+How a user stands to the viewer.
+"""
+enum FriendshipStatus {
+  "The user is the viewer."
+  SELF
+  "The two are friends."
+  FRIEND
+  "The viewer sent the user a friend request that is still pending."
+  REQUEST_SENT
+  "The user sent the viewer a friend request that is still pending."
+  REQUEST_RECEIVED
+  "None of the above."
+  NONE
+}
+
+"""
+Where a friend request stands. ` + "`" + `UNREAD` + "`" + ` and ` + "`" + `READ` + "`" + ` are pending.
+"""
+enum FriendRequestStatus {
+  "Sent and not yet seen by the recipient."
+  UNREAD
+  "Seen by the recipient, not yet answered."
+  READ
+  "Accepted by the recipient: the two are friends."
+  ACCEPTED
+  "Turned down by the recipient."
+  REJECTED
+  "Withdrawn by the sender, or ended by an account deletion."
+  CANCELED
+}
+
+"""
+Which of the viewer's friend requests to list.
+"""
+enum FriendRequestDirection {
+  "Requests sent to the viewer."
+  INCOMING
+  "Requests the viewer sent."
+  OUTGOING
+}
+
+"""
+One user asking another to be friends.
+"""
+type FriendRequest implements Node {
+  "The request's global id."
+  id: ID!
+  "The user who sent it."
+  from: User!
+  "The user it was sent to."
+  to: User!
+  "Where it stands."
+  status: FriendRequestStatus!
+  "When it was sent."
+  createdAt: Time!
+  "When it was accepted, rejected or canceled; null while pending."
+  respondedAt: Time
+}
+
+"""
+A friend request in a list, with the cursor that points at it.
+"""
+type FriendRequestEdge {
+  "Opaque cursor of this request in the list."
+  cursor: String!
+  "The request."
+  node: FriendRequest!
+}
+
+"""
+A page of friend requests (Relay cursor connection).
+"""
+type FriendRequestConnection {
+  "The requests of this page, newest first."
+  edges: [FriendRequestEdge!]!
+  "Where this page sits in the list."
+  pageInfo: PageInfo!
+  "How many requests the whole list holds."
+  totalCount: Int!
+}
+
+"Whom to send a friend request to."
+input SendFriendRequestInput {
+  "The user's global id."
+  userId: ID!
+}
+
+"Names a friend request."
+input FriendRequestInput {
+  "The request's global id."
+  requestId: ID!
+}
+
+"Names a friend to remove."
+input RemoveFriendInput {
+  "The friend's global id."
+  userId: ID!
+}
+
+extend type Query {
+  "The viewer's incoming or outgoing friend requests, newest first."
+  friendRequests(
+    "Incoming or outgoing."
+    direction: FriendRequestDirection!
+    "Only requests with one of these statuses; all when null or empty."
+    status: [FriendRequestStatus!]
+    "Page size: default 20, at most 100."
+    first: Int
+    "Return requests after this cursor."
+    after: String
+  ): FriendRequestConnection!
+}
+
+extend type Mutation {
+  "Sends a friend request (` + "`" + `UNREAD` + "`" + `). To yourself: ` + "`" + `BAD_USER_INPUT` + "`" + `; to an unknown or deleted user: ` + "`" + `NOT_FOUND` + "`" + `; to a friend or with a request of yours pending: ` + "`" + `CONFLICT` + "`" + `. If the user already sent you a pending request, this accepts theirs and returns it."
+  sendFriendRequest(input: SendFriendRequestInput!): FriendRequest!
+  "Marks an incoming request ` + "`" + `READ` + "`" + ` (recipient only; idempotent)."
+  markFriendRequestRead(input: FriendRequestInput!): FriendRequest!
+  "Accepts a pending incoming request: the two become friends (recipient only)."
+  acceptFriendRequest(input: FriendRequestInput!): FriendRequest!
+  "Turns down a pending incoming request (recipient only)."
+  rejectFriendRequest(input: FriendRequestInput!): FriendRequest!
+  "Withdraws a pending request the viewer sent (sender only)."
+  cancelFriendRequest(input: FriendRequestInput!): FriendRequest!
+  "Ends a friendship on both sides and returns the former friend; ` + "`" + `NOT_FOUND` + "`" + ` if you were not friends."
+  removeFriend(input: RemoveFriendInput!): User!
+}
+
+"""
+Live events over WebSocket. They need a logged-in connection and end when its token is revoked or expires.
+"""
+type Subscription {
+  "Every new friend request sent to the viewer, on every open connection of theirs."
+  friendRequestReceived: FriendRequest!
+  "Every status change (` + "`" + `READ` + "`" + `, ` + "`" + `ACCEPTED` + "`" + `, ` + "`" + `REJECTED` + "`" + `, ` + "`" + `CANCELED` + "`" + `) of a request the viewer sent or received."
+  friendRequestUpdated: FriendRequest!
+}
+`, BuiltIn: false},
+	{Name: "../schema/messages.graphqls", Input: `# Messages: posting, history, read markers, and live messages.
+
+"""
+One message in a chat.
+"""
+type Message implements Node {
+  "The message's global id."
+  id: ID!
+  "The chat it was posted in."
+  chat: Chat!
+  "Who posted it (a tombstone with ` + "`" + `deleted: true` + "`" + ` if they deleted their account)."
+  sender: User!
+  "The text: 1 to 4,000 characters."
+  body: String!
+  "When it was posted."
+  createdAt: Time!
+  "The sender's own id for the message, which makes retries safe."
+  clientMessageId: String
+  "The message's cursor in its chat's history: pass it as ` + "`" + `after` + "`" + ` to ` + "`" + `messages` + "`" + ` or to ` + "`" + `messagePosted` + "`" + ` to resume."
+  cursor: String!
+}
+
+"""
+A message in a list, with the cursor that points at it.
+"""
+type MessageEdge {
+  "Opaque cursor of this message in the chat's history."
+  cursor: String!
+  "The message."
+  node: Message!
+}
+
+"""
+A page of messages (Relay cursor connection), in chronological order.
+"""
+type MessageConnection {
+  "The messages of this page, oldest first."
+  edges: [MessageEdge!]!
+  "Where this page sits in the history."
+  pageInfo: PageInfo!
+}
+
 "A new message."
 input PostMessageInput {
   "The chat's global id."
@@ -1592,10 +1680,51 @@ input MarkChatReadInput {
   messageId: ID!
 }
 
-"Confirms the deletion of the viewer's account."
-input DeleteAccountInput {
-  "The viewer's password."
-  password: String!
+extend type Mutation {
+  "Posts a message to a chat the viewer is in (` + "`" + `NOT_FOUND` + "`" + ` otherwise) and marks the chat read up to it."
+  postMessage(input: PostMessageInput!): Message!
+  "Moves the viewer's read marker forward to a message."
+  markChatRead(input: MarkChatReadInput!): Chat!
+}
+
+extend type Subscription {
+  "New messages in sequence order: of one chat the viewer is in (` + "`" + `NOT_FOUND` + "`" + ` otherwise), or without ` + "`" + `chatId` + "`" + ` of all the viewer's chats, including those joined later. With ` + "`" + `after` + "`" + ` (a message cursor, needs ` + "`" + `chatId` + "`" + `), first replays every message after it, then goes on live with no gap and no duplicate. A chat-specific subscription ends when the viewer leaves the chat."
+  messagePosted(
+    "The chat to follow; all the viewer's chats when null."
+    chatId: ID
+    "Resume after this message cursor."
+    after: String
+  ): Message!
+}
+`, BuiltIn: false},
+	{Name: "../schema/schema.graphqls", Input: `# The parts of the schema every area shares: the Node interface, pages
+# and the root Query type, which the other files extend.
+
+"""
+A point in time, as an RFC 3339 timestamp in UTC.
+"""
+scalar Time
+
+"""
+An object with a global id (Relay global object identification).
+"""
+interface Node {
+  "The object's opaque global id; ` + "`" + `node(id:)` + "`" + ` fetches it back."
+  id: ID!
+}
+
+"""
+Where a page of a cursor connection sits in the whole list.
+"""
+type PageInfo {
+  "Whether more items follow the last item of this page."
+  hasNextPage: Boolean!
+  "Whether items come before the first item of this page."
+  hasPreviousPage: Boolean!
+  "The cursor of the first item of this page."
+  startCursor: String
+  "The cursor of the last item of this page; pass it as ` + "`" + `after` + "`" + ` for the next page."
+  endCursor: String
 }
 
 """
@@ -1606,103 +1735,6 @@ type Query {
   node("The global id." id: ID!): Node
   "Objects by global ids, in the same order; null where ` + "`" + `node` + "`" + ` would be null."
   nodes("The global ids." ids: [ID!]!): [Node]!
-  "The logged-in user; null when not logged in."
-  viewer: User
-  "A live user by username, without regard to case; null if none."
-  user("The username." username: String!): User
-  "Live users whose username or display name starts with ` + "`" + `query` + "`" + ` (without regard to case), ordered by username."
-  searchUsers(
-    "The prefix to look for: 1 to 64 characters."
-    query: String!
-    "Page size: default 20, at most 100."
-    first: Int
-    "Return users after this cursor."
-    after: String
-  ): UserConnection!
-  "The viewer's incoming or outgoing friend requests, newest first."
-  friendRequests(
-    "Incoming or outgoing."
-    direction: FriendRequestDirection!
-    "Only requests with one of these statuses; all when null or empty."
-    status: [FriendRequestStatus!]
-    "Page size: default 20, at most 100."
-    first: Int
-    "Return requests after this cursor."
-    after: String
-  ): FriendRequestConnection!
-  "The viewer's chats, most recent activity (last message, or creation) first."
-  chats(
-    "Page size: default 20, at most 100."
-    first: Int
-    "Return chats after this cursor."
-    after: String
-  ): ChatConnection!
-}
-
-"""
-Changing data. Every mutation but ` + "`" + `signUp` + "`" + ` and ` + "`" + `logIn` + "`" + ` needs a logged-in user.
-"""
-type Mutation {
-  "Creates an account and logs it in."
-  signUp(input: SignUpInput!): AuthPayload!
-  "Logs in; a wrong username and a wrong password give the same error."
-  logIn(input: LogInInput!): AuthPayload!
-  "Revokes the token used for this request."
-  logOut: Boolean!
-  "Changes the viewer's username and/or display name."
-  updateProfile(input: UpdateProfileInput!): User!
-  "Changes the viewer's password and revokes all their other tokens."
-  changePassword(input: ChangePasswordInput!): Boolean!
-  "Deletes the viewer's account: all tokens are revoked and the username becomes free."
-  deleteAccount(input: DeleteAccountInput!): Boolean!
-  "Sends a friend request (` + "`" + `UNREAD` + "`" + `). To yourself: ` + "`" + `BAD_USER_INPUT` + "`" + `; to an unknown or deleted user: ` + "`" + `NOT_FOUND` + "`" + `; to a friend or with a request of yours pending: ` + "`" + `CONFLICT` + "`" + `. If the user already sent you a pending request, this accepts theirs and returns it."
-  sendFriendRequest(input: SendFriendRequestInput!): FriendRequest!
-  "Marks an incoming request ` + "`" + `READ` + "`" + ` (recipient only; idempotent)."
-  markFriendRequestRead(input: FriendRequestInput!): FriendRequest!
-  "Accepts a pending incoming request: the two become friends (recipient only)."
-  acceptFriendRequest(input: FriendRequestInput!): FriendRequest!
-  "Turns down a pending incoming request (recipient only)."
-  rejectFriendRequest(input: FriendRequestInput!): FriendRequest!
-  "Withdraws a pending request the viewer sent (sender only)."
-  cancelFriendRequest(input: FriendRequestInput!): FriendRequest!
-  "Ends a friendship on both sides and returns the former friend; ` + "`" + `NOT_FOUND` + "`" + ` if you were not friends."
-  removeFriend(input: RemoveFriendInput!): User!
-  "Creates a group owned by the viewer with some of their friends (` + "`" + `FORBIDDEN` + "`" + `, naming ` + "`" + `extensions.userId` + "`" + `, for anyone else)."
-  createGroupChat(input: CreateGroupChatInput!): GroupChat!
-  "Adds friends of the viewer to a group the viewer is in; they see the full history."
-  inviteToGroupChat(input: InviteToGroupChatInput!): GroupChat!
-  "The viewer leaves a group; if the owner leaves, the longest-standing member becomes the owner."
-  leaveGroupChat(input: LeaveGroupChatInput!): Boolean!
-    @deprecated(reason: "Use ` + "`" + `leaveGroup` + "`" + `, whose payload names the chat left (for Relay's ` + "`" + `@deleteEdge` + "`" + `/` + "`" + `@deleteRecord` + "`" + ` and Apollo's ` + "`" + `cache.evict` + "`" + `). This field stays, returning ` + "`" + `true` + "`" + `.")
-  "The viewer leaves a group; if the owner leaves, the longest-standing member becomes the owner. Returns what changed, so that a client cache can drop the chat."
-  leaveGroup(input: LeaveGroupChatInput!): LeaveGroupPayload!
-  "The owner removes a member (` + "`" + `FORBIDDEN` + "`" + ` for anyone else)."
-  removeFromGroupChat(input: RemoveFromGroupChatInput!): GroupChat!
-  "Any member renames the group."
-  renameGroupChat(input: RenameGroupChatInput!): GroupChat!
-  "Returns the one private chat with a friend, creating it the first time (` + "`" + `FORBIDDEN` + "`" + ` unless friends)."
-  openPrivateChat(input: OpenPrivateChatInput!): PrivateChat!
-  "Posts a message to a chat the viewer is in (` + "`" + `NOT_FOUND` + "`" + ` otherwise) and marks the chat read up to it."
-  postMessage(input: PostMessageInput!): Message!
-  "Moves the viewer's read marker forward to a message."
-  markChatRead(input: MarkChatReadInput!): Chat!
-}
-
-"""
-Live events over WebSocket. They need a logged-in connection and end when its token is revoked or expires.
-"""
-type Subscription {
-  "Every new friend request sent to the viewer, on every open connection of theirs."
-  friendRequestReceived: FriendRequest!
-  "Every status change (` + "`" + `READ` + "`" + `, ` + "`" + `ACCEPTED` + "`" + `, ` + "`" + `REJECTED` + "`" + `, ` + "`" + `CANCELED` + "`" + `) of a request the viewer sent or received."
-  friendRequestUpdated: FriendRequest!
-  "New messages in sequence order: of one chat the viewer is in (` + "`" + `NOT_FOUND` + "`" + ` otherwise), or without ` + "`" + `chatId` + "`" + ` of all the viewer's chats, including those joined later. With ` + "`" + `after` + "`" + ` (a message cursor, needs ` + "`" + `chatId` + "`" + `), first replays every message after it, then goes on live with no gap and no duplicate. A chat-specific subscription ends when the viewer leaves the chat."
-  messagePosted(
-    "The chat to follow; all the viewer's chats when null."
-    chatId: ID
-    "Resume after this message cursor."
-    after: String
-  ): Message!
 }
 `, BuiltIn: false},
 }
@@ -4047,270 +4079,6 @@ func (ec *executionContext) fieldContext_Mutation_deleteAccount(ctx context.Cont
 	return fc, nil
 }
 
-func (ec *executionContext) _Mutation_sendFriendRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_sendFriendRequest(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().SendFriendRequest(ctx, fc.Args["input"].(model.SendFriendRequestInput))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.FriendRequest) graphql.Marshaler {
-			return ec.marshalNFriendRequest2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐFriendRequest(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_sendFriendRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_FriendRequest(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_sendFriendRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_markFriendRequestRead(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_markFriendRequestRead(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().MarkFriendRequestRead(ctx, fc.Args["input"].(model.FriendRequestInput))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.FriendRequest) graphql.Marshaler {
-			return ec.marshalNFriendRequest2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐFriendRequest(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_markFriendRequestRead(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_FriendRequest(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_markFriendRequestRead_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_acceptFriendRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_acceptFriendRequest(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().AcceptFriendRequest(ctx, fc.Args["input"].(model.FriendRequestInput))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.FriendRequest) graphql.Marshaler {
-			return ec.marshalNFriendRequest2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐFriendRequest(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_acceptFriendRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_FriendRequest(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_acceptFriendRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_rejectFriendRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_rejectFriendRequest(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().RejectFriendRequest(ctx, fc.Args["input"].(model.FriendRequestInput))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.FriendRequest) graphql.Marshaler {
-			return ec.marshalNFriendRequest2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐFriendRequest(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_rejectFriendRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_FriendRequest(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_rejectFriendRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_cancelFriendRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_cancelFriendRequest(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().CancelFriendRequest(ctx, fc.Args["input"].(model.FriendRequestInput))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.FriendRequest) graphql.Marshaler {
-			return ec.marshalNFriendRequest2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐFriendRequest(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_cancelFriendRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_FriendRequest(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_cancelFriendRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_removeFriend(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_removeFriend(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().RemoveFriend(ctx, fc.Args["input"].(model.RemoveFriendInput))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
-			return ec.marshalNUser2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐUser(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_removeFriend(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_User(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_removeFriend_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
 func (ec *executionContext) _Mutation_createGroupChat(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4613,6 +4381,270 @@ func (ec *executionContext) fieldContext_Mutation_openPrivateChat(ctx context.Co
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_openPrivateChat_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_sendFriendRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_sendFriendRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SendFriendRequest(ctx, fc.Args["input"].(model.SendFriendRequestInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.FriendRequest) graphql.Marshaler {
+			return ec.marshalNFriendRequest2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐFriendRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_sendFriendRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FriendRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_sendFriendRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_markFriendRequestRead(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_markFriendRequestRead(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MarkFriendRequestRead(ctx, fc.Args["input"].(model.FriendRequestInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.FriendRequest) graphql.Marshaler {
+			return ec.marshalNFriendRequest2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐFriendRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_markFriendRequestRead(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FriendRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_markFriendRequestRead_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_acceptFriendRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_acceptFriendRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AcceptFriendRequest(ctx, fc.Args["input"].(model.FriendRequestInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.FriendRequest) graphql.Marshaler {
+			return ec.marshalNFriendRequest2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐFriendRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_acceptFriendRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FriendRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_acceptFriendRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_rejectFriendRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_rejectFriendRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RejectFriendRequest(ctx, fc.Args["input"].(model.FriendRequestInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.FriendRequest) graphql.Marshaler {
+			return ec.marshalNFriendRequest2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐFriendRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_rejectFriendRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FriendRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_rejectFriendRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_cancelFriendRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_cancelFriendRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CancelFriendRequest(ctx, fc.Args["input"].(model.FriendRequestInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.FriendRequest) graphql.Marshaler {
+			return ec.marshalNFriendRequest2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐFriendRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_cancelFriendRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FriendRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_cancelFriendRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_removeFriend(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_removeFriend(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RemoveFriend(ctx, fc.Args["input"].(model.RemoveFriendInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_removeFriend(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_removeFriend_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -5228,50 +5260,6 @@ func (ec *executionContext) fieldContext_Query_searchUsers(ctx context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _Query_friendRequests(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_friendRequests(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().FriendRequests(ctx, fc.Args["direction"].(model.FriendRequestDirection), fc.Args["status"].([]models.FriendRequestStatus), fc.Args["first"].(*int), fc.Args["after"].(*string))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.FriendRequestConnection) graphql.Marshaler {
-			return ec.marshalNFriendRequestConnection2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐFriendRequestConnection(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Query_friendRequests(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Query",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_FriendRequestConnection(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_friendRequests_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
 func (ec *executionContext) _Query_chats(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5310,6 +5298,50 @@ func (ec *executionContext) fieldContext_Query_chats(ctx context.Context, field 
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_chats_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_friendRequests(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_friendRequests(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().FriendRequests(ctx, fc.Args["direction"].(model.FriendRequestDirection), fc.Args["status"].([]models.FriendRequestStatus), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.FriendRequestConnection) graphql.Marshaler {
+			return ec.marshalNFriendRequestConnection2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐFriendRequestConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_friendRequests(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FriendRequestConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_friendRequests_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -8302,48 +8334,6 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "sendFriendRequest":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_sendFriendRequest(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "markFriendRequestRead":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_markFriendRequestRead(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "acceptFriendRequest":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_acceptFriendRequest(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "rejectFriendRequest":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_rejectFriendRequest(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "cancelFriendRequest":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_cancelFriendRequest(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "removeFriend":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_removeFriend(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
 		case "createGroupChat":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createGroupChat(ctx, field)
@@ -8389,6 +8379,48 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "openPrivateChat":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_openPrivateChat(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sendFriendRequest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_sendFriendRequest(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "markFriendRequestRead":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_markFriendRequestRead(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "acceptFriendRequest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_acceptFriendRequest(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rejectFriendRequest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_rejectFriendRequest(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cancelFriendRequest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_cancelFriendRequest(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removeFriend":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_removeFriend(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -8589,17 +8621,17 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_searchUsers(ctx, field)
 				})
-		case "friendRequests":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Query_friendRequests(ctx, field)
-				})
 		case "chats":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_chats(ctx, field)
+				})
+		case "friendRequests":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_friendRequests(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {

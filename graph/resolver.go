@@ -2,6 +2,7 @@
 // service, the error mapping, and the HTTP and WebSocket transports.
 package graph
 
+//go:generate go run ../cmd/schemaexport -o ../schema.graphql ../schema
 //go:generate go run github.com/99designs/gqlgen generate
 
 import (
