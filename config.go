@@ -53,7 +53,7 @@ type config struct {
 	MaxConnections                    int           `env:"MAX_CONNECTIONS" envDefault:"20000" help:"most open WebSockets on this instance"`
 	MaxConnectionsPerUser             int           `env:"MAX_CONNECTIONS_PER_USER" envDefault:"20" help:"most open WebSockets of one user"`
 	MaxAnonymousConnectionsPerAddress int           `env:"MAX_ANONYMOUS_CONNECTIONS_PER_ADDRESS" envDefault:"50" help:"most open WebSockets without a token from one client address"`
-	MaxSubscriptionsPerConnection     int           `env:"MAX_SUBSCRIPTIONS_PER_CONNECTION" envDefault:"50" help:"most operations running on one WebSocket"`
+	MaxOperationsPerConnection        int           `env:"MAX_SUBSCRIPTIONS_PER_CONNECTION" envDefault:"50" help:"most operations (queries and mutations too) running on one WebSocket; the name is kept for compatibility"`
 	MaxSubscriptionsPerUser           int           `env:"MAX_SUBSCRIPTIONS_PER_USER" envDefault:"200" help:"most subscriptions of one user on this instance"`
 	MaxSubscriptions                  int           `env:"MAX_SUBSCRIPTIONS" envDefault:"100000" help:"most subscriptions on this instance"`
 	WSInitTimeout                     time.Duration `env:"WS_INIT_TIMEOUT" envDefault:"10s" help:"time allowed for connection_init"`
@@ -188,7 +188,7 @@ func (c config) apiOptions() graph.Options {
 		MaxDirectives: c.MaxDirectives, MaxComplexity: c.MaxComplexity, MaxFields: c.MaxFields}
 	o.MaxConnections, o.MaxConnectionsPerUser = c.MaxConnections, c.MaxConnectionsPerUser
 	o.MaxAnonymousConnectionsPerAddress = c.MaxAnonymousConnectionsPerAddress
-	o.MaxSubscriptionsPerConnection = c.MaxSubscriptionsPerConnection
+	o.MaxOperationsPerConnection = c.MaxOperationsPerConnection
 	o.MaxSubscriptions, o.MaxSubscriptionsPerUser = c.MaxSubscriptions, c.MaxSubscriptionsPerUser
 	o.InitTimeout, o.KeepAlive = c.WSInitTimeout, c.WSKeepAlive
 	o.RateLimits = c.RateLimits

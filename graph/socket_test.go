@@ -77,7 +77,7 @@ func TestWebSocket_ProtocolCloseCodes(t *testing.T) {
 func TestWebSocket_CapsSubscriptionsAndConnections(t *testing.T) {
 	t.Parallel()
 	opts := apitest.Options()
-	opts.MaxSubscriptionsPerConnection, opts.MaxConnectionsPerUser, opts.MaxConnections = 2, 2, 3
+	opts.MaxOperationsPerConnection, opts.MaxConnectionsPerUser, opts.MaxConnections = 2, 2, 3
 	s := apitest.NewServerWith(t, apitest.CheapConfig(), opts)
 	u, other := s.SignUp(t, "capa"), s.SignUp(t, "capb")
 

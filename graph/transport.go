@@ -47,9 +47,11 @@ type Options struct {
 	// BatchWait is how long dataloaders gather keys.
 	BatchWait time.Duration
 	// MaxConnections caps the open WebSockets of this instance,
-	// MaxConnectionsPerUser those of one user, and
-	// MaxSubscriptionsPerConnection the operations of one connection.
-	MaxConnections, MaxConnectionsPerUser, MaxSubscriptionsPerConnection int
+	// MaxConnectionsPerUser those of one user.
+	MaxConnections, MaxConnectionsPerUser int
+	// MaxOperationsPerConnection caps the running operations of one
+	// connection: subscriptions, and queries and mutations sent over it.
+	MaxOperationsPerConnection int
 	// MaxAnonymousConnectionsPerAddress caps the acknowledged WebSockets
 	// without a viewer from one client address (ClientIP's, as the rate
 	// limits count it). Sockets still waiting for connection_init are not
@@ -72,7 +74,7 @@ type Options struct {
 
 // DefaultOptions are the options used where nothing else is set.
 var DefaultOptions = Options{Introspection: true, KeepAlive: 15 * time.Second, InitTimeout: 10 * time.Second, Limits: DefaultLimits, BatchWait: DefaultBatchWait,
-	MaxConnections: 20000, MaxConnectionsPerUser: 20, MaxAnonymousConnectionsPerAddress: 50, MaxSubscriptionsPerConnection: 50,
+	MaxConnections: 20000, MaxConnectionsPerUser: 20, MaxAnonymousConnectionsPerAddress: 50, MaxOperationsPerConnection: 50,
 	MaxSubscriptions: 100000, MaxSubscriptionsPerUser: 200,
 	RateLimits: DefaultRateLimits,
 }
@@ -101,14 +103,14 @@ func NewHandler(svc *chat.Service, opts Options) *Handler {
 	users := newConnCounter[int64](opts.MaxConnectionsPerUser)
 	anonymous := newConnCounter[string](opts.MaxAnonymousConnectionsPerAddress)
 	sockets := &socket.Transport{
-		Accept:         websocket.AcceptOptions{OriginPatterns: slices.Concat(opts.APIHosts, opts.OriginPatterns)},
-		Init:           initFunc(svc, users, anonymous),
-		Closed:         released,
-		InitTimeout:    opts.InitTimeout,
-		KeepAlive:      opts.KeepAlive,
-		ReadLimit:      opts.Limits.MaxBodyBytes,
-		MaxConnections: opts.MaxConnections,
-		MaxOperations:  opts.MaxSubscriptionsPerConnection,
+		Accept:                     websocket.AcceptOptions{OriginPatterns: slices.Concat(opts.APIHosts, opts.OriginPatterns)},
+		Init:                       initFunc(svc, users, anonymous),
+		Closed:                     released,
+		InitTimeout:                opts.InitTimeout,
+		KeepAlive:                  opts.KeepAlive,
+		ReadLimit:                  opts.Limits.MaxBodyBytes,
+		MaxConnections:             opts.MaxConnections,
+		MaxOperationsPerConnection: opts.MaxOperationsPerConnection,
 	}
 	if opts.Metrics != nil {
 		opts.Metrics.WatchWebSockets(sockets.Open)
