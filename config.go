@@ -14,7 +14,7 @@ import (
 	"github.com/caarlos0/env/v11"
 
 	"github.com/gqlchat/gqlchat/chat"
-	"github.com/gqlchat/gqlchat/graph"
+	"github.com/gqlchat/gqlchat/httpapi"
 )
 
 // config is everything the server reads from its environment, loaded by
@@ -53,15 +53,15 @@ type config struct {
 	MaxConnections                    int           `env:"MAX_CONNECTIONS" envDefault:"20000" help:"most open WebSockets on this instance"`
 	MaxConnectionsPerUser             int           `env:"MAX_CONNECTIONS_PER_USER" envDefault:"20" help:"most open WebSockets of one user"`
 	MaxAnonymousConnectionsPerAddress int           `env:"MAX_ANONYMOUS_CONNECTIONS_PER_ADDRESS" envDefault:"50" help:"most open WebSockets without a token from one client address"`
-	MaxSubscriptionsPerConnection     int           `env:"MAX_SUBSCRIPTIONS_PER_CONNECTION" envDefault:"50" help:"most operations running on one WebSocket"`
+	MaxOperationsPerConnection        int           `env:"MAX_SUBSCRIPTIONS_PER_CONNECTION" envDefault:"50" help:"most operations (queries and mutations too) running on one WebSocket; the name is kept for compatibility"`
 	MaxSubscriptionsPerUser           int           `env:"MAX_SUBSCRIPTIONS_PER_USER" envDefault:"200" help:"most subscriptions of one user on this instance"`
 	MaxSubscriptions                  int           `env:"MAX_SUBSCRIPTIONS" envDefault:"100000" help:"most subscriptions on this instance"`
 	WSInitTimeout                     time.Duration `env:"WS_INIT_TIMEOUT" envDefault:"10s" help:"time allowed for connection_init"`
 	WSKeepAlive                       time.Duration `env:"WS_KEEPALIVE" envDefault:"15s" help:"interval of WebSocket pings; a graphql-transport-ws client silent for two is closed"`
 
-	// RateLimits starts as graph.DefaultRateLimits, which RATE_LIMITS changes.
-	RateLimits           graph.RateLimits `env:"RATE_LIMITS" help:"off, or changes such as postMessage=20/s:40,signUp=5/m:5,logIn=10/m:10,logInAccount=10/m:10,other=10/s:30 (see README)"`
-	LogInKnownAddressTTL time.Duration    `env:"LOGIN_KNOWN_ADDRESS_TTL" envDefault:"720h" help:"how long an address an account logged in from keeps its own logInAccount limit"`
+	// RateLimits starts as httpapi.DefaultRateLimits, which RATE_LIMITS changes.
+	RateLimits           httpapi.RateLimits `env:"RATE_LIMITS" help:"off, or changes such as postMessage=20/s:40,signUp=5/m:5,logIn=10/m:10,logInAccount=10/m:10,other=10/s:30 (see README)"`
+	LogInKnownAddressTTL time.Duration      `env:"LOGIN_KNOWN_ADDRESS_TTL" envDefault:"720h" help:"how long an address an account logged in from keeps its own logInAccount limit"`
 
 	MetricsAddr       string        `env:"METRICS_ADDR" help:"address to serve GET /metrics on instead of the API's, e.g. 127.0.0.1:9090 (recommended in production; default: on the API's port)"`
 	ReadTimeout       time.Duration `env:"REQUEST_READ_TIMEOUT" envDefault:"30s" help:"time allowed to read a whole HTTP request, body included; WebSockets are not affected"`
@@ -79,13 +79,13 @@ func loadConfig() (config, error) { return parseConfig(env.ToMap(os.Environ())) 
 // parseConfig reads the configuration from environ; an empty value is an
 // unset one. Its error names each variable refused and why.
 func parseConfig(environ map[string]string) (config, error) {
-	c := config{RateLimits: graph.DefaultRateLimits}
+	c := config{RateLimits: httpapi.DefaultRateLimits}
 	err := env.ParseWithOptions(&c, env.Options{Environment: environ, FuncMap: map[reflect.Type]env.ParserFunc{
 		reflect.TypeFor[int]():           positive(strconv.Atoi),
 		reflect.TypeFor[int64]():         positive(func(s string) (int64, error) { return strconv.ParseInt(s, 10, 64) }),
 		reflect.TypeFor[time.Duration](): positive(time.ParseDuration),
-		reflect.TypeFor[graph.RateLimits](): func(spec string) (any, error) {
-			return graph.ParseRateLimits(spec, graph.DefaultRateLimits)
+		reflect.TypeFor[httpapi.RateLimits](): func(spec string) (any, error) {
+			return httpapi.ParseRateLimits(spec, httpapi.DefaultRateLimits)
 		},
 	}})
 	errs := refusals(err)
@@ -175,25 +175,30 @@ func (c config) chatConfig() chat.Config {
 	return cfg
 }
 
-// apiOptions is the HTTP handler's part of the configuration: the one
-// place that maps variables to its options.
-func (c config) apiOptions() graph.Options {
-	o := graph.DefaultOptions // for what is not configured
+// apiOptions is the HTTP API's part of the configuration: the one place
+// that maps variables to its options.
+func (c config) apiOptions() httpapi.Options {
+	o := httpapi.DefaultOptions // for what is not configured
 	o.Introspection = c.Introspection
 	o.OriginPatterns, o.APIHosts = list(c.AllowedOrigins), list(c.APIHosts)
 	if c.Dev {
 		o.OriginPatterns = append(o.OriginPatterns, "localhost:*", "127.0.0.1:*")
 	}
-	o.Limits = graph.Limits{MaxBodyBytes: c.MaxBodyBytes, MaxTokens: c.MaxTokens, MaxDepth: c.MaxDepth, MaxAliases: c.MaxAliases,
+	o.TrustForwardedFor = c.TrustForwardedFor
+	o.Limits = httpapi.Limits{MaxBodyBytes: c.MaxBodyBytes, MaxTokens: c.MaxTokens, MaxDepth: c.MaxDepth, MaxAliases: c.MaxAliases,
 		MaxDirectives: c.MaxDirectives, MaxComplexity: c.MaxComplexity, MaxFields: c.MaxFields}
-	o.MaxConnections, o.MaxConnectionsPerUser = c.MaxConnections, c.MaxConnectionsPerUser
-	o.MaxAnonymousConnectionsPerAddress = c.MaxAnonymousConnectionsPerAddress
-	o.MaxSubscriptionsPerConnection = c.MaxSubscriptionsPerConnection
-	o.MaxSubscriptions, o.MaxSubscriptionsPerUser = c.MaxSubscriptions, c.MaxSubscriptionsPerUser
-	o.InitTimeout, o.KeepAlive = c.WSInitTimeout, c.WSKeepAlive
+	o.WebSocket = httpapi.WebSocketOptions{
+		KeepAlive:                         c.WSKeepAlive,
+		InitTimeout:                       c.WSInitTimeout,
+		MaxConnections:                    c.MaxConnections,
+		MaxConnectionsPerUser:             c.MaxConnectionsPerUser,
+		MaxAnonymousConnectionsPerAddress: c.MaxAnonymousConnectionsPerAddress,
+		MaxOperationsPerConnection:        c.MaxOperationsPerConnection,
+		MaxSubscriptions:                  c.MaxSubscriptions,
+		MaxSubscriptionsPerUser:           c.MaxSubscriptionsPerUser,
+	}
 	o.RateLimits = c.RateLimits
 	o.RateLimits.KnownAddressFor = c.LogInKnownAddressTTL
-	o.TrustForwardedFor = c.TrustForwardedFor
 	o.MetricsElsewhere = c.MetricsAddr != ""
 	return o
 }

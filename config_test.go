@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/gqlchat/gqlchat/chat"
-	"github.com/gqlchat/gqlchat/graph"
+	"github.com/gqlchat/gqlchat/httpapi"
 )
 
 func TestUsage_ListsEveryVariableWithItsDefault(t *testing.T) {
@@ -45,8 +45,8 @@ func TestParseConfig_DefaultsAreThoseOfThePackages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := c.apiOptions(); !reflect.DeepEqual(got, graph.DefaultOptions) {
-		t.Errorf("API options:\n got %+v\nwant %+v", got, graph.DefaultOptions)
+	if got := c.apiOptions(); !reflect.DeepEqual(got, httpapi.DefaultOptions) {
+		t.Errorf("API options:\n got %+v\nwant %+v", got, httpapi.DefaultOptions)
 	}
 	if got := c.chatConfig(); !reflect.DeepEqual(got, chat.DefaultConfig) {
 		t.Errorf("chat config:\n got %+v\nwant %+v", got, chat.DefaultConfig)
@@ -71,7 +71,7 @@ func TestParseConfig_ListsDevAndRateLimits(t *testing.T) {
 	if !slices.Equal(o.APIHosts, []string{"chat.example.com"}) {
 		t.Errorf("API hosts %q", o.APIHosts)
 	}
-	if l := o.RateLimits; l.PerUser["postMessage"] != (graph.RateLimit{Rate: 1, Burst: 2}) || l.PerIP["logIn"] != graph.DefaultRateLimits.PerIP["logIn"] || l.KnownAddressFor != time.Hour {
+	if l := o.RateLimits; l.PerUser["postMessage"] != (httpapi.RateLimit{Rate: 1, Burst: 2}) || l.PerIP["logIn"] != httpapi.DefaultRateLimits.PerIP["logIn"] || l.KnownAddressFor != time.Hour {
 		t.Errorf("rate limits %+v", l)
 	}
 	if c.localDatabase {

@@ -12,13 +12,14 @@ import (
 
 	"github.com/gqlchat/gqlchat/chat"
 	"github.com/gqlchat/gqlchat/graph/model"
+	"github.com/gqlchat/gqlchat/internal/requestid"
 )
 
-// presentError is the one place where an error becomes what the client
+// PresentError is the one place where an error becomes what the client
 // sees: chat errors keep their code and message, with the user they name
 // as a global id (extensions.userId); anything else is logged
 // with the request id and hidden behind INTERNAL_SERVER_ERROR.
-func presentError(ctx context.Context, err error) *gqlerror.Error {
+func PresentError(ctx context.Context, err error) *gqlerror.Error {
 	gqlErr := graphql.DefaultErrorPresenter(ctx, err)
 	var ce *chat.Error
 	if errors.As(err, &ce) {
@@ -59,14 +60,14 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 		gqlErr.Extensions = ext
 		return gqlErr
 	}
-	slog.ErrorContext(ctx, "internal error", "err", err, "request_id", RequestID(ctx))
+	slog.ErrorContext(ctx, "internal error", "err", err, "request_id", requestid.FromContext(ctx))
 	gqlErr.Message = "internal server error"
-	gqlErr.Extensions = map[string]any{"code": string(chat.CodeInternal), "requestId": RequestID(ctx)}
+	gqlErr.Extensions = map[string]any{"code": string(chat.CodeInternal), "requestId": requestid.FromContext(ctx)}
 	return gqlErr
 }
 
-// recoverPanic logs a resolver panic with its stack and hides it from the client.
-func recoverPanic(ctx context.Context, p any) error {
-	slog.ErrorContext(ctx, "panic", "panic", fmt.Sprint(p), "stack", string(debug.Stack()), "request_id", RequestID(ctx))
+// RecoverPanic logs a resolver panic with its stack and hides it from the client.
+func RecoverPanic(ctx context.Context, p any) error {
+	slog.ErrorContext(ctx, "panic", "panic", fmt.Sprint(p), "stack", string(debug.Stack()), "request_id", requestid.FromContext(ctx))
 	return errors.New("panic in resolver")
 }

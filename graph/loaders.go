@@ -37,8 +37,9 @@ type loadersKey struct{}
 // level of every request.
 const DefaultBatchWait = 2 * time.Millisecond
 
-// withLoaders gives each response a fresh set of loaders.
-func withLoaders(svc *chat.Service, wait time.Duration) graphql.ResponseMiddleware {
+// WithLoaders gives each response a fresh set of loaders, for
+// handler.Server.AroundResponses: the resolvers need them.
+func WithLoaders(svc *chat.Service, wait time.Duration) graphql.ResponseMiddleware {
 	batchWait := dataloadgen.WithWait(wait)
 	return func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		l := &loaders{

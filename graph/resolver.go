@@ -1,5 +1,6 @@
 // Package graph is the GraphQL adapter: thin resolvers over the chat
-// service, the error mapping, and the HTTP and WebSocket transports.
+// service, global ids and cursors, dataloaders, complexity and the error
+// mapping. It serves nothing itself: httpapi serves the schema it exports.
 package graph
 
 //go:generate go run ../cmd/schemaexport -o ../schema.graphql ../schema

@@ -116,7 +116,7 @@ func mustGetPage(t *testing.T) string {
 	return string(body)
 }
 
-// mustGet requests url from the handler mounted as graph/transport.go does.
+// mustGet requests url from the handler mounted as httpapi/server.go does.
 func mustGet(t *testing.T, url string) (*http.Response, []byte) {
 	t.Helper()
 	h := Handler("/query")

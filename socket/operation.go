@@ -56,7 +56,7 @@ func (c *conn) start(m message) bool {
 		c.close(CloseDuplicateID, "subscriber for "+m.ID+" already exists")
 		return false
 	}
-	if c.t.MaxOperations > 0 && len(c.ops) >= c.t.MaxOperations {
+	if c.t.MaxOperationsPerConnection > 0 && len(c.ops) >= c.t.MaxOperationsPerConnection {
 		c.mu.Unlock()
 		c.sendError(m.ID, &gqlerror.Error{Message: "too many subscriptions on this connection",
 			Extensions: map[string]any{"code": "RATE_LIMITED"}})

@@ -104,11 +104,11 @@ func TestTransport_StoppingAnOperationEndsItsStream(t *testing.T) {
 	}
 }
 
-// Over MaxOperations an operation is refused with an error message
+// Over MaxOperationsPerConnection an operation is refused with an error message
 // (RATE_LIMITED) and the connection stays; a stopped one frees its place.
 func TestTransport_OperationsOverTheCapAreRefused(t *testing.T) {
 	t.Parallel()
-	s := newServer(t, &socket.Transport{MaxOperations: 2})
+	s := newServer(t, &socket.Transport{MaxOperationsPerConnection: 2})
 	for _, proto := range protocols {
 		w := wordsOf(proto)
 		c := s.connect(t, proto)

@@ -62,9 +62,12 @@ type Transport struct {
 	KeepAlive time.Duration
 	// ReadLimit bounds the size of a client message.
 	ReadLimit int64
-	// MaxConnections caps the open connections, MaxOperations the running
-	// operations of one connection; zero means no cap.
-	MaxConnections, MaxOperations int
+	// MaxConnections caps the open connections; zero means no cap.
+	MaxConnections int
+	// MaxOperationsPerConnection caps the running operations (queries and
+	// mutations as well as subscriptions) of one connection; zero means no
+	// cap.
+	MaxOperationsPerConnection int
 
 	mu    sync.Mutex
 	conns map[*conn]struct{}

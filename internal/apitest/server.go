@@ -16,8 +16,8 @@ import (
 
 	"github.com/gqlchat/gqlchat/chat"
 	"github.com/gqlchat/gqlchat/events"
-	"github.com/gqlchat/gqlchat/graph"
 	"github.com/gqlchat/gqlchat/graph/model"
+	"github.com/gqlchat/gqlchat/httpapi"
 	"github.com/gqlchat/gqlchat/internal/testdb"
 	"github.com/gqlchat/gqlchat/metrics"
 	"github.com/gqlchat/gqlchat/migrations"
@@ -33,7 +33,7 @@ type Server struct {
 	DB      *gorm.DB
 	Service *chat.Service
 	Bus     *events.InMem
-	Handler *graph.Handler
+	Handler *httpapi.Handler
 	seq     atomic.Int64
 }
 
@@ -49,9 +49,9 @@ func NewServer(t testing.TB) *Server {
 
 // Options are the default options without rate limits: tests sign up many
 // users from one address and post in bursts. Rate limits have tests of their own.
-func Options() graph.Options {
-	opts := graph.DefaultOptions
-	opts.RateLimits = graph.RateLimits{}
+func Options() httpapi.Options {
+	opts := httpapi.DefaultOptions
+	opts.RateLimits = httpapi.RateLimits{}
 	return opts
 }
 
@@ -63,12 +63,12 @@ func CheapConfig() chat.Config {
 }
 
 // NewServerWith starts the API on a fresh database with the given configuration.
-func NewServerWith(t testing.TB, cfg chat.Config, opts graph.Options) *Server {
+func NewServerWith(t testing.TB, cfg chat.Config, opts httpapi.Options) *Server {
 	return StartServer(t, testdb.New(t), cfg, opts)
 }
 
 // StartServer starts the API on the database at dsn.
-func StartServer(t testing.TB, dsn string, cfg chat.Config, opts graph.Options) *Server {
+func StartServer(t testing.TB, dsn string, cfg chat.Config, opts httpapi.Options) *Server {
 	bus := events.NewInMem()
 	return start(t, dsn, cfg, opts, bus, bus)
 }
@@ -95,7 +95,7 @@ func StartInstance(t testing.TB, dsn, channel string, busRole ...string) (*Serve
 }
 
 // start wires the server as server.go does, metrics and readiness included.
-func start(t testing.TB, dsn string, cfg chat.Config, opts graph.Options, bus events.Bus, local *events.InMem) *Server {
+func start(t testing.TB, dsn string, cfg chat.Config, opts httpapi.Options, bus events.Bus, local *events.InMem) *Server {
 	db := testdb.Open(t, dsn)
 	sqlDB, _ := db.DB()
 	m := metrics.New(sqlDB)
@@ -105,7 +105,7 @@ func start(t testing.TB, dsn string, cfg chat.Config, opts graph.Options, bus ev
 	}
 	opts.Metrics = m
 	opts.Ready = metrics.Ready(sqlDB.PingContext, func(ctx context.Context) (bool, error) { return migrations.Current(ctx, sqlDB) })
-	h := graph.NewHandler(svc, opts)
+	h := httpapi.New(svc, opts)
 	ts := httptest.NewServer(h)
 	t.Cleanup(ts.Close)
 	return &Server{URL: ts.URL, DSN: dsn, DB: db, Service: svc, Bus: local, Handler: h}

@@ -1,15 +1,66 @@
-package graph
+package httpapi
 
 import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
+	"time"
+
+	"github.com/coder/websocket"
 
 	"github.com/gqlchat/gqlchat/chat"
+	"github.com/gqlchat/gqlchat/internal/requestid"
 	"github.com/gqlchat/gqlchat/socket"
 )
+
+// WebSocketOptions configure the WebSocket transport and cap its use.
+// A cap of zero or less caps nothing.
+type WebSocketOptions struct {
+	// KeepAlive is the interval of keep-alive pings.
+	KeepAlive time.Duration
+	// InitTimeout bounds the wait for connection_init.
+	InitTimeout time.Duration
+	// MaxConnections caps the open WebSockets of this instance,
+	// MaxConnectionsPerUser those of one user.
+	MaxConnections, MaxConnectionsPerUser int
+	// MaxAnonymousConnectionsPerAddress caps the acknowledged WebSockets
+	// without a viewer from one client address (clientIP's, as the rate
+	// limits count it). Sockets still waiting for connection_init are not
+	// counted: the init timeout ends them.
+	MaxAnonymousConnectionsPerAddress int
+	// MaxOperationsPerConnection caps the running operations of one
+	// connection: subscriptions, and queries and mutations sent over it.
+	MaxOperationsPerConnection int
+	// MaxSubscriptions caps the running subscriptions of this instance,
+	// MaxSubscriptionsPerUser those of one user.
+	MaxSubscriptions, MaxSubscriptionsPerUser int
+}
+
+// DefaultWebSocketOptions are the WebSocket options of DefaultOptions.
+var DefaultWebSocketOptions = WebSocketOptions{KeepAlive: 15 * time.Second, InitTimeout: 10 * time.Second,
+	MaxConnections: 20000, MaxConnectionsPerUser: 20, MaxAnonymousConnectionsPerAddress: 50, MaxOperationsPerConnection: 50,
+	MaxSubscriptions: 100000, MaxSubscriptionsPerUser: 200}
+
+// newSockets configures the WebSocket transport of /query: the origins it
+// accepts, connection_init's authentication, and the caps.
+func newSockets(svc *chat.Service, opts Options) *socket.Transport {
+	ws := opts.WebSocket
+	users := newConnCounter[int64](ws.MaxConnectionsPerUser)
+	anonymous := newConnCounter[string](ws.MaxAnonymousConnectionsPerAddress)
+	return &socket.Transport{
+		Accept:                     websocket.AcceptOptions{OriginPatterns: slices.Concat(opts.APIHosts, opts.OriginPatterns)},
+		Init:                       initFunc(svc, users, anonymous),
+		Closed:                     released,
+		InitTimeout:                ws.InitTimeout,
+		KeepAlive:                  ws.KeepAlive,
+		ReadLimit:                  opts.Limits.MaxBodyBytes,
+		MaxConnections:             ws.MaxConnections,
+		MaxOperationsPerConnection: ws.MaxOperationsPerConnection,
+	}
+}
 
 // initFunc authenticates a WebSocket connection from its connection_init
 // payload: {"authorization": "Bearer <token>"}, the key in any case. A
@@ -32,7 +83,7 @@ func initFunc(svc *chat.Service, users *connCounter[int64], anonymous *connCount
 			return nil, refuse(ctx, err)
 		}
 		if v == nil {
-			release, ok := anonymous.open(ClientIP(ctx))
+			release, ok := anonymous.open(clientIP(ctx))
 			if !ok {
 				return nil, tooMany("too many anonymous connections from this address")
 			}
@@ -132,7 +183,7 @@ func (c *connCounter[K]) open(key K) (release func(), ok bool) {
 // of ours (logged, never described to the client).
 func refuse(ctx context.Context, err error) error {
 	if chat.ErrorCode(err) != chat.CodeUnauthenticated {
-		slog.ErrorContext(ctx, "websocket init", "err", err, "request_id", RequestID(ctx))
+		slog.ErrorContext(ctx, "websocket init", "err", err, "request_id", requestid.FromContext(ctx))
 		return &socket.Refusal{Code: socket.CloseInternal, Reason: "internal server error", Err: errors.New("internal server error")}
 	}
 	return &socket.Refusal{Code: socket.CloseForbidden, Reason: "unauthenticated: " + err.Error(), Err: err}

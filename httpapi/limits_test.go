@@ -1,4 +1,4 @@
-package graph_test
+package httpapi_test
 
 import (
 	"bytes"
@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gqlchat/gqlchat/graph"
+	"github.com/gqlchat/gqlchat/httpapi"
 	"github.com/gqlchat/gqlchat/internal/apitest"
 )
 
@@ -97,7 +97,7 @@ func TestHostileStrings_AreBadUserInputNotInternalErrors(t *testing.T) {
 	t.Parallel()
 	s := apitest.NewServer(t)
 	u := s.SignUp(t, "nul")
-	g := createGroupChat(t, s, u, "G")
+	g := s.CreateGroup(t, u, "G")
 	for _, c := range []struct {
 		query string
 		vars  map[string]any
@@ -155,24 +155,24 @@ func TestAutomaticPersistedQueries(t *testing.T) {
 }
 
 func TestParseRateLimits(t *testing.T) {
-	got, err := graph.ParseRateLimits("postMessage=60/m:5, logIn=3/h:3, other=1/s:2, logInAccount=5/m:4", graph.DefaultRateLimits)
+	got, err := httpapi.ParseRateLimits("postMessage=60/m:5, logIn=3/h:3, other=1/s:2, logInAccount=5/m:4", httpapi.DefaultRateLimits)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.PerUser["postMessage"] != (graph.RateLimit{Rate: 1, Burst: 5}) || got.PerIP["logIn"] != (graph.RateLimit{Rate: 3.0 / 3600, Burst: 3}) ||
-		got.Other != (graph.RateLimit{Rate: 1, Burst: 2}) || got.PerIP["signUp"] != graph.DefaultRateLimits.PerIP["signUp"] ||
-		got.LogInPerAccount != (graph.RateLimit{Rate: 5.0 / 60, Burst: 4}) {
+	if got.PerUser["postMessage"] != (httpapi.RateLimit{Rate: 1, Burst: 5}) || got.PerIP["logIn"] != (httpapi.RateLimit{Rate: 3.0 / 3600, Burst: 3}) ||
+		got.Other != (httpapi.RateLimit{Rate: 1, Burst: 2}) || got.PerIP["signUp"] != httpapi.DefaultRateLimits.PerIP["signUp"] ||
+		got.LogInPerAccount != (httpapi.RateLimit{Rate: 5.0 / 60, Burst: 4}) {
 		t.Fatalf("parsed %+v", got)
 	}
-	if graph.DefaultRateLimits.PerUser["postMessage"].Rate != 20 {
+	if httpapi.DefaultRateLimits.PerUser["postMessage"].Rate != 20 {
 		t.Fatal("the defaults were changed")
 	}
 	for _, bad := range []string{"postMessage=20:40", "postMessage=x/s:1", "=1/s:1", "postMessage=1/d:1"} {
-		if _, err := graph.ParseRateLimits(bad, graph.DefaultRateLimits); err == nil {
+		if _, err := httpapi.ParseRateLimits(bad, httpapi.DefaultRateLimits); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
 	}
-	if off, _ := graph.ParseRateLimits("off", graph.DefaultRateLimits); len(off.PerUser)+len(off.PerIP) != 0 || off.LogInPerAccount.Burst != 0 {
+	if off, _ := httpapi.ParseRateLimits("off", httpapi.DefaultRateLimits); len(off.PerUser)+len(off.PerIP) != 0 || off.LogInPerAccount.Burst != 0 {
 		t.Fatal("off is not off")
 	}
 }

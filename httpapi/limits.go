@@ -1,8 +1,7 @@
-package graph
+package httpapi
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"strings"
 
@@ -11,6 +10,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/gqlchat/gqlchat/chat"
+	"github.com/gqlchat/gqlchat/graph"
 )
 
 // Limits bound what one request may ask of the server.
@@ -26,7 +26,7 @@ type Limits struct {
 
 // DefaultLimits fit every operation a real client needs.
 var DefaultLimits = Limits{MaxBodyBytes: 1 << 20, MaxTokens: 1000, MaxDepth: 10, MaxAliases: 30, MaxDirectives: 50,
-	MaxComplexity: DefaultMaxComplexity, MaxFields: 2000}
+	MaxComplexity: graph.DefaultMaxComplexity, MaxFields: 2000}
 
 // checkBody refuses HTTP bodies over the limit: at once when their length
 // is announced, when they reach it otherwise. httpTransport reads them.
@@ -39,16 +39,6 @@ func checkBody(max int64, next http.Handler) http.Handler {
 		r.Body = http.MaxBytesReader(w, r.Body, max)
 		next.ServeHTTP(w, r)
 	})
-}
-
-// writeError answers with a GraphQL error outside of gqlgen.
-func writeError(w http.ResponseWriter, status int, message, reason string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(map[string]any{"errors": []map[string]any{{ //nolint:errcheck // the client may have gone
-		"message":    message,
-		"extensions": map[string]any{"code": chat.CodeInvalid, "reason": reason},
-	}}})
 }
 
 // shapeLimit is a gqlgen extension that measures an operation's depth,

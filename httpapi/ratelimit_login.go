@@ -1,4 +1,4 @@
-package graph
+package httpapi
 
 import (
 	"context"
@@ -57,7 +57,7 @@ func (g *logInGuard) around(ctx context.Context, fc *graphql.FieldContext, next 
 	case model.SignUpInput:
 		res, err := next(ctx)
 		if account, ok := chat.UsernameKey(in.Username); ok && err == nil {
-			g.known.Add(knownAddr{account, ClientIP(ctx)}, struct{}{})
+			g.known.Add(knownAddr{account, clientIP(ctx)}, struct{}{})
 		}
 		return res, err
 	}
@@ -69,7 +69,7 @@ func (g *logInGuard) logIn(ctx context.Context, username string, next graphql.Re
 	if !ok { // no account can have that name: logIn refuses it without checking a password
 		return next(ctx)
 	}
-	now, addr := time.Now(), knownAddr{account, ClientIP(ctx)}
+	now, addr := time.Now(), knownAddr{account, clientIP(ctx)}
 	key := bucketKey{account: account, limit: "logInAccount"}
 	if _, ok := g.known.Peek(addr); ok { // Peek, unlike Contains, checks expiry; only log-ins make an address recent
 		key.ip = addr.ip

@@ -1,4 +1,4 @@
-package graph
+package httpapi
 
 import (
 	"bytes"
@@ -18,6 +18,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/gqlchat/gqlchat/chat"
 	"github.com/gqlchat/gqlchat/internal/strictjson"
 )
 
@@ -186,7 +187,7 @@ func badParameter(name string) *refusal {
 }
 
 // invalidString is the request error for a string that is not valid
-// Unicode; presentError makes its code the reason of a BAD_USER_INPUT.
+// Unicode; graph.PresentError makes its code the reason of a BAD_USER_INPUT.
 func invalidString(err *strictjson.InvalidStringError) *gqlerror.Error {
 	return &gqlerror.Error{Message: err.Error(), Extensions: map[string]any{"code": "INVALID_UTF8"}}
 }
@@ -247,6 +248,16 @@ func writeRequestErrors(w http.ResponseWriter, media string, resp *graphql.Respo
 	w.Header().Set("Content-Type", media)
 	w.WriteHeader(status)
 	w.Write(b) //nolint:errcheck // the client may have gone
+}
+
+// writeError answers with a GraphQL error outside of gqlgen.
+func writeError(w http.ResponseWriter, status int, message, reason string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]any{"errors": []map[string]any{{ //nolint:errcheck // the client may have gone
+		"message":    message,
+		"extensions": map[string]any{"code": chat.CodeInvalid, "reason": reason},
+	}}})
 }
 
 // otherRequests answers what no other transport takes: POST bodies that

@@ -1,4 +1,4 @@
-package graph_test
+package httpapi_test
 
 import (
 	"bytes"
@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gqlchat/gqlchat/graph"
+	"github.com/gqlchat/gqlchat/httpapi"
 	"github.com/gqlchat/gqlchat/internal/apitest"
 )
 
@@ -15,9 +15,9 @@ const slow = 1.0 / 3600 // one token an hour: a used-up bucket stays empty for t
 
 // rateLimitedServer starts the API with only the given limits; every test
 // request comes from 127.0.0.1.
-func rateLimitedServer(t *testing.T, limits graph.RateLimits) *apitest.Server {
+func rateLimitedServer(t *testing.T, limits httpapi.RateLimits) *apitest.Server {
 	t.Helper()
-	opts := graph.DefaultOptions
+	opts := httpapi.DefaultOptions
 	opts.RateLimits = limits
 	return apitest.NewServerWith(t, apitest.CheapConfig(), opts)
 }
@@ -51,12 +51,12 @@ func postVars(chatID, body string) map[string]any {
 
 func TestRateLimit_PostMessageBurstPassesThenIsRefusedWithoutWriting(t *testing.T) {
 	t.Parallel()
-	s := rateLimitedServer(t, graph.RateLimits{PerUser: map[string]graph.RateLimit{"postMessage": {Rate: slow, Burst: 3}}})
+	s := rateLimitedServer(t, httpapi.RateLimits{PerUser: map[string]httpapi.RateLimit{"postMessage": {Rate: slow, Burst: 3}}})
 	alice := s.SignUp(t, "alice")
-	bob := friendsOf(t, s, alice, 1)[0]
-	group := createGroupChat(t, s, alice, "limits", bob)
+	bob := s.FriendsOf(t, alice, 1)[0]
+	group := s.CreateGroup(t, alice, "limits", bob)
 	for range 3 {
-		post(t, s, alice, group.ID, "hello")
+		s.Post(t, alice, group.ID, "hello")
 	}
 	r := s.Do(t, alice.Token, postMessage, postVars(group.ID, "one too many"))
 	if after := mustBeRateLimited(t, r); after < 3000 {
@@ -65,26 +65,26 @@ func TestRateLimit_PostMessageBurstPassesThenIsRefusedWithoutWriting(t *testing.
 	if n := countRows(t, s, "messages"); n != 3 {
 		t.Fatalf("messages: want 3, got %d", n)
 	}
-	post(t, s, bob, group.ID, "my bucket is my own") // another user is not affected
+	s.Post(t, bob, group.ID, "my bucket is my own") // another user is not affected
 }
 
 func TestRateLimit_CallsPassAgainOnceTheBucketRefills(t *testing.T) {
 	t.Parallel()
-	s := rateLimitedServer(t, graph.RateLimits{PerUser: map[string]graph.RateLimit{"postMessage": {Rate: 2, Burst: 2}}})
+	s := rateLimitedServer(t, httpapi.RateLimits{PerUser: map[string]httpapi.RateLimit{"postMessage": {Rate: 2, Burst: 2}}})
 	alice := s.SignUp(t, "alice")
-	group := createGroupChat(t, s, alice, "refill")
-	post(t, s, alice, group.ID, "one")
-	post(t, s, alice, group.ID, "two")
+	group := s.CreateGroup(t, alice, "refill")
+	s.Post(t, alice, group.ID, "one")
+	s.Post(t, alice, group.ID, "two")
 	if after := mustBeRateLimited(t, s.Do(t, alice.Token, postMessage, postVars(group.ID, "three"))); after != 1 {
 		t.Fatalf("retryAfter: want 1 (rounded up from under 500ms), got %v", after)
 	}
 	time.Sleep(600 * time.Millisecond) // 2/s: a token every 500ms, slow enough for a loaded CI
-	post(t, s, alice, group.ID, "three")
+	s.Post(t, alice, group.ID, "three")
 }
 
 func TestRateLimit_LogInBruteForceFromOneAddressIsStopped(t *testing.T) {
 	t.Parallel()
-	s := rateLimitedServer(t, graph.RateLimits{PerIP: map[string]graph.RateLimit{"logIn": {Rate: slow, Burst: 3}}})
+	s := rateLimitedServer(t, httpapi.RateLimits{PerIP: map[string]httpapi.RateLimit{"logIn": {Rate: slow, Burst: 3}}})
 	victim := s.SignUp(t, "victim")
 	other := s.SignUp(t, "other")
 	for range 3 {
@@ -102,10 +102,10 @@ func TestRateLimit_LogInBruteForceFromOneAddressIsStopped(t *testing.T) {
 
 func TestRateLimit_SignUpIsLimitedPerAddress(t *testing.T) {
 	t.Parallel()
-	s := rateLimitedServer(t, graph.RateLimits{PerIP: map[string]graph.RateLimit{"signUp": {Rate: slow, Burst: 2}}})
+	s := rateLimitedServer(t, httpapi.RateLimits{PerIP: map[string]httpapi.RateLimit{"signUp": {Rate: slow, Burst: 2}}})
 	s.SignUp(t, "first")
 	s.SignUp(t, "second")
-	mustBeRateLimited(t, s.Do(t, "", signUp, signUpVars("third_one", "Third", apitest.Password)))
+	mustBeRateLimited(t, s.Do(t, "", signUp, map[string]any{"in": map[string]any{"username": "third_one", "displayName": "Third", "password": apitest.Password}}))
 	if n := countRows(t, s, "users"); n != 2 {
 		t.Fatalf("users: want 2, got %d", n)
 	}
@@ -113,18 +113,18 @@ func TestRateLimit_SignUpIsLimitedPerAddress(t *testing.T) {
 
 func TestRateLimit_OtherMutationsShareOneBucketPerUser(t *testing.T) {
 	t.Parallel()
-	s := rateLimitedServer(t, graph.RateLimits{Other: graph.RateLimit{Rate: slow, Burst: 2}})
+	s := rateLimitedServer(t, httpapi.RateLimits{Other: httpapi.RateLimit{Rate: slow, Burst: 2}})
 	alice, bob := s.SignUp(t, "alice"), s.SignUp(t, "bob")
 	const rename = `mutation($n: String!) { updateProfile(input: {displayName: $n}) { id } }`
 	s.MustDo(t, alice.Token, rename, map[string]any{"n": "Alice"}, nil)
-	send(t, s, alice, bob)
+	s.SendFriendRequest(t, alice, bob)
 	mustBeRateLimited(t, s.Do(t, alice.Token, rename, map[string]any{"n": "Alice again"}))
 	s.MustDo(t, bob.Token, rename, map[string]any{"n": "Bob"}, nil)
 }
 
 func TestRateLimit_CountsEachAliasedField(t *testing.T) {
 	t.Parallel()
-	s := rateLimitedServer(t, graph.RateLimits{PerIP: map[string]graph.RateLimit{"logIn": {Rate: slow, Burst: 2}}})
+	s := rateLimitedServer(t, httpapi.RateLimits{PerIP: map[string]httpapi.RateLimit{"logIn": {Rate: slow, Burst: 2}}})
 	u := s.SignUp(t, "batch")
 	const batch = `mutation($u: String!) {
 		a: logIn(input: {username: $u, password: "guess one!"}) { token }
@@ -143,10 +143,10 @@ func TestRateLimit_CountsEachAliasedField(t *testing.T) {
 
 func TestRateLimit_AppliesToMutationsOverWebSocket(t *testing.T) {
 	t.Parallel()
-	s := rateLimitedServer(t, graph.RateLimits{PerUser: map[string]graph.RateLimit{"postMessage": {Rate: slow, Burst: 1}}})
+	s := rateLimitedServer(t, httpapi.RateLimits{PerUser: map[string]httpapi.RateLimit{"postMessage": {Rate: slow, Burst: 1}}})
 	alice := s.SignUp(t, "alice")
-	group := createGroupChat(t, s, alice, "ws")
-	post(t, s, alice, group.ID, "over HTTP")
+	group := s.CreateGroup(t, alice, "ws")
+	s.Post(t, alice, group.ID, "over HTTP")
 	ws := s.Connect(t, alice)
 	ws.Subscribe("1", postMessage, postVars(group.ID, "over WebSocket"))
 	m := ws.MustRead(5 * time.Second)
@@ -193,9 +193,9 @@ func postLogIn(s *apitest.Server, forwardedFor, username, password string) (*api
 
 func TestRateLimit_ForwardedForIsTrustedOnlyWhenConfigured(t *testing.T) {
 	t.Parallel()
-	limits := graph.RateLimits{PerIP: map[string]graph.RateLimit{"logIn": {Rate: slow, Burst: 1}}}
+	limits := httpapi.RateLimits{PerIP: map[string]httpapi.RateLimit{"logIn": {Rate: slow, Burst: 1}}}
 	for _, trust := range []bool{false, true} {
-		opts := graph.DefaultOptions
+		opts := httpapi.DefaultOptions
 		opts.RateLimits, opts.TrustForwardedFor = limits, trust
 		s := apitest.NewServerWith(t, apitest.CheapConfig(), opts)
 		logInFrom(t, s, "203.0.113.1", "someone")
@@ -211,12 +211,12 @@ func TestRateLimit_ForwardedForIsTrustedOnlyWhenConfigured(t *testing.T) {
 
 func TestRateLimit_BucketTableIsBoundedByDroppingTheLeastRecentlyUsed(t *testing.T) {
 	t.Parallel()
-	s := rateLimitedServer(t, graph.RateLimits{MaxBuckets: 1, PerUser: map[string]graph.RateLimit{"postMessage": {Rate: slow, Burst: 1}}})
+	s := rateLimitedServer(t, httpapi.RateLimits{MaxBuckets: 1, PerUser: map[string]httpapi.RateLimit{"postMessage": {Rate: slow, Burst: 1}}})
 	alice := s.SignUp(t, "alice")
-	bob := friendsOf(t, s, alice, 1)[0]
-	group := createGroupChat(t, s, alice, "bounded", bob)
-	post(t, s, alice, group.ID, "one")
+	bob := s.FriendsOf(t, alice, 1)[0]
+	group := s.CreateGroup(t, alice, "bounded", bob)
+	s.Post(t, alice, group.ID, "one")
 	mustBeRateLimited(t, s.Do(t, alice.Token, postMessage, postVars(group.ID, "two")))
-	post(t, s, bob, group.ID, "takes the only bucket")
-	post(t, s, alice, group.ID, "a fresh bucket") // the price of bounded memory
+	s.Post(t, bob, group.ID, "takes the only bucket")
+	s.Post(t, alice, group.ID, "a fresh bucket") // the price of bounded memory
 }

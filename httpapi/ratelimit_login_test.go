@@ -1,11 +1,11 @@
-package graph_test
+package httpapi_test
 
 import (
 	"fmt"
 	"sync"
 	"testing"
 
-	"github.com/gqlchat/gqlchat/graph"
+	"github.com/gqlchat/gqlchat/httpapi"
 	"github.com/gqlchat/gqlchat/internal/apitest"
 )
 
@@ -14,8 +14,8 @@ import (
 // test speaks from many addresses. Sign-ups (apitest's) come from 127.0.0.1.
 func accountLimitedServer(t *testing.T, burst int) *apitest.Server {
 	t.Helper()
-	opts := graph.DefaultOptions
-	opts.RateLimits = graph.RateLimits{LogInPerAccount: graph.RateLimit{Rate: slow, Burst: burst}}
+	opts := httpapi.DefaultOptions
+	opts.RateLimits = httpapi.RateLimits{LogInPerAccount: httpapi.RateLimit{Rate: slow, Burst: burst}}
 	opts.TrustForwardedFor = true
 	return apitest.NewServerWith(t, apitest.CheapConfig(), opts)
 }
@@ -120,10 +120,10 @@ func TestLogInLimit_ParallelGuessesCannotOverdrawTheBucket(t *testing.T) {
 
 func TestLogInLimit_BothLimitsApply(t *testing.T) {
 	t.Parallel()
-	opts := graph.DefaultOptions
-	opts.RateLimits = graph.RateLimits{
-		PerIP:           map[string]graph.RateLimit{"logIn": {Rate: slow, Burst: 2}},
-		LogInPerAccount: graph.RateLimit{Rate: slow, Burst: 2},
+	opts := httpapi.DefaultOptions
+	opts.RateLimits = httpapi.RateLimits{
+		PerIP:           map[string]httpapi.RateLimit{"logIn": {Rate: slow, Burst: 2}},
+		LogInPerAccount: httpapi.RateLimit{Rate: slow, Burst: 2},
 	}
 	opts.TrustForwardedFor = true
 	s := apitest.NewServerWith(t, apitest.CheapConfig(), opts)

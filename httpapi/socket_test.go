@@ -1,4 +1,4 @@
-package graph_test
+package httpapi_test
 
 import (
 	"context"
@@ -51,7 +51,7 @@ func waitOpenConnections(t *testing.T, s *apitest.Server, n int) {
 func TestWebSocket_ProtocolCloseCodes(t *testing.T) {
 	t.Parallel()
 	opts := apitest.Options()
-	opts.InitTimeout = 200 * time.Millisecond
+	opts.WebSocket.InitTimeout = 200 * time.Millisecond
 	s := apitest.NewServerWith(t, apitest.CheapConfig(), opts)
 	u := s.SignUp(t, "proto")
 
@@ -77,7 +77,7 @@ func TestWebSocket_ProtocolCloseCodes(t *testing.T) {
 func TestWebSocket_CapsSubscriptionsAndConnections(t *testing.T) {
 	t.Parallel()
 	opts := apitest.Options()
-	opts.MaxSubscriptionsPerConnection, opts.MaxConnectionsPerUser, opts.MaxConnections = 2, 2, 3
+	opts.WebSocket.MaxOperationsPerConnection, opts.WebSocket.MaxConnectionsPerUser, opts.WebSocket.MaxConnections = 2, 2, 3
 	s := apitest.NewServerWith(t, apitest.CheapConfig(), opts)
 	u, other := s.SignUp(t, "capa"), s.SignUp(t, "capb")
 
@@ -85,7 +85,7 @@ func TestWebSocket_CapsSubscriptionsAndConnections(t *testing.T) {
 	ws.Subscribe("1", subReceived, nil)
 	ws.Subscribe("2", subUpdated, nil)
 	ws.Subscribe("3", subUpdated, nil)
-	if code := errorCode(t, ws.MustRead(5*time.Second)); code != "RATE_LIMITED" {
+	if code := ws.ErrorCode(ws.MustRead(5 * time.Second)); code != "RATE_LIMITED" {
 		t.Fatalf("third subscription: %s", code)
 	}
 
@@ -129,7 +129,7 @@ func TestWebSocket_GoAwayClosesWith1001(t *testing.T) {
 func TestWebSocket_CapsSubscriptionsPerUser(t *testing.T) {
 	t.Parallel()
 	opts := apitest.Options()
-	opts.MaxSubscriptionsPerUser = 2
+	opts.WebSocket.MaxSubscriptionsPerUser = 2
 	s := apitest.NewServerWith(t, apitest.CheapConfig(), opts)
 	u := s.SignUp(t, "subcap")
 	a, b := s.Connect(t, u), s.Connect(t, u)
@@ -137,7 +137,7 @@ func TestWebSocket_CapsSubscriptionsPerUser(t *testing.T) {
 	b.Subscribe("1", subReceived, nil)
 	s.WaitSubscribed(t, u, 2)
 	b.Subscribe("2", subUpdated, nil)
-	if code := errorCode(t, b.MustRead(5*time.Second)); code != "RATE_LIMITED" {
+	if code := b.ErrorCode(b.MustRead(5 * time.Second)); code != "RATE_LIMITED" {
 		t.Fatalf("third subscription of the user: %s", code)
 	}
 	a.Send("complete", "1", nil) // gives a place back
@@ -162,7 +162,7 @@ func TestWebSocket_RefusesMessagesOverTheSizeLimit(t *testing.T) {
 func TestWebSocket_AClientThatStopsAnsweringPingsIsClosed(t *testing.T) {
 	t.Parallel()
 	opts := apitest.Options()
-	opts.KeepAlive = 100 * time.Millisecond
+	opts.WebSocket.KeepAlive = 100 * time.Millisecond
 	s := apitest.NewServerWith(t, apitest.CheapConfig(), opts)
 	u := s.SignUp(t, "silent")
 	// A raw connection that reads (so that it sees the close) but never answers.
@@ -193,8 +193,8 @@ func TestWebSocket_AClientThatStopsAnsweringPingsIsClosed(t *testing.T) {
 func TestWebSocket_AnIdleSubscribedConnectionHoldsOneGoroutine(t *testing.T) {
 	s := apitest.NewServer(t)
 	owner := s.SignUp(t, "idleowner")
-	f := friendsOf(t, s, owner, 1)
-	g := createGroupChat(t, s, owner, "Idle", f[0])
+	f := s.FriendsOf(t, owner, 1)
+	g := s.CreateGroup(t, owner, "Idle", f[0])
 	const n = 20
 	before := serverGoroutines()
 	conns := make([]*apitest.WS, n)
@@ -215,7 +215,7 @@ func TestWebSocket_AnIdleSubscribedConnectionHoldsOneGoroutine(t *testing.T) {
 	if held > n {
 		t.Fatalf("%d idle connections with 3 subscriptions each hold %d server goroutines, want at most %d", n, held, n)
 	}
-	want := post(t, s, owner, g.ID, "still live").ID
+	want := s.Post(t, owner, g.ID, "still live")
 	for _, ws := range conns {
 		got := map[string]bool{}
 		for range 2 { // one per message subscription, in either order
@@ -240,7 +240,7 @@ func serverGoroutines() int {
 		if strings.Contains(g, "internal/apitest") || strings.Contains(g, "testing.tRunner") {
 			continue // the test's own clients
 		}
-		for _, pkg := range []string{"gqlchat/graph", "gqlchat/socket", "gqlchat/chat", "gqlchat/internal/pump", "99designs/gqlgen"} {
+		for _, pkg := range []string{"gqlchat/graph", "gqlchat/httpapi", "gqlchat/socket", "gqlchat/chat", "gqlchat/internal/pump", "99designs/gqlgen"} {
 			if strings.Contains(g, pkg) {
 				n++
 				break

@@ -1,13 +1,9 @@
-package graph
+package httpapi
 
 import (
 	"context"
 	"math"
-	"net"
-	"net/http"
-	"net/netip"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -121,7 +117,7 @@ type bucketKey struct {
 // bucketFor picks the bucket and limit of a call to the mutation field.
 func (l RateLimits) bucketFor(ctx context.Context, field string) (bucketKey, RateLimit) {
 	if limit, ok := l.PerIP[field]; ok {
-		return bucketKey{ip: ClientIP(ctx), limit: field}, limit
+		return bucketKey{ip: clientIP(ctx), limit: field}, limit
 	}
 	key := bucketKey{limit: field}
 	limit, ok := l.PerUser[field]
@@ -131,7 +127,7 @@ func (l RateLimits) bucketFor(ctx context.Context, field string) (bucketKey, Rat
 	if v := chat.ViewerFrom(ctx); v != nil {
 		key.user = v.UserID
 	} else {
-		key.ip = ClientIP(ctx)
+		key.ip = clientIP(ctx)
 	}
 	return key, limit
 }
@@ -243,45 +239,4 @@ func (b *buckets) admit(key bucketKey, limit RateLimit, now time.Time) (wait tim
 			bk.lim.ReserveN(time.Now(), 1) // may go below zero: each failure counts
 		}
 	}
-}
-
-type clientIPKey struct{}
-
-// ClientIP returns the address of the client of the request ctx belongs
-// to, as put there by withClientIP, or "".
-func ClientIP(ctx context.Context) string {
-	ip, _ := ctx.Value(clientIPKey{}).(string)
-	return ip
-}
-
-// withClientIP puts the client's address in the request context: the
-// peer's, or with trustForwardedFor the first of X-Forwarded-For, which
-// only a proxy that overwrites the header makes trustworthy.
-func withClientIP(trustForwardedFor bool, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		addr := r.RemoteAddr
-		if host, _, err := net.SplitHostPort(addr); err == nil {
-			addr = host
-		}
-		if fwd := r.Header.Get("X-Forwarded-For"); trustForwardedFor && fwd != "" {
-			first, _, _ := strings.Cut(fwd, ",")
-			addr = strings.TrimSpace(first)
-		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), clientIPKey{}, clientID(addr))))
-	})
-}
-
-// clientID normalizes an address; an IPv6 client is its /64, the block a
-// single subscriber is usually given, so it cannot dodge limits by
-// changing addresses within it.
-func clientID(addr string) string {
-	ip, err := netip.ParseAddr(addr)
-	if err != nil {
-		return addr
-	}
-	ip = ip.Unmap().WithZone("")
-	if ip.Is6() {
-		return netip.PrefixFrom(ip, 64).Masked().String()
-	}
-	return ip.String()
 }

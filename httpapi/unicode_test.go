@@ -1,4 +1,4 @@
-package graph_test
+package httpapi_test
 
 import (
 	"encoding/json"
@@ -20,7 +20,7 @@ func TestUnicode_InvalidStringsAreRefusedOverHTTP(t *testing.T) {
 	t.Parallel()
 	s := apitest.NewServer(t)
 	u := s.SignUp(t, "utf")
-	g := createGroupChat(t, s, u, "G")
+	g := s.CreateGroup(t, u, "G")
 	post := func(body string) string {
 		return `{"query": "mutation($chat: ID!, $body: String!) { postMessage(input: {chatId: $chat, body: $body}) { id } }",
 			"variables": {"chat": "` + g.ID + `", "body": "` + body + `"}}`
@@ -85,7 +85,7 @@ func TestUnicode_InvalidStringsAreRefusedOverWebSocket(t *testing.T) {
 	t.Parallel()
 	s := apitest.NewServer(t)
 	u := s.SignUp(t, "wsutf")
-	g := createGroupChat(t, s, u, "G")
+	g := s.CreateGroup(t, u, "G")
 	ws := s.Connect(t, u)
 	subscribe := func(id, body string) string {
 		return `{"type": "subscribe", "id": "` + id + `", "payload": {"query": "mutation($chat: ID!, $body: String!) { postMessage(input: {chatId: $chat, body: $body}) { body } }",

@@ -1,4 +1,4 @@
-package graph_test
+package httpapi_test
 
 import (
 	"encoding/json"
@@ -75,7 +75,7 @@ func TestWebSocket_InitWithABadTokenIsRefused(t *testing.T) {
 func TestWebSocket_KeepAlivesOnBothProtocols(t *testing.T) {
 	t.Parallel()
 	opts := apitest.Options()
-	opts.KeepAlive = 50 * time.Millisecond
+	opts.WebSocket.KeepAlive = 50 * time.Millisecond
 	s := apitest.NewServerWith(t, apitest.CheapConfig(), opts)
 	u := s.SignUp(t, "ka")
 	for _, proto := range []string{apitest.TransportWS, apitest.LegacyWS} {
@@ -171,7 +171,7 @@ func TestWebSocket_InitWithoutAuthorizationIsAnonymous(t *testing.T) {
 func TestWebSocket_CapsAnonymousConnectionsPerClientAddress(t *testing.T) {
 	t.Parallel()
 	opts := apitest.Options()
-	opts.MaxAnonymousConnectionsPerAddress, opts.TrustForwardedFor = 2, true
+	opts.WebSocket.MaxAnonymousConnectionsPerAddress, opts.TrustForwardedFor = 2, true
 	s := apitest.NewServerWith(t, apitest.CheapConfig(), opts)
 	u := s.SignUp(t, "anoncap")
 	dial := func(addr string) *apitest.WS {
