@@ -200,7 +200,7 @@ func newAuthzFixture(t *testing.T) *authzFixture {
 	f := &authzFixture{s: s, owner: s.SignUp(t, "azowner"), member: s.SignUp(t, "azmember"), leaver: s.SignUp(t, "azleaver"),
 		gone: s.SignUp(t, "azgone"), invitee: s.SignUp(t, "azinvitee"), stranger: s.SignUp(t, "azstranger")}
 	for _, u := range []apitest.User{f.member, f.leaver, f.gone} {
-		befriend(t, s, f.owner, u)
+		s.Befriend(t, f.owner, u)
 	}
 	const name, groupBody, privateBody = "Secret Garden 7f3a", "the vault code is 4921", "meet me at the old mill"
 	f.group = createGroupChat(t, s, f.owner, name, f.member, f.leaver, f.gone).ID
@@ -311,7 +311,7 @@ func TestAuthz_OutsidersCannotSubscribeToOthersEvents(t *testing.T) {
 				continue
 			}
 			m = ws.MustRead(5 * time.Second)
-			if got := errorCode(t, m); got != want {
+			if got := ws.ErrorCode(m); got != want {
 				t.Errorf("%s/%s: code %q, want %q", tc.field, c, got, want)
 			}
 			f.leaks(t, m.Payload)

@@ -62,22 +62,11 @@ func groupOf(t *testing.T, s *apitest.Server, viewer apitest.User, chatID string
 	return *out.Node
 }
 
-// friendsOf signs up n users who are all friends of u.
-func friendsOf(t *testing.T, s *apitest.Server, u apitest.User, n int) []apitest.User {
-	t.Helper()
-	out := make([]apitest.User, n)
-	for i := range out {
-		out[i] = s.SignUp(t, "pal")
-		befriend(t, s, u, out[i])
-	}
-	return out
-}
-
 func TestCreateGroupChat_OwnerAndFriendsBecomeMembers(t *testing.T) {
 	t.Parallel()
 	s := apitest.NewServer(t)
 	owner := s.SignUp(t, "own")
-	f := friendsOf(t, s, owner, 2)
+	f := s.FriendsOf(t, owner, 2)
 	g := createGroupChat(t, s, owner, "  Trip  ", f[0], f[1], f[0], owner)
 	if g.Name != "Trip" || g.Owner.ID != owner.ID || g.Members.TotalCount != 3 {
 		t.Fatalf("group: %+v", g)
@@ -100,7 +89,7 @@ func TestCreateGroupChat_NamesTheStrangerByGlobalID(t *testing.T) {
 	t.Parallel()
 	s := apitest.NewServer(t)
 	owner, stranger := s.SignUp(t, "own"), s.SignUp(t, "str")
-	f := friendsOf(t, s, owner, 1)
+	f := s.FriendsOf(t, owner, 1)
 	r := s.MustFail(t, owner.Token, "FORBIDDEN", createGroup, map[string]any{"name": "x", "ids": ids(f[0], stranger)})
 	if r.Errors[0].Extensions["userId"] != stranger.ID {
 		t.Errorf("offending id not named: %+v", r.Errors[0].Extensions)
@@ -113,7 +102,7 @@ func TestLeaveGroup_NamesTheChatLeftAndTheViewer(t *testing.T) {
 	t.Parallel()
 	s := apitest.NewServer(t)
 	owner := s.SignUp(t, "own")
-	f := friendsOf(t, s, owner, 1)
+	f := s.FriendsOf(t, owner, 1)
 	g := createGroupChat(t, s, owner, "G", f[0])
 	var out struct {
 		LeaveGroup struct {
@@ -149,7 +138,7 @@ func TestOpenPrivateChat_IsOnePerPairAndIdempotent(t *testing.T) {
 	s := apitest.NewServer(t)
 	a, b := s.SignUp(t, "pa"), s.SignUp(t, "pb")
 	s.MustFail(t, a.Token, "FORBIDDEN", openPrivate, id(b.ID))
-	befriend(t, s, a, b)
+	s.Befriend(t, a, b)
 	first := openPrivateChat(t, s, a, b)
 	again := openPrivateChat(t, s, a, b)
 	back := openPrivateChat(t, s, b, a)

@@ -28,7 +28,7 @@ func TestFault_PostgresRestartUnderLoadLosesNoAcknowledgedMessage(t *testing.T) 
 	pg := apitest.StartPrivatePostgres(t)
 	s := apitest.StartServer(t, pg.NewDB(t, "fault"), apitest.CheapConfig(), apitest.Options())
 	owner := s.SignUp(t, "own")
-	posters := append([]apitest.User{owner}, friendsOf(t, s, owner, 1)...)
+	posters := append([]apitest.User{owner}, s.FriendsOf(t, owner, 1)...)
 	g := createGroupChat(t, s, owner, "Fault", posters[1])
 
 	ws := s.Connect(t, owner)

@@ -48,31 +48,8 @@ func TestSubscription_NeedsALoggedInConnection(t *testing.T) {
 		t.Fatalf("anonymous init: %+v %v", m, err)
 	}
 	ws.Subscribe("r", subReceived, nil)
-	if code := errorCode(t, ws.MustRead(5*time.Second)); code != "UNAUTHENTICATED" {
+	if code := ws.ErrorCode(ws.MustRead(5*time.Second)); code != "UNAUTHENTICATED" {
 		t.Fatalf("anonymous subscription: %s", code)
 	}
 }
 
-// errorCode is the code of an operation's failure, sent either as an
-// "error" message or as a result with errors.
-func errorCode(t *testing.T, m apitest.Message) string {
-	t.Helper()
-	var errs []apitest.Error
-	switch m.Type {
-	case "error":
-		if err := jsonUnmarshal(m.Payload, &errs); err != nil {
-			t.Fatal(err)
-		}
-	case "next":
-		var r apitest.Response
-		if err := jsonUnmarshal(m.Payload, &r); err != nil {
-			t.Fatal(err)
-		}
-		errs = r.Errors
-	}
-	if len(errs) == 0 {
-		t.Fatalf("no error in %s %s", m.Type, m.Payload)
-	}
-	code, _ := errs[0].Extensions["code"].(string)
-	return code
-}

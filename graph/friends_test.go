@@ -45,11 +45,6 @@ func decide(t *testing.T, s *apitest.Server, who apitest.User, mutation, request
 	return request{}
 }
 
-func befriend(t *testing.T, s *apitest.Server, a, b apitest.User) {
-	t.Helper()
-	decide(t, s, b, acceptRequest, send(t, s, a, b).ID)
-}
-
 func relation(t *testing.T, s *apitest.Server, viewer, other apitest.User) string {
 	t.Helper()
 	var out struct{ Node struct{ Friendship string } }
@@ -61,7 +56,7 @@ func TestRemoveFriend_EndsTheFriendshipOnBothSides(t *testing.T) {
 	t.Parallel()
 	s := apitest.NewServer(t)
 	a, b := s.SignUp(t, "quin"), s.SignUp(t, "ray")
-	befriend(t, s, a, b)
+	s.Befriend(t, a, b)
 	var out struct {
 		RemoveFriend struct{ ID, Friendship string }
 	}

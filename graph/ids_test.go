@@ -14,7 +14,7 @@ func TestIDs_OfAnotherKindAreBadUserInputNamingTheField(t *testing.T) {
 	t.Parallel()
 	s := apitest.NewServer(t)
 	owner := s.SignUp(t, "own")
-	f := friendsOf(t, s, owner, 1)
+	f := s.FriendsOf(t, owner, 1)
 	g := createGroupChat(t, s, owner, "G", f[0])
 	m := post(t, s, owner, g.ID, "hello")
 	for _, c := range []struct {
@@ -40,7 +40,7 @@ func TestIDs_OfAnotherKindAreBadUserInputNamingTheField(t *testing.T) {
 	}
 	ws := s.Connect(t, owner)
 	ws.Subscribe("m", subMessages, map[string]any{"chat": owner.ID})
-	if code := errorCode(t, ws.MustRead(5*time.Second)); code != "BAD_USER_INPUT" {
+	if code := ws.ErrorCode(ws.MustRead(5*time.Second)); code != "BAD_USER_INPUT" {
 		t.Fatalf("messagePosted with a user as the chat: %s", code)
 	}
 }

@@ -15,7 +15,7 @@ func TestIndexes_HotPathsNeedNoSequentialScan(t *testing.T) {
 	t.Parallel()
 	s := apitest.NewServer(t)
 	me := s.SignUp(t, "me")
-	f := friendsOf(t, s, me, 3)
+	f := s.FriendsOf(t, me, 3)
 	var last message
 	for i := range 3 {
 		g := createGroupChat(t, s, me, fmt.Sprint("g", i), f...)

@@ -23,7 +23,7 @@ func TestInstances_ShareEventsThroughPostgreSQL(t *testing.T) {
 	}
 	a := servers[0]
 	owner := a.SignUp(t, "own")
-	f := friendsOf(t, a, owner, 3)
+	f := a.FriendsOf(t, owner, 3)
 	g := createGroupChat(t, a, owner, "G", f...)
 	members := append([]apitest.User{owner}, f...)
 	var conns []*apitest.WS
@@ -75,7 +75,7 @@ func TestInstances_CatchUpAfterTheListenerReconnects(t *testing.T) {
 	t.Cleanup(func() { testdb.AdminExec(t, fmt.Sprintf(`DROP ROLE %s`, role)) })
 	b, busB := apitest.StartInstance(t, dsn, channel, role)
 	owner := a.SignUp(t, "own")
-	f := friendsOf(t, a, owner, 1)
+	f := a.FriendsOf(t, owner, 1)
 	g := createGroupChat(t, a, owner, "G", f[0])
 	ws := b.Connect(t, f[0])
 	ws.Subscribe("m", subMessages, map[string]any{"chat": g.ID})

@@ -38,7 +38,7 @@ func TestMessagePosted_EveryConnectionOfEveryMemberGetsEachMessageOnceInOrder(t 
 	t.Parallel()
 	s := apitest.NewServer(t)
 	owner := s.SignUp(t, "own")
-	f := friendsOf(t, s, owner, 1)
+	f := s.FriendsOf(t, owner, 1)
 	outsider := s.SignUp(t, "out")
 	g := createGroupChat(t, s, owner, "G", f[0])
 

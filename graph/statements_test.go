@@ -26,7 +26,7 @@ func TestStatements_InboxDoesNotGrowWithThePage(t *testing.T) {
 	t.Parallel()
 	s := newCountingServer(t)
 	me := s.SignUp(t, "me")
-	f := friendsOf(t, s, me, 3)
+	f := s.FriendsOf(t, me, 3)
 	for i := range 12 {
 		g := createGroupChat(t, s, me, fmt.Sprint("g", i), f...)
 		post(t, s, f[i%3], g.ID, "hello")
@@ -38,7 +38,7 @@ func TestStatements_HistoryDoesNotGrowWithThePage(t *testing.T) {
 	t.Parallel()
 	s := newCountingServer(t)
 	me := s.SignUp(t, "me")
-	f := friendsOf(t, s, me, 5)
+	f := s.FriendsOf(t, me, 5)
 	g := createGroupChat(t, s, me, "G", f...)
 	for i := range 30 {
 		post(t, s, f[i%5], g.ID, fmt.Sprint("m", i))
@@ -51,7 +51,7 @@ func TestStatements_FriendsDoNotGrowWithThePage(t *testing.T) {
 	t.Parallel()
 	s := newCountingServer(t)
 	me := s.SignUp(t, "me")
-	friendsOf(t, s, me, 12)
+	s.FriendsOf(t, me, 12)
 	q := `query($n: Int!) { viewer { friends(first: $n) { totalCount edges { node { id displayName friendship } } } } }`
 	sameForAnyPage(t, s, me.Token, "friends", q, map[string]any{}, 2, 12)
 }
@@ -79,7 +79,7 @@ func TestStatements_AnEventCostsTheSameForAnyNumberOfSubscribers(t *testing.T) {
 	t.Parallel()
 	s := newCountingServer(t)
 	owner := s.SignUp(t, "own")
-	f := friendsOf(t, s, owner, 20)
+	f := s.FriendsOf(t, owner, 20)
 	counter := apitest.CountStatements(t, s.DB)
 	cost := func(subscribers int) int64 {
 		g := createGroupChat(t, s, owner, "G", f[:subscribers]...)
