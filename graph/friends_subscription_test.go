@@ -48,8 +48,7 @@ func TestSubscription_NeedsALoggedInConnection(t *testing.T) {
 		t.Fatalf("anonymous init: %+v %v", m, err)
 	}
 	ws.Subscribe("r", subReceived, nil)
-	if code := ws.ErrorCode(ws.MustRead(5*time.Second)); code != "UNAUTHENTICATED" {
+	if code := ws.ErrorCode(ws.MustRead(5 * time.Second)); code != "UNAUTHENTICATED" {
 		t.Fatalf("anonymous subscription: %s", code)
 	}
 }
-

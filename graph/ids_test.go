@@ -40,7 +40,7 @@ func TestIDs_OfAnotherKindAreBadUserInputNamingTheField(t *testing.T) {
 	}
 	ws := s.Connect(t, owner)
 	ws.Subscribe("m", subMessages, map[string]any{"chat": owner.ID})
-	if code := ws.ErrorCode(ws.MustRead(5*time.Second)); code != "BAD_USER_INPUT" {
+	if code := ws.ErrorCode(ws.MustRead(5 * time.Second)); code != "BAD_USER_INPUT" {
 		t.Fatalf("messagePosted with a user as the chat: %s", code)
 	}
 }
