@@ -21,6 +21,7 @@ import (
 
 	"github.com/gqlchat/gqlchat/chat"
 	"github.com/gqlchat/gqlchat/events"
+	"github.com/gqlchat/gqlchat/graph"
 	"github.com/gqlchat/gqlchat/httpapi"
 	"github.com/gqlchat/gqlchat/internal/postgres"
 	"github.com/gqlchat/gqlchat/metrics"
@@ -89,7 +90,7 @@ func run(ctx context.Context, cfg config) error {
 	// WebSockets are hijacked: GoAway closes them.
 	baseCtx, cancelBase := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelBase()
-	api := httpapi.New(svc, opts)
+	api := httpapi.New(svc, graph.NewSchema(svc, graph.DefaultBatchWait), opts)
 	// ReadTimeout bounds the whole request, so that a body trickling in is
 	// cut (408). It is the connection's read deadline, which net/http lifts
 	// once the body has been read (startBackgroundRead) and when the

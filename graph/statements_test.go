@@ -14,9 +14,7 @@ import (
 // split on a slow machine under the race detector.
 
 func newCountingServer(t *testing.T) *apitest.Server {
-	opts := apitest.Options()
-	opts.BatchWait = 50 * time.Millisecond
-	return apitest.NewServerWith(t, apitest.CheapConfig(), opts)
+	return apitest.NewServerWithLoaderWait(t, apitest.CheapConfig(), apitest.Options(), 50*time.Millisecond)
 }
 
 const inboxQuery = `query($n: Int!) { chats(first: $n) { edges { node { id unreadCount

@@ -10,7 +10,6 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/gqlchat/gqlchat/chat"
-	"github.com/gqlchat/gqlchat/graph"
 )
 
 // authErrorKey holds the error of a bad token in the Authorization header,
@@ -41,7 +40,7 @@ func authenticate(svc *chat.Service, next http.Handler) http.Handler {
 // connection_init, so each of its operations re-checks that the session
 // was not revoked since. Subscriptions need a WebSocket. Each operation
 // gets its own viewer slot, so a logIn changes only its own response.
-func refuseBadToken(svc *chat.Service, caps *subscriptionCaps) graphql.OperationMiddleware {
+func refuseBadToken(svc *chat.Service, caps *subscriptionCaps, present graphql.ErrorPresenterFunc) graphql.OperationMiddleware {
 	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		err, _ := ctx.Value(authErrorKey{}).(error)
 		overWS := overWebSocket(ctx)
@@ -57,13 +56,13 @@ func refuseBadToken(svc *chat.Service, caps *subscriptionCaps) graphql.Operation
 				Extensions: map[string]any{"reason": "SUBSCRIPTION_NEEDS_WEBSOCKET"}}
 		}
 		if err != nil {
-			return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{graph.PresentError(ctx, err)}})
+			return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{present(ctx, err)}})
 		}
 		ctx = chat.WithViewer(ctx, chat.ViewerFrom(ctx))
 		if subscription {
 			if v := chat.ViewerFrom(ctx); v != nil {
 				if err := caps.take(ctx, v.UserID); err != nil {
-					return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{graph.PresentError(ctx, err)}})
+					return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{present(ctx, err)}})
 				}
 			}
 			return next(ctx)

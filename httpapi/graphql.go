@@ -1,23 +1,39 @@
 package httpapi
 
 import (
+	"context"
+
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/gqlchat/gqlchat/chat"
-	"github.com/gqlchat/gqlchat/graph"
 	"github.com/gqlchat/gqlchat/socket"
 )
 
-// newGraphQL assembles the GraphQL server of /query from graph's schema:
-// its transports (the WebSocket one, ours over HTTP), its extensions (in
-// the order they must run) and the middleware around operations,
-// responses and fields.
-func newGraphQL(svc *chat.Service, sockets *socket.Transport, opts Options) *handler.Server {
-	srv := handler.New(graph.NewSchema(svc))
+// Schema is the GraphQL adapter that /query serves (graph.Schema, handed
+// over by server.go, so that this package needs no import of graph): the
+// executable schema, with what must run around it.
+type Schema interface {
+	graphql.ExecutableSchema
+	// PresentError turns any error into what the client sees.
+	PresentError(ctx context.Context, err error) *gqlerror.Error
+	// Recover turns a resolver's panic into an error.
+	Recover(ctx context.Context, p any) error
+	// AroundResponses runs around each response (the request's dataloaders).
+	AroundResponses(ctx context.Context, next graphql.ResponseHandler) *graphql.Response
+}
+
+// newGraphQL assembles the GraphQL server of /query from the schema: its
+// transports (the WebSocket one, ours over HTTP), its extensions (in the
+// order they must run) and the middleware around operations, responses
+// and fields.
+func newGraphQL(svc *chat.Service, schema Schema, sockets *socket.Transport, opts Options) *handler.Server {
+	srv := handler.New(schema)
 	if opts.Metrics != nil { // first, to count what the other extensions refuse
 		srv.Use(opts.Metrics.Extension())
 	}
@@ -35,11 +51,11 @@ func newGraphQL(svc *chat.Service, sockets *socket.Transport, opts Options) *han
 	srv.SetParserTokenLimit(opts.Limits.MaxTokens)
 	srv.Use(shapeLimit{opts.Limits})
 	srv.Use(extension.FixedComplexityLimit(opts.Limits.MaxComplexity))
-	srv.SetErrorPresenter(graph.PresentError)
-	srv.SetRecoverFunc(graph.RecoverPanic)
+	srv.SetErrorPresenter(schema.PresentError)
+	srv.SetRecoverFunc(schema.Recover)
 	caps := newSubscriptionCaps(opts.WebSocket.MaxSubscriptionsPerUser, opts.WebSocket.MaxSubscriptions)
-	srv.AroundOperations(refuseBadToken(svc, caps))
-	srv.AroundResponses(graph.WithLoaders(svc, opts.BatchWait))
+	srv.AroundOperations(refuseBadToken(svc, caps, schema.PresentError))
+	srv.AroundResponses(schema.AroundResponses)
 	srv.AroundFields(rateLimiter(opts.RateLimits))
 	return srv
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/gqlchat/gqlchat/chat"
-	"github.com/gqlchat/gqlchat/graph"
 )
 
 // Limits bound what one request may ask of the server.
@@ -26,7 +25,7 @@ type Limits struct {
 
 // DefaultLimits fit every operation a real client needs.
 var DefaultLimits = Limits{MaxBodyBytes: 1 << 20, MaxTokens: 1000, MaxDepth: 10, MaxAliases: 30, MaxDirectives: 50,
-	MaxComplexity: graph.DefaultMaxComplexity, MaxFields: 2000}
+	MaxComplexity: 20000, MaxFields: 2000}
 
 // checkBody refuses HTTP bodies over the limit: at once when their length
 // is announced, when they reach it otherwise. httpTransport reads them.

@@ -12,7 +12,6 @@ import (
 
 	"github.com/gqlchat/gqlchat/chat"
 	"github.com/gqlchat/gqlchat/demo"
-	"github.com/gqlchat/gqlchat/graph"
 	"github.com/gqlchat/gqlchat/metrics"
 	"github.com/gqlchat/gqlchat/playground"
 	"github.com/gqlchat/gqlchat/socket"
@@ -22,8 +21,6 @@ import (
 type Options struct {
 	// Introspection lets clients read the schema (the playground needs it).
 	Introspection bool
-	// BatchWait is how long dataloaders gather keys.
-	BatchWait time.Duration
 	// OriginPatterns are the hosts of the browser origins besides the API's
 	// own that may call it, over HTTP (CORS) and WebSocket alike, as in
 	// coder/websocket's AcceptOptions: "app.example.com", "localhost:*".
@@ -55,7 +52,6 @@ type Options struct {
 // DefaultOptions are the options used where nothing else is set.
 var DefaultOptions = Options{
 	Introspection: true,
-	BatchWait:     graph.DefaultBatchWait,
 	Limits:        DefaultLimits,
 	WebSocket:     DefaultWebSocketOptions,
 	RateLimits:    DefaultRateLimits,
@@ -76,13 +72,13 @@ func (h *Handler) GoAway(wait time.Duration) { h.sockets.GoAway(wait) }
 // OpenConnections is the number of open WebSockets.
 func (h *Handler) OpenConnections() int { return h.sockets.Open() }
 
-// New returns the API's handler over svc.
-func New(svc *chat.Service, opts Options) *Handler {
+// New returns the API's handler over svc, serving schema at /query.
+func New(svc *chat.Service, schema Schema, opts Options) *Handler {
 	sockets := newSockets(svc, opts)
 	if opts.Metrics != nil {
 		opts.Metrics.WatchWebSockets(sockets.Open)
 	}
-	gql := newGraphQL(svc, sockets, opts)
+	gql := newGraphQL(svc, schema, sockets, opts)
 
 	mux := http.NewServeMux()
 	play := playground.Handler("/query") // GraphiQL from the binary: works offline

@@ -16,6 +16,7 @@ import (
 
 	"github.com/gqlchat/gqlchat/chat"
 	"github.com/gqlchat/gqlchat/events"
+	"github.com/gqlchat/gqlchat/graph"
 	"github.com/gqlchat/gqlchat/graph/model"
 	"github.com/gqlchat/gqlchat/httpapi"
 	"github.com/gqlchat/gqlchat/internal/testdb"
@@ -67,10 +68,18 @@ func NewServerWith(t testing.TB, cfg chat.Config, opts httpapi.Options) *Server 
 	return StartServer(t, testdb.New(t), cfg, opts)
 }
 
+// NewServerWithLoaderWait is NewServerWith with dataloaders that gather
+// keys for wait: longer than in production for tests that count
+// statements, so that batches do not split on a slow machine.
+func NewServerWithLoaderWait(t testing.TB, cfg chat.Config, opts httpapi.Options, wait time.Duration) *Server {
+	bus := events.NewInMem()
+	return start(t, testdb.New(t), cfg, opts, wait, bus, bus)
+}
+
 // StartServer starts the API on the database at dsn.
 func StartServer(t testing.TB, dsn string, cfg chat.Config, opts httpapi.Options) *Server {
 	bus := events.NewInMem()
-	return start(t, dsn, cfg, opts, bus, bus)
+	return start(t, dsn, cfg, opts, graph.DefaultBatchWait, bus, bus)
 }
 
 // StartInstance starts one of several API instances on the database at
@@ -91,11 +100,11 @@ func StartInstance(t testing.TB, dsn, channel string, busRole ...string) (*Serve
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { bus.Close() })
-	return start(t, dsn, CheapConfig(), Options(), bus, bus.InMem), bus
+	return start(t, dsn, CheapConfig(), Options(), graph.DefaultBatchWait, bus, bus.InMem), bus
 }
 
 // start wires the server as server.go does, metrics and readiness included.
-func start(t testing.TB, dsn string, cfg chat.Config, opts httpapi.Options, bus events.Bus, local *events.InMem) *Server {
+func start(t testing.TB, dsn string, cfg chat.Config, opts httpapi.Options, loaderWait time.Duration, bus events.Bus, local *events.InMem) *Server {
 	db := testdb.Open(t, dsn)
 	sqlDB, _ := db.DB()
 	m := metrics.New(sqlDB)
@@ -105,7 +114,7 @@ func start(t testing.TB, dsn string, cfg chat.Config, opts httpapi.Options, bus 
 	}
 	opts.Metrics = m
 	opts.Ready = metrics.Ready(sqlDB.PingContext, func(ctx context.Context) (bool, error) { return migrations.Current(ctx, sqlDB) })
-	h := httpapi.New(svc, opts)
+	h := httpapi.New(svc, graph.NewSchema(svc, loaderWait), opts)
 	ts := httptest.NewServer(h)
 	t.Cleanup(ts.Close)
 	return &Server{URL: ts.URL, DSN: dsn, DB: db, Service: svc, Bus: local, Handler: h}
