@@ -62,15 +62,18 @@ func removeFold(s, sub string) string {
 	}
 }
 
-// asciiLower lowercases the ASCII letters of s and nothing else, so the
-// result has the same length and byte offsets as s.
+// asciiLower lowercases the ASCII letters of s and nothing else, byte by
+// byte, so the result has the same length and byte offsets as s, even
+// where s is not valid UTF-8 (strings.Map would write U+FFFD, 3 bytes,
+// for each bad byte, as the fuzzer found).
 func asciiLower(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r >= 'A' && r <= 'Z' {
-			return r + 'a' - 'A'
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
 		}
-		return r
-	}, s)
+	}
+	return string(b)
 }
 
 // isPattern reports whether p, ignoring case, is one character or a group
