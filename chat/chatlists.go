@@ -4,17 +4,8 @@ import (
 	"context"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/gqlchat/gqlchat/models"
 )
-
-// memberOf limits a chats query to those userID is in.
-func memberOf(userID int64) func(*gorm.DB) *gorm.DB {
-	return func(db *gorm.DB) *gorm.DB {
-		return db.Model(&models.Chat{}).Where("id IN (SELECT chat_id FROM chat_members WHERE user_id = ?)", userID)
-	}
-}
 
 // Chats lists the viewer's chats, most recent activity first.
 func (s *Service) Chats(ctx context.Context, page PageArgs) (*Page[*models.Chat], error) {

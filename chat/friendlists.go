@@ -185,16 +185,3 @@ func (s *Service) FriendRequestsByIDs(ctx context.Context, ids []int64) ([]*mode
 	}
 	return inOrder(ids, rows, func(r *models.FriendRequest) int64 { return r.ID }), nil
 }
-
-// inOrder arranges rows in the order of ids, nil where a row is missing.
-func inOrder[T any](ids []int64, rows []*T, id func(*T) int64) []*T {
-	byID := make(map[int64]*T, len(rows))
-	for _, r := range rows {
-		byID[id(r)] = r
-	}
-	out := make([]*T, len(ids))
-	for i, k := range ids {
-		out[i] = byID[k]
-	}
-	return out
-}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/gqlchat/gqlchat/models"
 )
 
@@ -111,4 +113,11 @@ func (s *Service) MemberCounts(ctx context.Context, chatIDs []int64) ([]int, err
 		out[i] = counts[id]
 	}
 	return out, err
+}
+
+// memberOf limits a chats query to those userID is in.
+func memberOf(userID int64) func(*gorm.DB) *gorm.DB {
+	return func(db *gorm.DB) *gorm.DB {
+		return db.Model(&models.Chat{}).Where("id IN (SELECT chat_id FROM chat_members WHERE user_id = ?)", userID)
+	}
 }
