@@ -21,6 +21,14 @@ const replayBatch = 100
 // The stream calls ready (if not nil) after each message it queues and once
 // after closing the channel, for a consumer that reads only then.
 func (s *Service) MessageEvents(ctx context.Context, chatID *int64, after *string, ready func()) (<-chan *models.Message, error) {
+	return MessageEventsAs(ctx, s, chatID, after, itself, ready)
+}
+
+// MessageEventsAs is MessageEvents with each message queued as as(m): a
+// consumer with a type of its own over models.Message (the GraphQL
+// adapter's) gets a channel of that type, with no copying from one channel
+// to another, which would hold a goroutine for every idle subscription.
+func MessageEventsAs[T any](ctx context.Context, s *Service, chatID *int64, after *string, as func(*models.Message) T, ready func()) (<-chan T, error) {
 	if after != nil && chatID == nil {
 		return nil, Invalid("after", "resuming with after needs a chatId")
 	}
@@ -37,7 +45,7 @@ func (s *Service) MessageEvents(ctx context.Context, chatID *int64, after *strin
 		return nil, err
 	}
 	sub.Lossy() // an event only says a chat moved on: missing some is repaired by a resync
-	st := &stream{s: s, ctx: ctx, sub: sub, out: make(chan *models.Message, 4), ready: orNothing(ready),
+	st := &stream[T]{s: s, ctx: ctx, sub: sub, out: make(chan T, 4), as: as, ready: orNothing(ready),
 		delivered: map[int64]int64{}, only: chatID, userID: v.UserID}
 	moved, err := st.start(afterSeq, hasAfter)
 	if err != nil {
@@ -57,12 +65,14 @@ func (s *Service) MessageEvents(ctx context.Context, chatID *int64, after *strin
 	return st.out, nil
 }
 
-// stream is the state of one messagePosted subscription.
-type stream struct {
+// stream is the state of one messagePosted subscription, queuing each
+// message as as(m).
+type stream[T any] struct {
 	s   *Service
 	ctx context.Context
 	sub *events.Subscription
-	out chan *models.Message
+	out chan T
+	as  func(*models.Message) T
 	// ready tells the consumer that out holds one more message (or closed).
 	ready func()
 	// delivered holds, per followed chat, the last sequence number sent.
@@ -74,7 +84,7 @@ type stream struct {
 // start reads where each followed chat stands, then subscribes to their
 // topics, and returns the chats that moved on in between with their new
 // positions: catching those up delivers what was posted while subscribing.
-func (st *stream) start(afterSeq int64, hasAfter bool) (map[int64]int64, error) {
+func (st *stream[T]) start(afterSeq int64, hasAfter bool) (map[int64]int64, error) {
 	db := st.s.db.WithContext(st.ctx)
 	if st.only != nil {
 		c, err := memberChat(db, *st.only, st.userID, false)
@@ -114,21 +124,21 @@ func (st *stream) start(afterSeq int64, hasAfter bool) (map[int64]int64, error) 
 }
 
 // follow starts following a chat delivered up to pos.
-func (st *stream) follow(chatID, pos int64) {
+func (st *stream[T]) follow(chatID, pos int64) {
 	st.delivered[chatID] = pos
 	st.s.feeds.follow(chatID, pos)
 	st.sub.Add(events.ChatTopic(chatID))
 }
 
 // release gives back the stream's share of the feeds it followed.
-func (st *stream) release() {
+func (st *stream[T]) release() {
 	for id := range st.delivered {
 		st.s.feeds.unfollow(id)
 	}
 }
 
 // handle reacts to one event; false ends the stream.
-func (st *stream) handle(e events.Event) bool {
+func (st *stream[T]) handle(e events.Event) bool {
 	_, followed := st.delivered[e.Chat]
 	switch e.Kind {
 	case events.ChatJoined:
@@ -152,7 +162,7 @@ func (st *stream) handle(e events.Event) bool {
 
 // resync recovers from events the bus may have missed: it follows the
 // chats joined meanwhile, drops those left, and catches up all of them.
-func (st *stream) resync() bool {
+func (st *stream[T]) resync() bool {
 	var chats []*models.Chat
 	db := st.s.db.WithContext(st.ctx).Select("id", "last_seq")
 	if st.only != nil {
@@ -185,7 +195,7 @@ func (st *stream) resync() bool {
 // A message posted between the join and the stream's following the chat's
 // topic brought no event here, and the shared feed may not have read it
 // yet: so the stream asks the chat where it stands now, after following.
-func (st *stream) catchUpJoined(chatID int64) bool {
+func (st *stream[T]) catchUpJoined(chatID int64) bool {
 	var c struct{ LastSeq int64 }
 	db := st.s.db.WithContext(st.ctx).Model(&models.Chat{}).Select("last_seq").Where("id = ?", chatID)
 	if !st.retry("reading a joined chat", func() error { return db.Take(&c).Error }) {
@@ -198,7 +208,7 @@ func (st *stream) catchUpJoined(chatID int64) bool {
 // at least want, as long as the viewer is still a member; false ends the
 // stream. The chat's feed serves it, shared with the other local streams;
 // a stream too far behind for the feed reads the history itself.
-func (st *stream) catchUp(chatID, want int64) bool {
+func (st *stream[T]) catchUp(chatID, want int64) bool {
 	var msgs []*models.Message
 	var member, ok bool
 	if !st.retry("reading new messages", func() (err error) {
@@ -216,9 +226,9 @@ func (st *stream) catchUp(chatID, want int64) bool {
 	return st.send(chatID, msgs)
 }
 
-func (st *stream) send(chatID int64, msgs []*models.Message) bool {
+func (st *stream[T]) send(chatID int64, msgs []*models.Message) bool {
 	for _, m := range msgs {
-		if !send(st.ctx, st.out, m, st.ready) {
+		if !send(st.ctx, st.out, st.as(m), st.ready) {
 			return false
 		}
 		st.delivered[chatID] = m.Seq
@@ -227,7 +237,7 @@ func (st *stream) send(chatID int64, msgs []*models.Message) bool {
 }
 
 // catchUpFromHistory pages through the history after the last message delivered.
-func (st *stream) catchUpFromHistory(chatID int64) bool {
+func (st *stream[T]) catchUpFromHistory(chatID int64) bool {
 	for {
 		var msgs []*models.Message
 		var member bool
@@ -250,7 +260,7 @@ func (st *stream) catchUpFromHistory(chatID int64) bool {
 }
 
 // unfollow stops following a chat the viewer left; a chat-specific stream ends.
-func (st *stream) unfollow(chatID int64) bool {
+func (st *stream[T]) unfollow(chatID int64) bool {
 	if st.only != nil {
 		return false
 	}
@@ -263,7 +273,7 @@ func (st *stream) unfollow(chatID int64) bool {
 // retry runs read until it succeeds or the stream ends, waiting longer after
 // each failure: while the database is away the stream keeps its position
 // and goes on when it is back, rather than ending as if the viewer had left.
-func (st *stream) retry(what string, read func() error) bool {
+func (st *stream[T]) retry(what string, read func() error) bool {
 	wait := 100 * time.Millisecond
 	for {
 		err := read()

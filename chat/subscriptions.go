@@ -121,6 +121,10 @@ func orNothing(ready func()) func() {
 	return ready
 }
 
+// itself is the conversion of a stream whose consumer takes the models as
+// they are.
+func itself[T any](x T) T { return x }
+
 // send delivers x unless ctx ends first, then calls ready.
 func send[T any](ctx context.Context, out chan<- T, x T, ready func()) bool {
 	select {
@@ -138,11 +142,17 @@ func send[T any](ctx context.Context, out chan<- T, x T, ready func()) bool {
 // when the subscription ends. The stream calls ready (if not nil) after
 // each request it queues and once after closing the channel.
 func (s *Service) FriendRequestEvents(ctx context.Context, kind events.Kind, ready func()) (<-chan *models.FriendRequest, error) {
+	return FriendRequestEventsAs(ctx, s, kind, itself, ready)
+}
+
+// FriendRequestEventsAs is FriendRequestEvents with each request queued as
+// as(r), as MessageEventsAs does with messages.
+func FriendRequestEventsAs[T any](ctx context.Context, s *Service, kind events.Kind, as func(*models.FriendRequest) T, ready func()) (<-chan T, error) {
 	v, sub, err := s.subscribe(ctx, subscriptionBuffer)
 	if err != nil {
 		return nil, err
 	}
-	out := make(chan *models.FriendRequest, 1)
+	out := make(chan T, 1)
 	ready = orNothing(ready)
 	s.run(ctx, v, sub, nil, func(e events.Event) bool {
 		if e.Kind != kind {
@@ -156,7 +166,7 @@ func (s *Service) FriendRequestEvents(ctx context.Context, kind events.Kind, rea
 		if reqs[0] == nil {
 			return true
 		}
-		return send(ctx, out, reqs[0], ready)
+		return send(ctx, out, as(reqs[0]), ready)
 	}, func() { close(out); ready() })
 	return out, nil
 }

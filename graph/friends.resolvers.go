@@ -76,14 +76,14 @@ func (r *queryResolver) FriendRequests(ctx context.Context, direction model.Frie
 // FriendRequestReceived is the resolver for the friendRequestReceived field.
 func (r *subscriptionResolver) FriendRequestReceived(ctx context.Context) (<-chan *model.FriendRequest, error) {
 	return socket.Stream(ctx, func(ready func()) (<-chan *model.FriendRequest, error) {
-		return asFriendRequestStream(r.Chat.FriendRequestEvents(ctx, events.FriendRequestCreated, ready))
+		return chat.FriendRequestEventsAs(ctx, r.Chat, events.FriendRequestCreated, friendRequestNode, ready)
 	})
 }
 
 // FriendRequestUpdated is the resolver for the friendRequestUpdated field.
 func (r *subscriptionResolver) FriendRequestUpdated(ctx context.Context) (<-chan *model.FriendRequest, error) {
 	return socket.Stream(ctx, func(ready func()) (<-chan *model.FriendRequest, error) {
-		return asFriendRequestStream(r.Chat.FriendRequestEvents(ctx, events.FriendRequestUpdated, ready))
+		return chat.FriendRequestEventsAs(ctx, r.Chat, events.FriendRequestUpdated, friendRequestNode, ready)
 	})
 }
 

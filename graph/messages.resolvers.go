@@ -66,7 +66,7 @@ func (r *subscriptionResolver) MessagePosted(ctx context.Context, chatID *string
 		id = &chatKey
 	}
 	return socket.Stream(ctx, func(ready func()) (<-chan *model.Message, error) {
-		return asMessageStream(r.Chat.MessageEvents(ctx, id, after, ready))
+		return chat.MessageEventsAs(ctx, r.Chat, id, after, messageNode, ready)
 	})
 }
 

@@ -2,7 +2,6 @@ package graph
 
 import (
 	"context"
-	"unsafe"
 
 	"github.com/gqlchat/gqlchat/chat"
 	"github.com/gqlchat/gqlchat/graph/model"
@@ -107,17 +106,11 @@ func asAuthPayload(a *chat.AuthResult, err error) (*model.AuthPayload, error) {
 	return &model.AuthPayload{Token: a.Token, User: (*model.User)(a.User)}, nil
 }
 
-// A subscription hands gqlgen chat's own channel. Go converts no channel
-// type into another whose elements differ only in name, so these cast it:
-// sound because each node type is defined over its models struct, which
-// makes the two channel types the same in memory. Copying from one channel
-// into another instead would hold a goroutine for every open subscription,
-// where the WebSocket transport keeps none while a subscription is idle.
+// messageNode and friendRequestNode convert what subscriptions stream:
+// chat queues each value through them (chat.MessageEventsAs), so that
+// gqlgen gets a channel of graph's types straight from the stream.
+func messageNode(m *models.Message) *model.Message { return (*model.Message)(m) }
 
-func asMessageStream(ch <-chan *models.Message, err error) (<-chan *model.Message, error) {
-	return *(*<-chan *model.Message)(unsafe.Pointer(&ch)), err
-}
-
-func asFriendRequestStream(ch <-chan *models.FriendRequest, err error) (<-chan *model.FriendRequest, error) {
-	return *(*<-chan *model.FriendRequest)(unsafe.Pointer(&ch)), err
+func friendRequestNode(r *models.FriendRequest) *model.FriendRequest {
+	return (*model.FriendRequest)(r)
 }
