@@ -123,7 +123,9 @@ type operation struct {
 }
 
 // describe reads the operation of ctx; one refused early may lack its
-// document or even its operation context.
+// document or even its operation context. Only an operation that parsed
+// and validated can make its name a label: a request that names one and
+// fails to parse costs nothing to send.
 func (m *Metrics) describe(ctx context.Context) operation {
 	op := operation{name: "anonymous", typ: "unknown", field: "other", start: time.Now()}
 	if !graphql.HasOperationContext(ctx) {
@@ -133,7 +135,7 @@ func (m *Metrics) describe(ctx context.Context) operation {
 	if !oc.Stats.OperationStart.IsZero() {
 		op.start = oc.Stats.OperationStart
 	}
-	name := oc.OperationName
+	name, valid := oc.OperationName, oc.Operation != nil
 	if o := oc.Operation; o != nil {
 		op.typ = string(o.Operation)
 		if o.Name != "" { // the document's only operation, not named in the request
@@ -145,6 +147,6 @@ func (m *Metrics) describe(ctx context.Context) operation {
 			}
 		}
 	}
-	op.name = m.names.label(name)
+	op.name = m.names.label(name, valid)
 	return op
 }

@@ -128,8 +128,10 @@ type nameSet struct {
 }
 
 // label is the label value of the operation name: "anonymous", "other",
-// or the name itself if it is one of the first max seen.
-func (s *nameSet) label(name string) string {
+// or the name itself if it is one of the first max admitted. A name is
+// admitted only by an operation that is valid (admit); others get their
+// name only if it was admitted already.
+func (s *nameSet) label(name string, admit bool) string {
 	l := label(name, "anonymous")
 	if l == "anonymous" || l == "other" {
 		return l
@@ -137,7 +139,7 @@ func (s *nameSet) label(name string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.seen[l] {
-		if len(s.seen) >= s.max {
+		if !admit || len(s.seen) >= s.max {
 			return "other"
 		}
 		s.seen[l] = true

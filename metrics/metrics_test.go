@@ -3,6 +3,7 @@ package metrics
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -41,6 +42,8 @@ func TestOperation_CountsRequestErrorCodesAndLatency(t *testing.T) {
 func TestOperation_RefusedBeforeRunningIsCountedOnce(t *testing.T) {
 	m := New(nil)
 	ext := m.Extension().(graphql.ResponseInterceptor)
+	// The client's operation "Broken" ran once before, so its name is a label.
+	run(t, m, withOperation("Broken", ast.Query, "viewer"), graphql.OneShot(&graphql.Response{Data: []byte(`{}`)}))
 	// A document that did not parse reaches only the response hook, with
 	// the operation name the client sent.
 	ctx := graphql.WithOperationContext(context.Background(), &graphql.OperationContext{OperationName: "Broken"})
@@ -61,6 +64,26 @@ func TestOperation_RefusedBeforeRunningIsCountedOnce(t *testing.T) {
 	if strings.Contains(body, `request_duration_seconds_count{type="unknown"}`) {
 		t.Error("refused requests should stay out of the latency histogram")
 	}
+}
+
+// A request that fails to parse costs nothing to send: its name becomes a
+// label only if a valid operation made it one, so that a flood of them
+// cannot take the places of the application's operations.
+func TestOperation_RefusedEarlyAdmitsNoNewName(t *testing.T) {
+	m := New(nil)
+	ext := m.Extension().(graphql.ResponseInterceptor)
+	for i := range MaxOperationNames + 1 {
+		ctx := graphql.WithOperationContext(context.Background(), &graphql.OperationContext{OperationName: fmt.Sprint("Junk_", i)})
+		ext.InterceptResponse(ctx, func(context.Context) *graphql.Response {
+			return &graphql.Response{Errors: gqlerror.List{coded("GRAPHQL_PARSE_FAILED")}}
+		})
+	}
+	run(t, m, withOperation("RealQuery", ast.Query, "viewer"), graphql.OneShot(&graphql.Response{Data: []byte(`{}`)}))
+	body := scrape(t, m)
+	expectSeries(t, body,
+		fmt.Sprintf(`gqlchat_graphql_requests_total{operation="other",type="unknown"} %d`, MaxOperationNames+1),
+		`gqlchat_graphql_requests_total{operation="RealQuery",type="query"} 1`,
+	)
 }
 
 func TestOperation_ClientChosenNamesAreCapped(t *testing.T) {
