@@ -51,7 +51,7 @@ func (p *PG) listener(first *pgx.Conn) *pgxlisten.Listener {
 		},
 		ReconnectDelay: reconnectDelay,
 	}
-	l.Handle(p.opts.Channel, &notifications{p: p})
+	l.Handle(p.opts.Channel, &notifications{p: p, first: first})
 	return l
 }
 
@@ -73,26 +73,26 @@ func (p *PG) connectListener(ctx context.Context) (*pgx.Conn, error) {
 		closeConn(conn)
 		return nil, fmt.Errorf("events: listening on %q: %w", p.opts.Channel, err)
 	}
+	p.listenPID.Store(conn.PgConn().PID())
+	p.listening.Store(true)
 	return conn, nil
 }
 
 // notifications is the handler of the bus's channel.
 type notifications struct {
-	p       *PG
-	started bool // listened once: every later backlog follows a loss
+	p     *PG
+	first *pgx.Conn // the connection NewPG listened on
 }
 
 // HandleBacklog implements pgxlisten.BacklogHandler: it runs once LISTEN
-// is in place on a new connection. After a loss, whatever was notified
-// meanwhile is gone for good, so every local subscription resyncs.
+// is in place on a connection. Any connection but the first follows a
+// loss: whatever was notified meanwhile is gone for good, so every local
+// subscription resyncs.
 func (n *notifications) HandleBacklog(_ context.Context, _ string, conn *pgx.Conn) error {
-	n.p.listenPID.Store(conn.PgConn().PID())
-	n.p.listening.Store(true)
-	if n.started {
+	if conn != n.first {
 		n.p.log.Info("events: listening again", "channel", n.p.opts.Channel)
 		n.p.resync()
 	}
-	n.started = true
 	return nil
 }
 

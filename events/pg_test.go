@@ -297,3 +297,12 @@ func mustEncode(t *testing.T, e Event) []byte {
 }
 
 func encodedLen(t *testing.T, e Event) int { return len(mustEncode(t, e)) }
+
+// NewPG returns only once the bus listens, and says so at once.
+func TestPG_ListensWhenNewPGReturns(t *testing.T) {
+	t.Parallel()
+	a, _ := newTestPGs(t)
+	if !a.Listening() || a.ListenerPID() == 0 {
+		t.Fatalf("right after NewPG: listening %v, pid %d", a.Listening(), a.ListenerPID())
+	}
+}
