@@ -107,3 +107,28 @@ func TestUp_AppliesOnlyWhatIsMissing(t *testing.T) {
 		t.Fatalf("after Up, Current = %v, %v", ok, err)
 	}
 }
+
+// A migration numbered below one already applied (a hotfix merged after a
+// later branch's) is still applied, as the runner before goose did: here
+// 0002 (friends) is missing while 0003 (chats, which does not need it) is
+// in place.
+func TestUp_AppliesAMigrationNumberedBelowOneApplied(t *testing.T) {
+	t.Parallel()
+	db := open(t, testdb.Empty(t))
+	ctx := context.Background()
+	if _, err := migrations.Up(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`DROP TABLE friend_requests, friendships; DELETE FROM schema_migrations WHERE version = 2`); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := migrations.Current(ctx, db); err != nil || ok {
+		t.Fatalf("with 0002 missing, Current = %v, %v", ok, err)
+	}
+	if n, err := migrations.Up(ctx, db); err != nil || n != 1 {
+		t.Fatalf("Up applied %d (%v), want 0002 alone", n, err)
+	}
+	if ok, err := migrations.Current(ctx, db); err != nil || !ok {
+		t.Fatalf("after Up, Current = %v, %v", ok, err)
+	}
+}
