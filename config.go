@@ -66,7 +66,7 @@ type config struct {
 	MetricsAddr       string        `env:"METRICS_ADDR" help:"address to serve GET /metrics on instead of the API's, e.g. 127.0.0.1:9090 (recommended in production; default: on the API's port)"`
 	ReadTimeout       time.Duration `env:"REQUEST_READ_TIMEOUT" envDefault:"30s" help:"time allowed to read a whole HTTP request, body included; WebSockets are not affected"`
 	PprofAddr         string        `env:"PPROF_ADDR" help:"address for Go's pprof profiles, e.g. 127.0.0.1:6060 (default off; never expose it)"`
-	TrustForwardedFor bool          `env:"TRUST_FORWARDED_FOR" envDefault:"false" help:"true takes the client address from X-Forwarded-For, behind a proxy"`
+	TrustForwardedFor bool          `env:"TRUST_FORWARDED_FOR" envDefault:"false" help:"true takes the client address from the last entry of X-Forwarded-For, the one the proxy in front appends"`
 
 	// localDatabase is set when DATABASE_URL is not: the server may create
 	// the default database, never one it was given.

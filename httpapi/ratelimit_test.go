@@ -199,12 +199,14 @@ func TestRateLimit_ForwardedForIsTrustedOnlyWhenConfigured(t *testing.T) {
 		opts.RateLimits, opts.TrustForwardedFor = limits, trust
 		s := apitest.NewServerWith(t, apitest.CheapConfig(), opts)
 		logInFrom(t, s, "203.0.113.1", "someone")
-		second := logInFrom(t, s, "203.0.113.2, 10.0.0.1", "someone")
+		// The proxy appended 203.0.113.2; the client wrote the first entry.
+		second := logInFrom(t, s, "203.0.113.1, 203.0.113.2", "someone")
 		if limited := second.Code() == "RATE_LIMITED"; limited == trust {
 			t.Fatalf("trust %v: second address got %+v", trust, second.Errors)
 		}
-		if trust { // the first address of the list is the client
+		if trust { // the last address of the list is the client; what comes before cannot dodge the limit
 			mustBeRateLimited(t, logInFrom(t, s, "203.0.113.2", "someone"))
+			mustBeRateLimited(t, logInFrom(t, s, "198.51.100.7, 203.0.113.2", "someone"))
 		}
 	}
 }
