@@ -212,10 +212,10 @@ func newSubscriptionCaps(perUser, total int) *subscriptionCaps {
 func (c *subscriptionCaps) take(ctx context.Context, userID int64) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	switch {
-	case c.n[userID] >= c.perUser:
+	switch { // a cap of zero or less caps nothing, as the options say
+	case c.perUser > 0 && c.n[userID] >= c.perUser:
 		return chat.Errorf(chat.CodeRateLimited, "too many subscriptions for this user")
-	case c.all >= c.total:
+	case c.total > 0 && c.all >= c.total:
 		return chat.Errorf(chat.CodeRateLimited, "too many subscriptions on this server")
 	}
 	c.n[userID]++

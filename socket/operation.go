@@ -58,7 +58,7 @@ func (c *conn) start(m message) bool {
 	}
 	if c.t.MaxOperationsPerConnection > 0 && len(c.ops) >= c.t.MaxOperationsPerConnection {
 		c.mu.Unlock()
-		c.sendError(m.ID, &gqlerror.Error{Message: "too many subscriptions on this connection",
+		c.sendError(m.ID, &gqlerror.Error{Message: "too many operations on this connection",
 			Extensions: map[string]any{"code": "RATE_LIMITED"}})
 		return true
 	}

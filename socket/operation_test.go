@@ -121,7 +121,7 @@ func TestTransport_OperationsOverTheCapAreRefused(t *testing.T) {
 			Extensions struct{ Code string }
 		}
 		if json.Unmarshal(m.Payload, &errs) != nil || len(errs) != 1 || errs[0].Extensions.Code != "RATE_LIMITED" ||
-			errs[0].Message != "too many subscriptions on this connection" {
+			errs[0].Message != "too many operations on this connection" {
 			t.Fatalf("%s: %s", proto, m.Payload)
 		}
 		c.send(w.stop, "1", nil)
