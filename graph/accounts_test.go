@@ -13,7 +13,6 @@ import (
 
 const (
 	viewerQuery    = `{ viewer { id username displayName deleted createdAt } }`
-	logInMutation  = `mutation($u: String!, $p: String!) { logIn(input: {username: $u, password: $p}) { token user { username } } }`
 	signUp         = `mutation($in: SignUpInput!) { signUp(input: $in) { token user { id username displayName } } }`
 	changePassword = `mutation($c: String!, $n: String!) { changePassword(input: {currentPassword: $c, newPassword: $n}) }`
 	updateProfile  = `mutation($u: String, $d: String) { updateProfile(input: {username: $u, displayName: $d}) { username displayName } }`
@@ -29,13 +28,6 @@ type viewerData struct {
 
 func signUpVars(username, displayName, password string) map[string]any {
 	return map[string]any{"in": map[string]any{"username": username, "displayName": displayName, "password": password}}
-}
-
-func logIn(t *testing.T, s *apitest.Server, username, password string) string {
-	t.Helper()
-	var out struct{ LogIn struct{ Token string } }
-	s.MustDo(t, "", logInMutation, map[string]any{"u": username, "p": password}, &out)
-	return out.LogIn.Token
 }
 
 func TestSignUp_ReturnsATokenThatIdentifiesTheViewer(t *testing.T) {
