@@ -63,22 +63,29 @@ func requireFriends(tx *gorm.DB, userID int64, ids []int64) error {
 	return nil
 }
 
-// addMembers makes users members of chat c and tells them.
-func addMembers(tx *gorm.DB, c *models.Chat, users []int64, emit func(...events.Event)) error {
+// addMembers makes users members of chat c, with a MEMBER_JOINED event
+// each naming who added them (by, or nil for a chat created with them).
+func addMembers(tx *gorm.DB, c *models.Chat, users []int64, by *int64, emit func(...events.Event)) error {
 	if len(users) == 0 {
 		return nil
 	}
 	rows := make([]models.ChatMember, len(users))
+	joined := make([]*models.ChatEvent, len(users))
 	for i, u := range users {
 		rows[i] = models.ChatMember{ChatID: c.ID, UserID: u}
+		joined[i] = &models.ChatEvent{Kind: models.EventMemberJoined, UserID: &users[i], ActorID: by}
 	}
-	if err := tx.Omit("JoinedAt").Clauses(clause.OnConflict{DoNothing: true}).Create(&rows).Error; err != nil {
+	if err := tx.Omit("JoinedAt").Create(&rows).Error; err != nil {
 		return err
 	}
-	for _, u := range users {
-		emit(events.Event{Topic: events.UserTopic(u), Kind: events.ChatJoined, Chat: c.ID, Seq: c.LastSeq})
+	if err := appendEvents(tx, emit, c.ID, joined...); err != nil {
+		return err
 	}
-	return nil
+	spans := make([]models.ChatMemberSpan, len(users))
+	for i, e := range joined {
+		spans[i] = models.ChatMemberSpan{ChatID: c.ID, UserID: users[i], FromPos: e.Pos}
+	}
+	return tx.Create(&spans).Error
 }
 
 // CreateGroupChat creates a group owned by the viewer with the given friends.
@@ -102,7 +109,7 @@ func (s *Service) CreateGroupChat(ctx context.Context, name string, memberIDs []
 		if err := tx.Omit("CreatedAt", "ActivityAt").Clauses(clause.Returning{}).Create(c).Error; err != nil {
 			return err
 		}
-		return addMembers(tx, c, append([]int64{v.UserID}, members...), emit)
+		return addMembers(tx, c, append([]int64{v.UserID}, members...), nil, emit)
 	})
 	if err != nil {
 		return nil, err
@@ -149,7 +156,7 @@ func (s *Service) InviteToGroupChat(ctx context.Context, chatID int64, userIDs [
 		if err := requireFriends(tx, v.UserID, fresh); err != nil {
 			return err
 		}
-		return addMembers(tx, c, fresh, emit)
+		return addMembers(tx, c, fresh, &v.UserID, emit)
 	})
 	return c, err
 }
@@ -166,7 +173,7 @@ func (s *Service) LeaveGroupChat(ctx context.Context, chatID int64) error {
 		if err != nil {
 			return err
 		}
-		return removeMember(tx, c, v.UserID, emit)
+		return removeMember(tx, c, v.UserID, nil, emit)
 	})
 }
 
@@ -190,14 +197,15 @@ func (s *Service) RemoveFromGroupChat(ctx context.Context, chatID, userID int64)
 		if _, err := memberChat(tx, chatID, userID, false); err != nil {
 			return Errorf(CodeNotFound, "that user is not a member of this chat")
 		}
-		return removeMember(tx, c, userID, emit)
+		return removeMember(tx, c, userID, &v.UserID, emit)
 	})
 	return c, err
 }
 
-// removeMember takes userID out of group c (whose row tx has locked) and
-// passes ownership on if needed.
-func removeMember(tx *gorm.DB, c *models.Chat, userID int64, emit func(...events.Event)) error {
+// removeMember takes userID out of group c (whose row tx has locked),
+// passes ownership on if needed, and logs a MEMBER_LEFT event naming who
+// removed them (by, or nil when they left themselves).
+func removeMember(tx *gorm.DB, c *models.Chat, userID int64, by *int64, emit func(...events.Event)) error {
 	if err := tx.Where("chat_id = ? AND user_id = ?", c.ID, userID).Delete(&models.ChatMember{}).Error; err != nil {
 		return err
 	}
@@ -212,9 +220,12 @@ func removeMember(tx *gorm.DB, c *models.Chat, userID int64, emit func(...events
 			return err
 		}
 	}
-	emit(events.Event{Topic: events.UserTopic(userID), Kind: events.ChatLeft, Chat: c.ID, ID: userID},
-		events.Event{Topic: events.ChatTopic(c.ID), Kind: events.ChatLeft, Chat: c.ID, ID: userID})
-	return nil
+	left := &models.ChatEvent{Kind: models.EventMemberLeft, UserID: &userID, ActorID: by}
+	if err := appendEvents(tx, emit, c.ID, left); err != nil {
+		return err
+	}
+	return tx.Model(&models.ChatMemberSpan{}).Where("chat_id = ? AND user_id = ? AND to_pos IS NULL", c.ID, userID).
+		Update("to_pos", left.Pos).Error
 }
 
 // RenameGroupChat renames a group the viewer is in.
@@ -227,12 +238,18 @@ func (s *Service) RenameGroupChat(ctx context.Context, chatID int64, name string
 		return nil, err
 	}
 	var c *models.Chat
-	err = s.inTx(ctx, func(tx *gorm.DB, _ func(...events.Event)) error {
+	err = s.inTx(ctx, func(tx *gorm.DB, emit func(...events.Event)) error {
 		if c, err = memberGroup(tx, chatID, v.UserID); err != nil {
 			return err
 		}
+		if *c.Name == name {
+			return nil // nothing changed: nothing to tell
+		}
 		c.Name = &name
-		return tx.Model(c).Update("name", name).Error
+		if err := tx.Model(c).Update("name", name).Error; err != nil {
+			return err
+		}
+		return appendEvents(tx, emit, c.ID, &models.ChatEvent{Kind: models.EventChatRenamed, ActorID: &v.UserID, Name: &name})
 	})
 	return c, err
 }
@@ -261,7 +278,7 @@ func (s *Service) OpenPrivateChat(ctx context.Context, friendID int64) (*models.
 			return res.Error
 		}
 		if res.RowsAffected == 1 {
-			return addMembers(tx, &c, []int64{a, b}, emit)
+			return addMembers(tx, &c, []int64{a, b}, nil, emit)
 		}
 		return tx.Where("kind = 'PRIVATE' AND user_a_id = ? AND user_b_id = ?", a, b).Take(&c).Error
 	})
@@ -281,7 +298,7 @@ func leaveAllChats(tx *gorm.DB, userID int64, emit func(...events.Event)) error 
 		return err
 	}
 	for _, c := range chats {
-		if err := removeMember(tx, c, userID, emit); err != nil {
+		if err := removeMember(tx, c, userID, nil, emit); err != nil {
 			return err
 		}
 	}

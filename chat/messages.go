@@ -63,9 +63,9 @@ func (s *Service) PostMessage(ctx context.Context, in PostMessageInput) (*models
 		// numbers are assigned in commit order and a retry with the same
 		// clientMessageId, waiting here, sees the original once it commits.
 		var c models.Chat
-		res := tx.Raw(`UPDATE chats SET last_seq = last_seq + 1, activity_at = clock_timestamp()
+		res := tx.Raw(`UPDATE chats SET last_seq = last_seq + 1, last_pos = last_pos + 1, activity_at = clock_timestamp()
 			WHERE id = ? AND EXISTS (SELECT 1 FROM chat_members WHERE chat_id = chats.id AND user_id = ?)
-			RETURNING id, kind, user_a_id, user_b_id, last_seq`, in.ChatID, v.UserID).Scan(&c)
+			RETURNING id, kind, user_a_id, user_b_id, last_seq, last_pos`, in.ChatID, v.UserID).Scan(&c)
 		if res.Error != nil || res.RowsAffected == 0 {
 			return cmpErr(res.Error, errChatNotFound)
 		}
@@ -77,16 +77,21 @@ func (s *Service) PostMessage(ctx context.Context, in PostMessageInput) (*models
 		if err := s.mayPost(tx, &c, v.UserID); err != nil {
 			return err
 		}
-		m.Seq = c.LastSeq
-		err := tx.Raw(`WITH m AS (INSERT INTO messages (chat_id, seq, sender_id, body, client_message_id)
-				VALUES (?, ?, ?, ?, ?) RETURNING id, created_at),
+		m.Seq, m.Pos = c.LastSeq, c.LastPos
+		// The message, its event in the log and the sender's read marker
+		// in one statement.
+		err := tx.Raw(`WITH m AS (INSERT INTO messages (chat_id, seq, pos, sender_id, body, client_message_id, reply_to_id)
+				VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id, created_at),
+			e AS (INSERT INTO chat_events (chat_id, pos, kind, message_id, at) SELECT ?, ?, ?, id, created_at FROM m),
 			read AS (UPDATE chat_members SET last_read_seq = ? WHERE chat_id = ? AND user_id = ?)
 			SELECT id, created_at FROM m`,
-			m.ChatID, m.Seq, m.SenderID, m.Body, m.ClientMessageID, m.Seq, m.ChatID, m.SenderID).Row().Scan(&m.ID, &m.CreatedAt)
+			m.ChatID, m.Seq, m.Pos, m.SenderID, m.Body, m.ClientMessageID, m.ReplyToID,
+			m.ChatID, m.Pos, models.EventMessagePosted,
+			m.Seq, m.ChatID, m.SenderID).Row().Scan(&m.ID, &m.CreatedAt)
 		if err != nil {
 			return err
 		}
-		emit(events.Event{Topic: events.ChatTopic(c.ID), Kind: events.MessagePosted, Chat: c.ID, ID: m.ID, Seq: m.Seq})
+		emit(logMoved(c.ID, m.Pos))
 		return nil
 	})
 	if errors.Is(err, errRetried) {
@@ -139,8 +144,10 @@ func (s *Service) MarkChatRead(ctx context.Context, chatID, messageID int64) (*m
 		return nil, err
 	}
 	var c *models.Chat
-	err = s.inTx(ctx, func(tx *gorm.DB, _ func(...events.Event)) error {
-		if c, err = memberChat(tx, chatID, v.UserID, false); err != nil {
+	err = s.inTx(ctx, func(tx *gorm.DB, emit func(...events.Event)) error {
+		// The chat's row first, as posting takes it, then the marker's:
+		// the other order could deadlock with the viewer's own post.
+		if c, err = memberChat(tx, chatID, v.UserID, true); err != nil {
 			return err
 		}
 		var seq int64
@@ -150,8 +157,12 @@ func (s *Service) MarkChatRead(ctx context.Context, chatID, messageID int64) (*m
 		if seq == 0 {
 			return Errorf(CodeNotFound, "no such message in this chat")
 		}
-		return tx.Exec(`UPDATE chat_members SET last_read_seq = greatest(last_read_seq, ?) WHERE chat_id = ? AND user_id = ?`,
-			seq, chatID, v.UserID).Error
+		res := tx.Exec(`UPDATE chat_members SET last_read_seq = ? WHERE chat_id = ? AND user_id = ? AND last_read_seq < ?`,
+			seq, chatID, v.UserID, seq)
+		if res.Error != nil || res.RowsAffected == 0 {
+			return res.Error // an error, or the marker was already there
+		}
+		return appendEvents(tx, emit, chatID, &models.ChatEvent{Kind: models.EventReadMarkerMoved, UserID: &v.UserID, MessageID: &messageID})
 	})
 	return c, err
 }

@@ -32,8 +32,6 @@ type Service struct {
 	db  *gorm.DB
 	bus events.Bus
 	cfg Config
-	// feeds share the reading of new messages among local subscriptions.
-	feeds *feeds
 	// dummyHash is checked against when a log-in names an unknown user, so
 	// that both failures take comparable time.
 	dummyHash string
@@ -45,7 +43,7 @@ func NewService(db *gorm.DB, bus events.Bus, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Service{db: db, bus: bus, cfg: cfg, dummyHash: dummy, feeds: newFeeds(db)}, nil
+	return &Service{db: db, bus: bus, cfg: cfg, dummyHash: dummy}, nil
 }
 
 // Ping reports whether the database answers.

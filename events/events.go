@@ -22,12 +22,9 @@ const (
 	// SessionsChanged (user topic): some of the user's sessions were revoked
 	// or the account was deleted; subscribers re-check their own session.
 	SessionsChanged Kind = "sessions.changed"
-	// ChatJoined (user topic): the user became a member of Chat.
-	ChatJoined Kind = "chat.joined"
-	// ChatLeft (user and chat topics): user ID left Chat or was removed.
-	ChatLeft Kind = "chat.left"
-	// MessagePosted (chat topic): message ID got number Seq in Chat.
-	MessagePosted Kind = "message.posted"
+	// LogAppended (log topic): Chat's event log reached position Seq. The
+	// log itself says what happened; this only tells its readers to look.
+	LogAppended Kind = "log.appended"
 	// Resync (no topic, sent to every subscription of one instance): the bus
 	// may have missed events from other instances, for example while its
 	// connection to the database was down. Subscribers must re-read their
@@ -41,8 +38,7 @@ type Event struct {
 	Kind  Kind   `json:"k"`
 	ID    int64  `json:"id,omitempty"`
 	Chat  int64  `json:"c,omitempty"`
-	// Seq numbers the events of one chat's ordered stream (its messages
-	// today; edits, reactions and the like can share the counter later).
+	// Seq is a position in Chat's event log.
 	Seq int64 `json:"s,omitempty"`
 }
 
@@ -50,8 +46,9 @@ type Event struct {
 // theirs listens on it.
 func UserTopic(userID int64) string { return "user:" + strconv.FormatInt(userID, 10) }
 
-// ChatTopic is the ordered stream of one chat.
-func ChatTopic(chatID int64) string { return "chat:" + strconv.FormatInt(chatID, 10) }
+// LogTopic carries the news that some chat's event log moved on: each
+// instance's log reader listens on it.
+const LogTopic = "log"
 
 // Bus delivers published events to the subscriptions of their topic.
 type Bus interface {

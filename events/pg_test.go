@@ -28,7 +28,7 @@ func TestPG_EveryInstanceGetsEveryEventOnceInPublishOrder(t *testing.T) {
 	}{{a, 1000}, {b, 2000}} {
 		wg.Go(func() {
 			for i := range int64(50) {
-				p.bus.Publish(Event{Topic: "x", Kind: MessagePosted, ID: p.first + i})
+				p.bus.Publish(Event{Topic: "x", Kind: LogAppended, ID: p.first + i})
 			}
 		})
 	}
@@ -50,9 +50,9 @@ func TestPG_EveryInstanceGetsEveryEventOnceInPublishOrder(t *testing.T) {
 func TestPG_BatchesManyEventsIntoFewNotifies(t *testing.T) {
 	t.Parallel()
 	a, b := newTestPGs(t)
-	sub := b.Subscribe(1000, ChatTopic(1))
+	sub := b.Subscribe(1000, LogTopic)
 	for seq := range int64(1000) {
-		a.Publish(Event{Topic: ChatTopic(1), Kind: MessagePosted, ID: 500 + seq, Chat: 1, Seq: seq + 1})
+		a.Publish(Event{Topic: LogTopic, Kind: LogAppended, ID: 500 + seq, Chat: 1, Seq: seq + 1})
 	}
 	for seq := range int64(1000) {
 		if e := mustReceive(t, sub); e.Seq != seq+1 {
@@ -111,7 +111,7 @@ func TestPG_EventsNearThePayloadLimitAreSplitAcrossNotifies(t *testing.T) {
 	t.Parallel()
 	a, b := newTestPGs(t)
 	// The largest event that fits: its payload is exactly PostgreSQL's limit.
-	fitting := Event{Topic: "t", Kind: MessagePosted}
+	fitting := Event{Topic: "t", Kind: LogAppended}
 	fitting.Topic += strings.Repeat("x", maxEvent-encodedLen(t, fitting))
 	if n := len(pack(a.id, true, [][]byte{mustEncode(t, fitting)})[0].body); n != maxPayload {
 		t.Fatalf("the largest event makes a payload of %d bytes, want %d", n, maxPayload)

@@ -14,14 +14,16 @@ const (
 // Chat is a conversation. Private chats name their two users (the smaller
 // id first); groups have a name and an owner.
 type Chat struct {
-	ID         int64 `gorm:"primaryKey"`
-	Kind       ChatKind
-	Name       *string
-	OwnerID    *int64
-	UserAID    *int64
-	UserBID    *int64
-	CreatedAt  time.Time
-	LastSeq    int64
+	ID        int64 `gorm:"primaryKey"`
+	Kind      ChatKind
+	Name      *string
+	OwnerID   *int64
+	UserAID   *int64
+	UserBID   *int64
+	CreatedAt time.Time
+	LastSeq   int64
+	// LastPos is the position of the chat's last event (see ChatEvent).
+	LastPos    int64
 	ActivityAt time.Time
 }
 
@@ -42,6 +44,12 @@ type Message struct {
 	Body            string
 	ClientMessageID *string
 	CreatedAt       time.Time
+	// Pos is the position of the message's posting in the chat's event log.
+	Pos       int64
+	ReplyToID *int64
+	EditedAt  *time.Time
+	// DeletedAt marks a tombstone: its body is "" and it has no reactions.
+	DeletedAt *time.Time
 
 	// Sender and Chat are loaded with the message where it is shared by
 	// many readers (subscriptions); elsewhere they are nil.

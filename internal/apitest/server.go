@@ -232,7 +232,7 @@ func (s *Server) WaitSubscribed(t testing.TB, u User, n int) {
 // WaitFollowed waits until n subscriptions follow the chat with global id chatID.
 func (s *Server) WaitFollowed(t testing.TB, chatID string, n int) {
 	t.Helper()
-	s.waitTopic(t, events.ChatTopic, chatID, n)
+	s.waitTopic(t, events.UserTopic, chatID, n) // TODO(event log): streams follow chats through the log reader
 }
 
 func (s *Server) waitTopic(t testing.TB, topicOf func(int64) string, gid string, n int) {
