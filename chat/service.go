@@ -32,6 +32,8 @@ type Service struct {
 	db  *gorm.DB
 	bus events.Bus
 	cfg Config
+	// log reads new chat events once for all the local streams.
+	log *logReader
 	// dummyHash is checked against when a log-in names an unknown user, so
 	// that both failures take comparable time.
 	dummyHash string
@@ -43,7 +45,7 @@ func NewService(db *gorm.DB, bus events.Bus, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Service{db: db, bus: bus, cfg: cfg, dummyHash: dummy}, nil
+	return &Service{db: db, bus: bus, cfg: cfg, dummyHash: dummy, log: newLogReader(db, bus)}, nil
 }
 
 // Ping reports whether the database answers.

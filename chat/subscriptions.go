@@ -39,10 +39,12 @@ func (s *Service) subscribe(ctx context.Context, buffer int) (*Viewer, *events.S
 // run calls handle for each event of sub until ctx ends, the viewer's
 // session ends (revoked, expired or the account deleted), handle returns
 // false, or the bus drops the subscription. It then closes sub and calls
-// done. It first calls start, if not nil, which may end it the same way.
-// Nothing waits on sub between events: the work runs on a pump, so an
-// idle subscription holds no goroutine.
-func (s *Service) run(ctx context.Context, v *Viewer, sub *events.Subscription, start func() bool, handle func(events.Event) bool, done func()) {
+// done. It first calls start, if not nil, which may end it the same way,
+// and after each round of events drain, if not nil, which may too: a
+// stream with a second source of work kicks the returned function when
+// there is some. Nothing waits on sub between events: the work runs on a
+// pump, so an idle subscription holds no goroutine.
+func (s *Service) run(ctx context.Context, v *Viewer, sub *events.Subscription, start func() bool, handle func(events.Event) bool, drain func() bool, done func()) (kick func()) {
 	var expired atomic.Bool
 	var p *pump.Pump
 	var ended bool // only touched by the pump, one call at a time
@@ -85,6 +87,9 @@ func (s *Service) run(ctx context.Context, v *Viewer, sub *events.Subscription, 
 					end()
 				}
 			default:
+				if drain != nil && !drain() {
+					end()
+				}
 				return
 			}
 		}
@@ -94,6 +99,7 @@ func (s *Service) run(ctx context.Context, v *Viewer, sub *events.Subscription, 
 	sub.Notify(p.Kick)
 	close(armed)
 	p.Kick()
+	return p.Kick
 }
 
 // dispatch handles one event for run; false ends the subscription.
@@ -167,6 +173,6 @@ func FriendRequestEventsAs[T any](ctx context.Context, s *Service, kind events.K
 			return true
 		}
 		return send(ctx, out, as(reqs[0]), ready)
-	}, func() { close(out); ready() })
+	}, nil, func() { close(out); ready() })
 	return out, nil
 }

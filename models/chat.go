@@ -53,6 +53,7 @@ type Message struct {
 
 	// Sender and Chat are loaded with the message where it is shared by
 	// many readers (subscriptions); elsewhere they are nil.
-	Sender *User `gorm:"foreignKey:SenderID"`
-	Chat   *Chat `gorm:"foreignKey:ChatID"`
+	Sender  *User    `gorm:"foreignKey:SenderID"`
+	Chat    *Chat    `gorm:"foreignKey:ChatID"`
+	ReplyTo *Message `gorm:"foreignKey:ReplyToID"`
 }

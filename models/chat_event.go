@@ -26,9 +26,12 @@ type ChatEvent struct {
 	ActorID   *int64 // who invited, removed or renamed
 	MessageID *int64
 	Name      *string // a rename's new name
-	// XID is the writing transaction's id (xid8), set by the database.
-	XID uint64 `gorm:"column:xid;->"`
-	At  time.Time
+	// XID is the writing transaction's id (xid8), and Horizon the oldest
+	// transaction still running when the event was written: both set by
+	// the database, and read as text (see chat's eventColumns).
+	XID     uint64 `gorm:"column:xid;->"`
+	Horizon uint64 `gorm:"column:horizon;->"`
+	At      time.Time
 }
 
 // ChatMemberSpan is one period of a user's membership of a chat, in log

@@ -1,0 +1,131 @@
+package chat
+
+import (
+	"gorm.io/gorm"
+
+	"github.com/gqlchat/gqlchat/models"
+)
+
+// Event is one entry of a chat's event log as streams deliver it, with the
+// rows it names loaded once for every subscriber that gets it: they share
+// them and must not change them.
+type Event struct {
+	models.ChatEvent
+	Chat    *models.Chat
+	Message *models.Message // with its Sender and Chat, and ReplyTo with its Sender
+	User    *models.User    // the member who joined or left; whose marker moved
+	Actor   *models.User    // who invited, removed or renamed
+}
+
+// Cursor is the event's position in its chat: pass it as after with the
+// chat's id to resume after it.
+func (e *Event) Cursor() string { return encodeCursor(eventCursorTag, e.ChatID, e.Pos) }
+
+// eventCursorTag tells an event's cursor from a message's, which has no tag.
+const eventCursorTag = "e"
+
+// eventColumns selects a chat_events row into models.ChatEvent; the
+// transaction ids are read as text, which every driver scans.
+const eventColumns = `e.chat_id, e.pos, e.kind, e.user_id, e.actor_id, e.message_id, e.name,
+	e.xid::text::bigint AS xid, e.horizon::text::bigint AS horizon, e.at`
+
+// decodeChatCursor reads the after argument of a one-chat stream: an
+// event's cursor or a message's cursor from the history, both of chatID.
+// It returns the log position to resume after.
+func decodeChatCursor(db *gorm.DB, field string, cursor *string, chatID int64) (int64, bool, error) {
+	if cursor == nil {
+		return 0, false, nil
+	}
+	var tag string
+	var chat, pos int64
+	if ok, _ := decodeCursor(field, cursor, &tag, &chat, &pos); ok && tag == eventCursorTag {
+		if chat != chatID || pos < 0 {
+			return 0, false, Invalid(field, "%s is not a cursor of this chat", field)
+		}
+		return pos, true, nil
+	}
+	seq, _, err := decodeMessageCursor(field, cursor, chatID)
+	if err != nil {
+		return 0, false, err
+	}
+	// A message's cursor names its number; the log position of its posting
+	// is on the row. A number past the last message resumes at the end.
+	var m models.Message
+	err = db.Select("pos").Where("chat_id = ? AND seq <= ?", chatID, seq).Order("seq DESC").Limit(1).Find(&m).Error
+	return m.Pos, true, err
+}
+
+// loadEventRows loads what evs name, a query per kind of row for them all.
+func loadEventRows(db *gorm.DB, evs []*Event) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	chatIDs, msgIDs, userIDs := set[int64]{}, set[int64]{}, set[int64]{}
+	for _, e := range evs {
+		chatIDs.add(e.ChatID)
+		if e.MessageID != nil {
+			msgIDs.add(*e.MessageID)
+		}
+		if e.UserID != nil {
+			userIDs.add(*e.UserID)
+		}
+		if e.ActorID != nil {
+			userIDs.add(*e.ActorID)
+		}
+	}
+	var chats []*models.Chat
+	if err := db.Find(&chats, chatIDs.list()).Error; err != nil {
+		return err
+	}
+	var msgs []*models.Message
+	if len(msgIDs) > 0 {
+		if err := db.Preload("Sender").Preload("ReplyTo.Sender").Find(&msgs, msgIDs.list()).Error; err != nil {
+			return err
+		}
+	}
+	var users []*models.User
+	if len(userIDs) > 0 {
+		if err := db.Find(&users, userIDs.list()).Error; err != nil {
+			return err
+		}
+	}
+	chatByID, msgByID, userByID := byID(chats, func(c *models.Chat) int64 { return c.ID }),
+		byID(msgs, func(m *models.Message) int64 { return m.ID }), byID(users, func(u *models.User) int64 { return u.ID })
+	for _, m := range msgs {
+		m.Chat = chatByID[m.ChatID]
+	}
+	for _, e := range evs {
+		e.Chat = chatByID[e.ChatID]
+		if e.MessageID != nil {
+			e.Message = msgByID[*e.MessageID]
+		}
+		if e.UserID != nil {
+			e.User = userByID[*e.UserID]
+		}
+		if e.ActorID != nil {
+			e.Actor = userByID[*e.ActorID]
+		}
+	}
+	return nil
+}
+
+// set is a set of keys.
+type set[K comparable] map[K]struct{}
+
+func (s set[K]) add(k K) { s[k] = struct{}{} }
+
+func (s set[K]) list() []K {
+	out := make([]K, 0, len(s))
+	for k := range s {
+		out = append(out, k)
+	}
+	return out
+}
+
+func byID[T any](rows []T, id func(T) int64) map[int64]T {
+	m := make(map[int64]T, len(rows))
+	for _, r := range rows {
+		m[id(r)] = r
+	}
+	return m
+}

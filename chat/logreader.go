@@ -1,0 +1,356 @@
+package chat
+
+import (
+	"context"
+	"database/sql"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	lru "github.com/hashicorp/golang-lru/v2"
+	"gorm.io/gorm"
+
+	"github.com/gqlchat/gqlchat/events"
+	"github.com/gqlchat/gqlchat/models"
+)
+
+// The log reader reads, once for all the streams of this instance, what
+// the event logs of all chats gained since its last read: the events whose
+// transactions its last snapshot did not see. One read costs the same few
+// queries however many subscribers there are, and cannot miss an event, as
+// reading by position or time could: a transaction that commits late is
+// simply not yet visible, and is read the next time. The bus only wakes it.
+type logReader struct {
+	db  *gorm.DB
+	bus events.Bus
+
+	mu      sync.Mutex
+	snap    snapshot      // every event visible in it has been handed out
+	read    chan struct{} // closed after each read, for those who wait for one
+	byUser  map[int64]map[*listener]struct{}
+	running bool
+	wake    chan struct{}
+
+	// members holds, for recently active chats, their members as of snap:
+	// the reader sees every event of every chat in order, so joins and
+	// departures keep it exact. Only the reading goroutine uses it.
+	members *lru.Cache[int64, set[int64]]
+}
+
+// Bounds of the log reader.
+const (
+	memberCacheChats = 4096
+	// maxPending is how many events a listener may hold unread before the
+	// reader drops them; its stream then replays them from the database.
+	maxPending = 1024
+	// pollEvery reads the log even if no wake-up came, in case the bus
+	// lost one without noticing.
+	pollEvery = 5 * time.Second
+)
+
+func newLogReader(db *gorm.DB, bus events.Bus) *logReader {
+	members, _ := lru.New[int64, set[int64]](memberCacheChats)
+	return &logReader{db: db, bus: bus, byUser: map[int64]map[*listener]struct{}{},
+		read: make(chan struct{}), wake: make(chan struct{}, 1), members: members}
+}
+
+// listener is one stream's place in the reader: the events of its user's
+// chats that the user may see, in batches, until it is dropped.
+type listener struct {
+	userID int64
+	notify func() // tells the stream there is something to take
+
+	mu      sync.Mutex
+	pending []*userBatch
+	queued  int
+	// gap is set when pending overflowed: the batches up to it were
+	// dropped, and the stream must replay from the database up to gap.
+	gap *snapshot
+}
+
+// userBatch is what one read of the log holds for one user: the events
+// they may see among those visible in hi but not in lo, in (chat,
+// position) order.
+type userBatch struct {
+	lo, hi snapshot
+	events []*Event
+}
+
+// push queues b, or drops everything queued if the listener is too far behind.
+func (l *listener) push(b *userBatch) {
+	l.mu.Lock()
+	if l.queued+len(b.events) > maxPending {
+		l.pending, l.queued, l.gap = nil, 0, &b.hi
+	} else {
+		l.pending = append(l.pending, b)
+		l.queued += len(b.events)
+	}
+	l.mu.Unlock()
+	l.notify()
+}
+
+// take returns what is queued and the gap to replay first, if any.
+func (l *listener) take() ([]*userBatch, *snapshot) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, gap := l.pending, l.gap
+	l.pending, l.queued, l.gap = nil, 0, nil
+	return b, gap
+}
+
+// register adds l and returns the snapshot after which it gets every
+// event: those visible in it are for the caller to replay. It first waits
+// until the reader has read at least what min shows (now, or a token made
+// on another instance that is ahead of this one).
+func (r *logReader) register(ctx context.Context, l *listener, min snapshot) (snapshot, error) {
+	for {
+		r.mu.Lock()
+		if !r.running {
+			if err := r.start(ctx); err != nil {
+				r.mu.Unlock()
+				return snapshot{}, err
+			}
+		}
+		if r.snap.covers(min) {
+			if r.byUser[l.userID] == nil {
+				r.byUser[l.userID] = map[*listener]struct{}{}
+			}
+			r.byUser[l.userID][l] = struct{}{}
+			snap := r.snap
+			r.mu.Unlock()
+			return snap, nil
+		}
+		read := r.read
+		r.mu.Unlock()
+		r.kick()
+		select {
+		case <-read:
+		case <-ctx.Done():
+			return snapshot{}, ctx.Err()
+		}
+	}
+}
+
+// unregister drops l; the reader stops once no listener is left.
+func (r *logReader) unregister(l *listener) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if ls := r.byUser[l.userID]; ls != nil {
+		delete(ls, l)
+		if len(ls) == 0 {
+			delete(r.byUser, l.userID)
+		}
+	}
+	if len(r.byUser) == 0 {
+		r.kick() // to notice it has nobody left to read for
+	}
+}
+
+func (r *logReader) kick() {
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// start takes the first snapshot and starts reading; r.mu is held.
+func (r *logReader) start(ctx context.Context) error {
+	var text string
+	if err := r.db.WithContext(ctx).Raw(`SELECT pg_current_snapshot()::text`).Scan(&text).Error; err != nil {
+		return err
+	}
+	snap, err := parseSnapshot(text)
+	if err != nil {
+		return err
+	}
+	r.snap, r.running = snap, true
+	r.members.Purge() // kept from an earlier run, it may have missed events since
+	sub := r.bus.Subscribe(16, events.LogTopic).Lossy()
+	sub.Notify(r.kick)
+	go r.loop(sub)
+	return nil
+}
+
+// loop reads the log whenever woken, until nobody listens.
+func (r *logReader) loop(sub *events.Subscription) {
+	defer sub.Close()
+	poll := time.NewTicker(pollEvery)
+	defer poll.Stop()
+	wait := 100 * time.Millisecond
+	for {
+		select {
+		case <-r.wake:
+		case <-poll.C:
+		}
+		for drained := false; !drained; { // what woke us is about to be read
+			select {
+			case <-sub.C:
+			default:
+				drained = true
+			}
+		}
+		sub.TakeMissed()
+		r.mu.Lock()
+		if len(r.byUser) == 0 {
+			r.running = false
+			close(r.read) // whoever waits for a read starts the reader again
+			r.read = make(chan struct{})
+			r.mu.Unlock()
+			return
+		}
+		r.mu.Unlock()
+		if err := r.readOnce(context.Background()); err != nil {
+			r.members.Purge()
+			slog.Warn("event log reader: reading failed; retrying", "err", err, "retry_in", wait)
+			time.Sleep(wait)
+			wait = min(2*wait, 5*time.Second)
+			r.kick()
+			continue
+		}
+		wait = 100 * time.Millisecond
+	}
+}
+
+// readOnce reads the events committed since the last read and hands each
+// to the listeners of the members who may see it.
+func (r *logReader) readOnce(ctx context.Context) error {
+	r.mu.Lock()
+	prev := r.snap
+	r.mu.Unlock()
+	// One snapshot for the events and the members read with them.
+	tx := r.db.WithContext(ctx).Begin(&sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	if tx.Error != nil {
+		return tx.Error
+	}
+	defer tx.Rollback()
+	var text string
+	if err := tx.Raw(`SELECT pg_current_snapshot()::text`).Scan(&text).Error; err != nil {
+		return err
+	}
+	next, err := parseSnapshot(text)
+	if err != nil {
+		return err
+	}
+	var evs []*Event
+	if next.xmax != prev.xmax || len(next.xip) != len(prev.xip) { // else nothing committed since
+		err := tx.Raw(`SELECT `+eventColumns+` FROM chat_events e
+			WHERE e.xid >= ?::text::xid8 AND NOT pg_visible_in_snapshot(e.xid, ?::pg_snapshot)
+			ORDER BY e.chat_id, e.pos`, strconv.FormatUint(prev.xmin, 10), prev.String()).Scan(&evs).Error
+		if err != nil {
+			return err
+		}
+	}
+	var before map[int64]set[int64]
+	if len(evs) > 0 {
+		if before, err = r.membersBefore(tx, evs); err != nil {
+			return err
+		}
+		if err := loadEventRows(tx, evs); err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit().Error; err != nil {
+		return err
+	}
+	r.dispatch(prev, next, evs, before)
+	return nil
+}
+
+// membersBefore returns the members of each chat of evs as of the last
+// read: from the cache, or read now (after evs) and taken back through them.
+func (r *logReader) membersBefore(tx *gorm.DB, evs []*Event) (map[int64]set[int64], error) {
+	out := map[int64]set[int64]{}
+	var missing []int64
+	for _, e := range evs {
+		if _, ok := out[e.ChatID]; ok {
+			continue
+		}
+		if m, ok := r.members.Get(e.ChatID); ok {
+			out[e.ChatID] = m
+		} else {
+			out[e.ChatID] = nil
+			missing = append(missing, e.ChatID)
+		}
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	var rows []models.ChatMember
+	if err := tx.Select("chat_id", "user_id").Where("chat_id IN ?", missing).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	now := map[int64]set[int64]{}
+	for _, id := range missing {
+		now[id] = set[int64]{}
+	}
+	for _, m := range rows {
+		now[m.ChatID].add(m.UserID)
+	}
+	for i := len(evs) - 1; i >= 0; i-- { // undo the batch's joins and departures
+		e := evs[i]
+		if m, ok := now[e.ChatID]; ok {
+			switch e.Kind {
+			case models.EventMemberJoined:
+				delete(m, *e.UserID)
+			case models.EventMemberLeft:
+				m.add(*e.UserID)
+			}
+		}
+	}
+	for id, m := range now {
+		out[id] = m
+	}
+	return out, nil
+}
+
+// dispatch hands each event to the listeners of the members who may see
+// it, and moves the reader on to next.
+func (r *logReader) dispatch(prev, next snapshot, evs []*Event, members map[int64]set[int64]) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	byUser := map[int64][]*Event{}
+	for _, e := range evs {
+		m := members[e.ChatID]
+		if m == nil {
+			m = set[int64]{}
+			members[e.ChatID] = m
+		}
+		if e.Kind == models.EventMemberJoined {
+			m.add(*e.UserID)
+		}
+		for u := range recipients(e, m) {
+			if r.byUser[u] != nil {
+				byUser[u] = append(byUser[u], e)
+			}
+		}
+		if e.Kind == models.EventMemberLeft {
+			delete(m, *e.UserID)
+		}
+	}
+	for id, m := range members {
+		r.members.Add(id, m)
+	}
+	for u, evs := range byUser {
+		b := &userBatch{lo: prev, hi: next, events: evs}
+		for l := range r.byUser[u] {
+			l.push(b)
+		}
+	}
+	r.snap = next
+	close(r.read)
+	r.read = make(chan struct{})
+}
+
+// recipients returns who may see e among members, the chat's members at
+// the time of e: everyone, or for a read marker only its owner (receipts
+// for the other members are a switch here).
+func recipients(e *Event, members set[int64]) set[int64] {
+	if e.Kind == models.EventReadMarkerMoved {
+		if _, ok := members[*e.UserID]; ok {
+			return set[int64]{*e.UserID: {}}
+		}
+		return nil
+	}
+	return members
+}
