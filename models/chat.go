@@ -55,4 +55,17 @@ type Message struct {
 	// many readers (subscriptions); elsewhere they are nil.
 	Sender *User `gorm:"foreignKey:SenderID"`
 	Chat   *Chat `gorm:"foreignKey:ChatID"`
+	// Reactions are the message's reactions where they were loaded with it
+	// for many readers (subscriptions); nil where they were not.
+	Reactions []ReactionGroup `gorm:"-"`
+}
+
+// Deleted reports whether the message was deleted (a tombstone).
+func (m *Message) Deleted() bool { return m.DeletedAt != nil }
+
+// ReactionGroup is the reactions to a message with one emoji: who reacted,
+// in the order they did.
+type ReactionGroup struct {
+	Emoji   string
+	UserIDs []int64
 }
