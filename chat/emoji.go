@@ -41,6 +41,10 @@ const (
 	cancelTag = '\U000E007F'
 )
 
+// NormalizeEmoji returns emoji in the form reactions store it (see
+// cleanEmoji), to find a reaction by its emoji in any form.
+func NormalizeEmoji(emoji string) (string, error) { return cleanEmoji(emoji) }
+
 // cleanEmoji checks that s is 1 to MaxEmojiClusters emoji and returns its
 // normalised form, at most MaxEmojiBytes long: every element fully
 // qualified as in Unicode's emoji-test.txt (FE0F after a pictograph that

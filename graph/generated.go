@@ -108,7 +108,7 @@ type ComplexityRoot struct {
 		Deleted         func(childComplexity int) int
 		EditedAt        func(childComplexity int) int
 		GlobalID        func(childComplexity int) int
-		Reactions       func(childComplexity int) int
+		Reactions       func(childComplexity int, emoji *string) int
 		ReplyTo         func(childComplexity int) int
 		Sender          func(childComplexity int) int
 	}
@@ -235,7 +235,7 @@ type MessageResolver interface {
 
 	ReplyTo(ctx context.Context, obj *model.Message) (*model.Message, error)
 
-	Reactions(ctx context.Context, obj *model.Message) ([]*model.Reaction, error)
+	Reactions(ctx context.Context, obj *model.Message, emoji *string) ([]*model.Reaction, error)
 }
 type MutationResolver interface {
 	SignUp(ctx context.Context, input model.SignUpInput) (*model.AuthPayload, error)
@@ -550,7 +550,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Message.Reactions(childComplexity), true
+		args, err := ec.field_Message_reactions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Message.Reactions(childComplexity, args["emoji"].(*string)), true
 	case "Message.replyTo":
 		if e.ComplexityRoot.Message.ReplyTo == nil {
 			break
@@ -1775,7 +1780,10 @@ type Message implements Node {
   "Whether the message was deleted. Its tombstone keeps its place in history, its sender, ` + "`" + `createdAt` + "`" + ` and ` + "`" + `clientMessageId` + "`" + `, with an empty body and no reactions."
   deleted: Boolean!
   "The reactions, one per emoji: the most used first, and among equally used ones the one reacted with first. Empty for a deleted message."
-  reactions: [Reaction!]!
+  reactions(
+    "Only the reaction with this emoji (in any form ` + "`" + `addReaction` + "`" + ` takes), to page through its users with ` + "`" + `after` + "`" + `: a cursor of one reaction's users is ` + "`" + `BAD_USER_INPUT` + "`" + ` in another's."
+    emoji: String
+  ): [Reaction!]!
 }
 
 """
@@ -2346,6 +2354,20 @@ func (ec *executionContext) field_GroupChat_messages_args(ctx context.Context, r
 		return nil, err
 	}
 	args["before"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Message_reactions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "emoji",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["emoji"] = arg0
 	return args, nil
 }
 
@@ -4091,7 +4113,8 @@ func (ec *executionContext) _Message_reactions(ctx context.Context, field graphq
 			return ec.fieldContext_Message_reactions(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Message().Reactions(ctx, obj)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Message().Reactions(ctx, obj, fc.Args["emoji"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.Reaction) graphql.Marshaler {
@@ -4101,7 +4124,7 @@ func (ec *executionContext) _Message_reactions(ctx context.Context, field graphq
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Message_reactions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Message_reactions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Message",
 		Field:      field,
@@ -4110,6 +4133,17 @@ func (ec *executionContext) fieldContext_Message_reactions(_ context.Context, fi
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Reaction(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Message_reactions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }

@@ -26,10 +26,17 @@ func postMessageInput(input model.PostMessageInput) (chat.PostMessageInput, erro
 	return in, nil
 }
 
-// reactions gives the reactions to m as the viewer sees them: those loaded
-// with m for all the subscribers of an event, or else through the loader,
-// which reads those of a whole page of messages at once.
-func reactions(ctx context.Context, m *models.Message) ([]*model.Reaction, error) {
+// reactions gives the reactions to m as the viewer sees them, all or the
+// one with emoji: those loaded with m for all the subscribers of an event,
+// or else through the loader, which reads a whole page's at once.
+func reactions(ctx context.Context, m *models.Message, emoji *string) ([]*model.Reaction, error) {
+	var only string
+	if emoji != nil {
+		var err error
+		if only, err = chat.NormalizeEmoji(*emoji); err != nil {
+			return nil, err
+		}
+	}
 	if m.Deleted() {
 		return []*model.Reaction{}, nil
 	}
@@ -44,9 +51,11 @@ func reactions(ctx context.Context, m *models.Message) ([]*model.Reaction, error
 	if v := chat.ViewerFrom(ctx); v != nil {
 		viewer = v.UserID
 	}
-	out := make([]*model.Reaction, len(groups))
-	for i, g := range groups {
-		out[i] = &model.Reaction{MessageID: m.ID, ReactionGroup: g, ViewerReacted: slices.Contains(g.UserIDs, viewer)}
+	out := make([]*model.Reaction, 0, len(groups))
+	for _, g := range groups {
+		if only == "" || g.Emoji == only {
+			out = append(out, &model.Reaction{MessageID: m.ID, ReactionGroup: g, ViewerReacted: slices.Contains(g.UserIDs, viewer)})
+		}
 	}
 	return out, nil
 }

@@ -43,8 +43,8 @@ func (r *messageResolver) ReplyTo(ctx context.Context, obj *model.Message) (*mod
 }
 
 // Reactions is the resolver for the reactions field.
-func (r *messageResolver) Reactions(ctx context.Context, obj *model.Message) ([]*model.Reaction, error) {
-	return reactions(ctx, (*models.Message)(obj))
+func (r *messageResolver) Reactions(ctx context.Context, obj *model.Message, emoji *string) ([]*model.Reaction, error) {
+	return reactions(ctx, (*models.Message)(obj), emoji)
 }
 
 // PostMessage is the resolver for the postMessage field.
