@@ -22,6 +22,8 @@ type PostMessageInput struct {
 	ChatID          int64
 	Body            string
 	ClientMessageID *string
+	// ReplyToID is the message of the same chat this one answers, if any.
+	ReplyToID *int64
 }
 
 // validBody checks a message is at most MaxMessageLength characters with
@@ -54,10 +56,11 @@ func (s *Service) PostMessage(ctx context.Context, in PostMessageInput) (*models
 	if in.ClientMessageID != nil && (*in.ClientMessageID == "" || utf8.RuneCountInString(*in.ClientMessageID) > MaxClientIDLength) {
 		return nil, Invalid("clientMessageId", "clientMessageId must be 1 to %d characters", MaxClientIDLength)
 	}
-	m := &models.Message{ChatID: in.ChatID, SenderID: v.UserID, Body: in.Body, ClientMessageID: in.ClientMessageID}
+	m := &models.Message{ChatID: in.ChatID, SenderID: v.UserID, Body: in.Body, ClientMessageID: in.ClientMessageID, ReplyToID: in.ReplyToID}
 	// Three statements, since a post is the hottest write: take the next
 	// number (checking membership), insert (moving the sender's read
-	// marker), and only for retries or private chats one more check.
+	// marker), and only for retries, private chats or replies one more
+	// check each.
 	err = s.inTx(ctx, func(tx *gorm.DB, emit func(...events.Event)) error {
 		// Taking the next number locks the chat's row until commit, so
 		// numbers are assigned in commit order and a retry with the same
@@ -76,6 +79,11 @@ func (s *Service) PostMessage(ctx context.Context, in PostMessageInput) (*models
 		}
 		if err := s.mayPost(tx, &c, v.UserID); err != nil {
 			return err
+		}
+		if in.ReplyToID != nil {
+			if err := replyable(tx, in.ChatID, *in.ReplyToID); err != nil {
+				return err
+			}
 		}
 		m.Seq, m.Pos = c.LastSeq, c.LastPos
 		// The message, its event in the log and the sender's read marker
@@ -101,6 +109,26 @@ func (s *Service) PostMessage(ctx context.Context, in PostMessageInput) (*models
 		return nil, err
 	}
 	return m, nil
+}
+
+// replyable checks that message id, which a new message answers, is one of
+// chat chatID and not deleted: an answer to a tombstone would answer
+// nothing anyone can read. One deleted later keeps its replies, which then
+// show its tombstone. Both refusals are BAD_USER_INPUT on replyToId, the
+// field to change, and do not tell whether the message exists elsewhere.
+// The caller holds the chat's row lock, which deleting takes too.
+func replyable(tx *gorm.DB, chatID, id int64) error {
+	var deleted []bool
+	if err := tx.Raw(`SELECT deleted_at IS NOT NULL FROM messages WHERE id = ? AND chat_id = ?`, id, chatID).Scan(&deleted).Error; err != nil {
+		return err
+	}
+	switch {
+	case len(deleted) == 0:
+		return Invalid("replyToId", "no such message in this chat")
+	case deleted[0]:
+		return Invalid("replyToId", "that message was deleted")
+	}
+	return nil
 }
 
 // findRetried loads into m the message its sender already posted with the
@@ -165,4 +193,125 @@ func (s *Service) MarkChatRead(ctx context.Context, chatID, messageID int64) (*m
 		return appendEvents(tx, emit, chatID, &models.ChatEvent{Kind: models.EventReadMarkerMoved, UserID: &v.UserID, MessageID: &messageID})
 	})
 	return c, err
+}
+
+var (
+	errMessageNotFound = Errorf(CodeNotFound, "no such message")
+	// errDeleted refuses to change a deleted message. CONFLICT rather than
+	// BAD_USER_INPUT: the request was right when the client made it, the
+	// message changed since (someone deleted it), and the client should
+	// refetch it.
+	errDeleted = Errorf(CodeConflict, "that message was deleted")
+)
+
+// lockedMessage returns message id and its chat if userID is a member of
+// the chat (NOT_FOUND otherwise, as for a message that does not exist),
+// with the chat's row locked for update. Every change to a message takes
+// that lock first, as posting does, so the changes of a message
+// serialise, each reads the last one's result, and their events are
+// logged in the order they commit.
+func lockedMessage(tx *gorm.DB, id, userID int64) (*models.Message, *models.Chat, error) {
+	var chatID int64 // a message never moves: it is safe to read before the lock
+	if err := tx.Raw(`SELECT chat_id FROM messages WHERE id = ?`, id).Scan(&chatID).Error; err != nil {
+		return nil, nil, err
+	}
+	if chatID == 0 {
+		return nil, nil, errMessageNotFound
+	}
+	c, err := memberChat(tx, chatID, userID, true)
+	if errors.Is(err, errChatNotFound) {
+		err = errMessageNotFound
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	var m models.Message
+	if err := tx.Take(&m, id).Error; err != nil {
+		return nil, nil, err
+	}
+	return &m, c, nil
+}
+
+// messageChange changes message m of chat c for viewer v in tx, and
+// reports whether it changed anything.
+type messageChange func(tx *gorm.DB, v *Viewer, m *models.Message, c *models.Chat) (bool, error)
+
+// changeMessage applies change to message id for the viewer in one
+// transaction, with the chat's row locked (see lockedMessage), and logs an
+// event of kind by the viewer if it changed anything: a change that
+// changes nothing tells nobody. invalid is the input's validation error,
+// returned after the viewer's check and before any query. It returns the
+// message as change left it.
+func (s *Service) changeMessage(ctx context.Context, id int64, kind models.ChatEventKind, invalid error, change messageChange) (*models.Message, error) {
+	v, err := requireViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if invalid != nil {
+		return nil, invalid
+	}
+	var m *models.Message
+	err = s.inTx(ctx, func(tx *gorm.DB, emit func(...events.Event)) error {
+		var c *models.Chat
+		var err error
+		if m, c, err = lockedMessage(tx, id, v.UserID); err != nil {
+			return err
+		}
+		changed, err := change(tx, v, m, c)
+		if err != nil || !changed {
+			return err
+		}
+		return appendEvents(tx, emit, c.ID, &models.ChatEvent{Kind: kind, MessageID: &m.ID, ActorID: &v.UserID})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// EditMessage replaces the body of a message the viewer sent, while they
+// may post in its chat (in a private chat, while the two are friends). An
+// edit to the same body changes nothing and tells nobody.
+func (s *Service) EditMessage(ctx context.Context, id int64, body string) (*models.Message, error) {
+	return s.changeMessage(ctx, id, models.EventMessageEdited, validBody(body), func(tx *gorm.DB, v *Viewer, m *models.Message, c *models.Chat) (bool, error) {
+		switch {
+		case m.SenderID != v.UserID:
+			return false, Errorf(CodeForbidden, "only its sender can edit a message")
+		case m.Deleted():
+			return false, errDeleted
+		}
+		if err := s.mayPost(tx, c, v.UserID); err != nil {
+			return false, err
+		}
+		if m.Body == body {
+			return false, nil
+		}
+		m.Body = body
+		return true, tx.Raw(`UPDATE messages SET body = ?, edited_at = clock_timestamp() WHERE id = ? RETURNING edited_at`, body, m.ID).
+			Row().Scan(&m.EditedAt)
+	})
+}
+
+// DeleteMessage leaves a tombstone of a message in its place in history:
+// no body, no reactions. Its sender may delete it, and so may the owner
+// of a group. Unlike editing, deleting one's own message stays allowed in
+// a private chat after the friendship ended: it takes words back rather
+// than adding any. Deleting a deleted message returns its tombstone.
+func (s *Service) DeleteMessage(ctx context.Context, id int64) (*models.Message, error) {
+	return s.changeMessage(ctx, id, models.EventMessageDeleted, nil, func(tx *gorm.DB, v *Viewer, m *models.Message, c *models.Chat) (bool, error) {
+		owner := c.Kind == models.ChatGroup && *c.OwnerID == v.UserID
+		switch {
+		case m.SenderID != v.UserID && !owner:
+			return false, Errorf(CodeForbidden, "only its sender or the group's owner can delete a message")
+		case m.Deleted():
+			return false, nil
+		}
+		m.Body, m.Reactions = "", nil
+		err := tx.Raw(`UPDATE messages SET body = '', deleted_at = clock_timestamp() WHERE id = ? RETURNING deleted_at`, m.ID).
+			Row().Scan(&m.DeletedAt)
+		if err != nil {
+			return false, err
+		}
+		return true, tx.Where("message_id = ?", m.ID).Delete(&models.MessageReaction{}).Error
+	})
 }

@@ -96,6 +96,9 @@ var authzCases = []authzCase{
 	{"PrivateChat.otherUser", onNodes(`... on PrivateChat { otherUser { username } }`), authzVars{"ids": "@chats"}, hidden},
 	{"Message.chat", onNodes(`... on Message { chat { id ... on GroupChat { name } } }`), authzVars{"ids": "@messages"}, hidden},
 	{"Message.sender", onNodes(`... on Message { body sender { username } }`), authzVars{"ids": "@messages"}, hidden},
+	{"Message.replyTo", onNodes(`... on Message { replyTo { id body } }`), authzVars{"ids": "@messages"}, hidden},
+	{"Message.reactions", onNodes(`... on Message { reactions { emoji count } }`), authzVars{"ids": "@messages"}, hidden},
+	{"Reaction.users", onNodes(`... on Message { reactions { users { edges { node { username } } } } }`), authzVars{"ids": "@messages"}, hidden},
 	{"Mutation.sendFriendRequest", sendRequest, authzVars{"id": "@gone"}, notFound},
 	{"Mutation.markFriendRequestRead", markRead, authzVars{"id": "@request"}, notFound},
 	{"Mutation.acceptFriendRequest", acceptRequest, authzVars{"id": "@request"}, notFound},
@@ -113,6 +116,11 @@ var authzCases = []authzCase{
 	{"Mutation.postMessage", postMessage, authzVars{"chat": "@private", "body": "intrusion"}, notFound},
 	{"Mutation.markChatRead", markChatRead, authzVars{"chat": "@group", "msg": "@groupMsg"}, notFound},
 	{"Mutation.markChatRead", markChatRead, authzVars{"chat": "@private", "msg": "@privateMsg"}, notFound},
+	{"Mutation.editMessage", editMessage, authzVars{"m": "@groupMsg", "b": "pwned"}, notFound},
+	{"Mutation.deleteMessage", deleteMsg, authzVars{"m": "@groupMsg"}, notFound},
+	{"Mutation.deleteMessage", deleteMsg, authzVars{"m": "@privateMsg"}, notFound},
+	{"Mutation.addReaction", addReaction, authzVars{"m": "@privateMsg", "e": "👎"}, notFound},
+	{"Mutation.removeReaction", removeReact, authzVars{"m": "@groupMsg", "e": planted}, notFound},
 }
 
 // Over WebSocket, "" is a subscription that starts and must stay quiet
@@ -183,10 +191,14 @@ func TestAuthz_EveryProtectedFieldHasACase(t *testing.T) {
 	}
 }
 
+// planted is the owner's reaction to the group's message.
+const planted = "🦩"
+
 // authzFixture is an owner with three friends: member, in a group chat
 // with a planted name and message and in a private chat with the owner;
 // leaver, who left the group; gone, who deleted their account. The owner
-// has a pending request to invitee; stranger knows nobody.
+// has a pending request to invitee and reacted to the group's message;
+// stranger knows nobody.
 type authzFixture struct {
 	s                                              *apitest.Server
 	owner, member, leaver, gone, invitee, stranger apitest.User
@@ -207,11 +219,12 @@ func newAuthzFixture(t *testing.T) *authzFixture {
 	f.groupMsg = post(t, s, f.member, f.group, groupBody)
 	f.private = openPrivateChat(t, s, f.owner, f.member).ID
 	f.privateMsg = post(t, s, f.member, f.private, privateBody)
+	react(t, s, f.owner, f.groupMsg.ID, planted)
 	f.request = send(t, s, f.owner, f.invitee).ID
 	s.MustDo(t, f.leaver.Token, leaveGroup, id2("chat", f.group), nil)
 	s.MustDo(t, f.gone.Token, deleteAccount, map[string]any{"p": apitest.Password}, nil)
 	f.secrets = []string{name, groupBody, privateBody, f.owner.Username, f.member.Username, f.gone.Username, f.invitee.Username,
-		f.group, f.private, f.groupMsg.ID, f.privateMsg.ID, f.request}
+		f.group, f.private, f.groupMsg.ID, f.privateMsg.ID, f.request, planted}
 	return f
 }
 
@@ -270,17 +283,23 @@ func TestAuthz_OutsidersGetTheRightCodeAndLearnNothing(t *testing.T) {
 			Name     string
 			Members  struct{ TotalCount int }
 			Messages struct {
-				Edges []struct{ Node struct{ Body string } }
+				Edges []struct {
+					Node struct {
+						Body      string
+						Reactions []struct{ Emoji string }
+					}
+				}
 			}
 		}
 		R struct{ Status string }
 		M struct{ Friendship string }
 	}
 	f.s.MustDo(t, f.owner.Token, `query($g: ID!, $r: ID!, $m: ID!) {
-		g: node(id: $g) { ... on GroupChat { name members { totalCount } messages(last: 10) { edges { node { body } } } } }
+		g: node(id: $g) { ... on GroupChat { name members { totalCount } messages(last: 10) { edges { node { body reactions { emoji } } } } } }
 		r: node(id: $r) { ... on FriendRequest { status } } m: node(id: $m) { ... on User { friendship } } }`,
 		map[string]any{"g": f.group, "r": f.request, "m": f.member.ID}, &got)
 	if got.G.Name != f.secrets[0] || got.G.Members.TotalCount != 2 || len(got.G.Messages.Edges) != 1 ||
+		got.G.Messages.Edges[0].Node.Body != f.secrets[1] || len(got.G.Messages.Edges[0].Node.Reactions) != 1 ||
 		got.R.Status != "UNREAD" || got.M.Friendship != "FRIEND" {
 		t.Errorf("the fixture changed: %+v", got)
 	}

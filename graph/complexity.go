@@ -37,5 +37,6 @@ func complexity() ComplexityRoot {
 	c.User.Friends = forward
 	c.GroupChat.Members, c.PrivateChat.Members = forward, forward
 	c.GroupChat.Messages, c.PrivateChat.Messages = messages, messages
+	c.Reaction.Users = forward
 	return c
 }

@@ -38,6 +38,7 @@ type ResolverRoot interface {
 	Mutation() MutationResolver
 	PrivateChat() PrivateChatResolver
 	Query() QueryResolver
+	Reaction() ReactionResolver
 	Subscription() SubscriptionResolver
 	User() UserResolver
 }
@@ -104,7 +105,11 @@ type ComplexityRoot struct {
 		ClientMessageID func(childComplexity int) int
 		CreatedAt       func(childComplexity int) int
 		Cursor          func(childComplexity int) int
+		Deleted         func(childComplexity int) int
+		EditedAt        func(childComplexity int) int
 		GlobalID        func(childComplexity int) int
+		Reactions       func(childComplexity int, emoji *string) int
+		ReplyTo         func(childComplexity int) int
 		Sender          func(childComplexity int) int
 	}
 
@@ -120,10 +125,13 @@ type ComplexityRoot struct {
 
 	Mutation struct {
 		AcceptFriendRequest   func(childComplexity int, input model.FriendRequestInput) int
+		AddReaction           func(childComplexity int, input model.ReactionInput) int
 		CancelFriendRequest   func(childComplexity int, input model.FriendRequestInput) int
 		ChangePassword        func(childComplexity int, input model.ChangePasswordInput) int
 		CreateGroupChat       func(childComplexity int, input model.CreateGroupChatInput) int
 		DeleteAccount         func(childComplexity int, input model.DeleteAccountInput) int
+		DeleteMessage         func(childComplexity int, input model.DeleteMessageInput) int
+		EditMessage           func(childComplexity int, input model.EditMessageInput) int
 		InviteToGroupChat     func(childComplexity int, input model.InviteToGroupChatInput) int
 		LeaveGroup            func(childComplexity int, input model.LeaveGroupChatInput) int
 		LeaveGroupChat        func(childComplexity int, input model.LeaveGroupChatInput) int
@@ -136,6 +144,7 @@ type ComplexityRoot struct {
 		RejectFriendRequest   func(childComplexity int, input model.FriendRequestInput) int
 		RemoveFriend          func(childComplexity int, input model.RemoveFriendInput) int
 		RemoveFromGroupChat   func(childComplexity int, input model.RemoveFromGroupChatInput) int
+		RemoveReaction        func(childComplexity int, input model.ReactionInput) int
 		RenameGroupChat       func(childComplexity int, input model.RenameGroupChatInput) int
 		SendFriendRequest     func(childComplexity int, input model.SendFriendRequestInput) int
 		SignUp                func(childComplexity int, input model.SignUpInput) int
@@ -167,6 +176,13 @@ type ComplexityRoot struct {
 		SearchUsers    func(childComplexity int, query string, first *int, after *string) int
 		User           func(childComplexity int, username string) int
 		Viewer         func(childComplexity int) int
+	}
+
+	Reaction struct {
+		Count         func(childComplexity int) int
+		Emoji         func(childComplexity int) int
+		Users         func(childComplexity int, first *int, after *string) int
+		ViewerReacted func(childComplexity int) int
 	}
 
 	Subscription struct {
@@ -216,6 +232,10 @@ type GroupChatResolver interface {
 type MessageResolver interface {
 	Chat(ctx context.Context, obj *model.Message) (model.Chat, error)
 	Sender(ctx context.Context, obj *model.Message) (*model.User, error)
+
+	ReplyTo(ctx context.Context, obj *model.Message) (*model.Message, error)
+
+	Reactions(ctx context.Context, obj *model.Message, emoji *string) ([]*model.Reaction, error)
 }
 type MutationResolver interface {
 	SignUp(ctx context.Context, input model.SignUpInput) (*model.AuthPayload, error)
@@ -239,6 +259,10 @@ type MutationResolver interface {
 	RemoveFriend(ctx context.Context, input model.RemoveFriendInput) (*model.User, error)
 	PostMessage(ctx context.Context, input model.PostMessageInput) (*model.Message, error)
 	MarkChatRead(ctx context.Context, input model.MarkChatReadInput) (model.Chat, error)
+	EditMessage(ctx context.Context, input model.EditMessageInput) (*model.Message, error)
+	DeleteMessage(ctx context.Context, input model.DeleteMessageInput) (*model.Message, error)
+	AddReaction(ctx context.Context, input model.ReactionInput) (*model.Message, error)
+	RemoveReaction(ctx context.Context, input model.ReactionInput) (*model.Message, error)
 }
 type PrivateChatResolver interface {
 	Members(ctx context.Context, obj *model.PrivateChat, first *int, after *string) (*model.UserConnection, error)
@@ -255,6 +279,9 @@ type QueryResolver interface {
 	SearchUsers(ctx context.Context, query string, first *int, after *string) (*model.UserConnection, error)
 	Chats(ctx context.Context, first *int, after *string) (*model.ChatConnection, error)
 	FriendRequests(ctx context.Context, direction model.FriendRequestDirection, status []models.FriendRequestStatus, first *int, after *string) (*model.FriendRequestConnection, error)
+}
+type ReactionResolver interface {
+	Users(ctx context.Context, obj *model.Reaction, first *int, after *string) (*model.UserConnection, error)
 }
 type SubscriptionResolver interface {
 	FriendRequestReceived(ctx context.Context) (<-chan *model.FriendRequest, error)
@@ -500,12 +527,41 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Message.Cursor(childComplexity), true
+	case "Message.deleted":
+		if e.ComplexityRoot.Message.Deleted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Message.Deleted(childComplexity), true
+	case "Message.editedAt":
+		if e.ComplexityRoot.Message.EditedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Message.EditedAt(childComplexity), true
 	case "Message.id":
 		if e.ComplexityRoot.Message.GlobalID == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Message.GlobalID(childComplexity), true
+	case "Message.reactions":
+		if e.ComplexityRoot.Message.Reactions == nil {
+			break
+		}
+
+		args, err := ec.field_Message_reactions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Message.Reactions(childComplexity, args["emoji"].(*string)), true
+	case "Message.replyTo":
+		if e.ComplexityRoot.Message.ReplyTo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Message.ReplyTo(childComplexity), true
 	case "Message.sender":
 		if e.ComplexityRoot.Message.Sender == nil {
 			break
@@ -550,6 +606,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AcceptFriendRequest(childComplexity, args["input"].(model.FriendRequestInput)), true
+	case "Mutation.addReaction":
+		if e.ComplexityRoot.Mutation.AddReaction == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addReaction_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddReaction(childComplexity, args["input"].(model.ReactionInput)), true
 	case "Mutation.cancelFriendRequest":
 		if e.ComplexityRoot.Mutation.CancelFriendRequest == nil {
 			break
@@ -594,6 +661,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteAccount(childComplexity, args["input"].(model.DeleteAccountInput)), true
+	case "Mutation.deleteMessage":
+		if e.ComplexityRoot.Mutation.DeleteMessage == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteMessage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteMessage(childComplexity, args["input"].(model.DeleteMessageInput)), true
+	case "Mutation.editMessage":
+		if e.ComplexityRoot.Mutation.EditMessage == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_editMessage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.EditMessage(childComplexity, args["input"].(model.EditMessageInput)), true
 	case "Mutation.inviteToGroupChat":
 		if e.ComplexityRoot.Mutation.InviteToGroupChat == nil {
 			break
@@ -721,6 +810,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RemoveFromGroupChat(childComplexity, args["input"].(model.RemoveFromGroupChatInput)), true
+	case "Mutation.removeReaction":
+		if e.ComplexityRoot.Mutation.RemoveReaction == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removeReaction_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemoveReaction(childComplexity, args["input"].(model.ReactionInput)), true
 	case "Mutation.renameGroupChat":
 		if e.ComplexityRoot.Mutation.RenameGroupChat == nil {
 			break
@@ -918,6 +1018,36 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Viewer(childComplexity), true
 
+	case "Reaction.count":
+		if e.ComplexityRoot.Reaction.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reaction.Count(childComplexity), true
+	case "Reaction.emoji":
+		if e.ComplexityRoot.Reaction.Emoji == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reaction.Emoji(childComplexity), true
+	case "Reaction.users":
+		if e.ComplexityRoot.Reaction.Users == nil {
+			break
+		}
+
+		args, err := ec.field_Reaction_users_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Reaction.Users(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Reaction.viewerReacted":
+		if e.ComplexityRoot.Reaction.ViewerReacted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reaction.ViewerReacted(childComplexity), true
+
 	case "Subscription.friendRequestReceived":
 		if e.ComplexityRoot.Subscription.FriendRequestReceived == nil {
 			break
@@ -1034,6 +1164,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ChangePasswordInput", ec.unmarshalInputChangePasswordInput),
 			graphql.NewInputUnmarshaler("CreateGroupChatInput", ec.unmarshalInputCreateGroupChatInput),
 			graphql.NewInputUnmarshaler("DeleteAccountInput", ec.unmarshalInputDeleteAccountInput),
+			graphql.NewInputUnmarshaler("DeleteMessageInput", ec.unmarshalInputDeleteMessageInput),
+			graphql.NewInputUnmarshaler("EditMessageInput", ec.unmarshalInputEditMessageInput),
 			graphql.NewInputUnmarshaler("FriendRequestInput", ec.unmarshalInputFriendRequestInput),
 			graphql.NewInputUnmarshaler("InviteToGroupChatInput", ec.unmarshalInputInviteToGroupChatInput),
 			graphql.NewInputUnmarshaler("LeaveGroupChatInput", ec.unmarshalInputLeaveGroupChatInput),
@@ -1041,6 +1173,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("MarkChatReadInput", ec.unmarshalInputMarkChatReadInput),
 			graphql.NewInputUnmarshaler("OpenPrivateChatInput", ec.unmarshalInputOpenPrivateChatInput),
 			graphql.NewInputUnmarshaler("PostMessageInput", ec.unmarshalInputPostMessageInput),
+			graphql.NewInputUnmarshaler("ReactionInput", ec.unmarshalInputReactionInput),
 			graphql.NewInputUnmarshaler("RemoveFriendInput", ec.unmarshalInputRemoveFriendInput),
 			graphql.NewInputUnmarshaler("RemoveFromGroupChatInput", ec.unmarshalInputRemoveFromGroupChatInput),
 			graphql.NewInputUnmarshaler("RenameGroupChatInput", ec.unmarshalInputRenameGroupChatInput),
@@ -1632,7 +1765,7 @@ type Message implements Node {
   chat: Chat!
   "Who posted it (a tombstone with ` + "`" + `deleted: true` + "`" + ` if they deleted their account)."
   sender: User!
-  "The text: 1 to 4,000 characters."
+  "The text: 1 to 4,000 characters, as last edited; empty once the message is deleted."
   body: String!
   "When it was posted."
   createdAt: Time!
@@ -1640,6 +1773,36 @@ type Message implements Node {
   clientMessageId: String
   "The message's cursor in its chat's history: pass it as ` + "`" + `after` + "`" + ` to ` + "`" + `messages` + "`" + ` or to ` + "`" + `messagePosted` + "`" + ` to resume."
   cursor: String!
+  "The message of the same chat this one answers; null if it answers none. An original deleted since shows as its tombstone (` + "`" + `deleted: true` + "`" + `)."
+  replyTo: Message
+  "When the body was last edited; null if it never was."
+  editedAt: Time
+  "Whether the message was deleted. Its tombstone keeps its place in history, its sender, ` + "`" + `createdAt` + "`" + ` and ` + "`" + `clientMessageId` + "`" + `, with an empty body and no reactions."
+  deleted: Boolean!
+  "The reactions, one per emoji: the most used first, and among equally used ones the one reacted with first. Empty for a deleted message."
+  reactions(
+    "Only the reaction with this emoji (in any form ` + "`" + `addReaction` + "`" + ` takes), to page through its users with ` + "`" + `after` + "`" + `: a cursor of one reaction's users is ` + "`" + `BAD_USER_INPUT` + "`" + ` in another's."
+    emoji: String
+  ): [Reaction!]!
+}
+
+"""
+The reactions to a message with one emoji.
+"""
+type Reaction {
+  "The emoji, in the fully qualified form Unicode recommends (with U+FE0F where an emoji would otherwise show as text): ` + "`" + `❤` + "`" + ` and ` + "`" + `❤️` + "`" + ` are one reaction, shown as ` + "`" + `❤️` + "`" + `."
+  emoji: String!
+  "How many users reacted with it."
+  count: Int!
+  "Whether the viewer is one of them."
+  viewerReacted: Boolean!
+  "The users who reacted with it, in the order they did."
+  users(
+    "Page size: default 20, at most 100."
+    first: Int
+    "Return users after this cursor."
+    after: String
+  ): UserConnection!
 }
 
 """
@@ -1670,6 +1833,30 @@ input PostMessageInput {
   body: String!
   "Up to 64 characters of the sender's choosing: posting again with the same one returns the original message."
   clientMessageId: String
+  "The message of the same chat this one answers. A message of another chat, or a deleted one, is ` + "`" + `BAD_USER_INPUT` + "`" + ` on ` + "`" + `replyToId` + "`" + `."
+  replyToId: ID
+}
+
+"A new body for a message."
+input EditMessageInput {
+  "The message's global id."
+  messageId: ID!
+  "The new text, under the rules of ` + "`" + `postMessage` + "`" + `'s body."
+  body: String!
+}
+
+"A message to delete."
+input DeleteMessageInput {
+  "The message's global id."
+  messageId: ID!
+}
+
+"A reaction of the viewer to a message."
+input ReactionInput {
+  "The message's global id."
+  messageId: ID!
+  "1 to 8 emoji (a keycap, a flag, a pictograph with its skin tone or variation selector, or a ZWJ sequence of those), at most 32 bytes once normalised; anything else, such as text or digits, is ` + "`" + `BAD_USER_INPUT` + "`" + ` on ` + "`" + `emoji` + "`" + `."
+  emoji: String!
 }
 
 "Where the viewer has read up to."
@@ -1685,6 +1872,14 @@ extend type Mutation {
   postMessage(input: PostMessageInput!): Message!
   "Moves the viewer's read marker forward to a message."
   markChatRead(input: MarkChatReadInput!): Chat!
+  "Replaces the body of a message the viewer sent (` + "`" + `FORBIDDEN` + "`" + ` for another's). Like posting, it needs membership (` + "`" + `NOT_FOUND` + "`" + ` otherwise) and, in a private chat, friendship (` + "`" + `FORBIDDEN` + "`" + `). A deleted message is ` + "`" + `CONFLICT` + "`" + `. The same body changes nothing."
+  editMessage(input: EditMessageInput!): Message!
+  "Deletes a message, leaving its tombstone: the sender may, and the owner of a group (` + "`" + `FORBIDDEN` + "`" + ` for others; ` + "`" + `NOT_FOUND` + "`" + ` for non-members). The sender may also in a private chat with someone no longer a friend. Deleting a deleted message returns it unchanged."
+  deleteMessage(input: DeleteMessageInput!): Message!
+  "Reacts to a message with an emoji, once per emoji: again changes nothing. Members only (` + "`" + `NOT_FOUND` + "`" + ` otherwise), while they may post (` + "`" + `FORBIDDEN` + "`" + ` in a private chat with someone no longer a friend); a deleted message is ` + "`" + `CONFLICT` + "`" + `; a message has at most 50 different emoji (` + "`" + `BAD_USER_INPUT` + "`" + ` on ` + "`" + `emoji` + "`" + ` for a 51st)."
+  addReaction(input: ReactionInput!): Message!
+  "Takes back the viewer's reaction with an emoji; without one, changes nothing."
+  removeReaction(input: ReactionInput!): Message!
 }
 
 extend type Subscription {
@@ -1864,6 +2059,14 @@ func (ec *executionContext) childFields_Message(ctx context.Context, field graph
 		return ec.fieldContext_Message_clientMessageId(ctx, field)
 	case "cursor":
 		return ec.fieldContext_Message_cursor(ctx, field)
+	case "replyTo":
+		return ec.fieldContext_Message_replyTo(ctx, field)
+	case "editedAt":
+		return ec.fieldContext_Message_editedAt(ctx, field)
+	case "deleted":
+		return ec.fieldContext_Message_deleted(ctx, field)
+	case "reactions":
+		return ec.fieldContext_Message_reactions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Message", field.Name)
 }
@@ -1920,6 +2123,20 @@ func (ec *executionContext) childFields_PrivateChat(ctx context.Context, field g
 		return ec.fieldContext_PrivateChat_otherUser(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PrivateChat", field.Name)
+}
+
+func (ec *executionContext) childFields_Reaction(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "emoji":
+		return ec.fieldContext_Reaction_emoji(ctx, field)
+	case "count":
+		return ec.fieldContext_Reaction_count(ctx, field)
+	case "viewerReacted":
+		return ec.fieldContext_Reaction_viewerReacted(ctx, field)
+	case "users":
+		return ec.fieldContext_Reaction_users(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Reaction", field.Name)
 }
 
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2140,12 +2357,40 @@ func (ec *executionContext) field_GroupChat_messages_args(ctx context.Context, r
 	return args, nil
 }
 
+func (ec *executionContext) field_Message_reactions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "emoji",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["emoji"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_acceptFriendRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.FriendRequestInput, error) {
 			return ec.unmarshalNFriendRequestInput2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐFriendRequestInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_addReaction_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ReactionInput, error) {
+			return ec.unmarshalNReactionInput2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐReactionInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -2202,6 +2447,34 @@ func (ec *executionContext) field_Mutation_deleteAccount_args(ctx context.Contex
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.DeleteAccountInput, error) {
 			return ec.unmarshalNDeleteAccountInput2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐDeleteAccountInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteMessage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.DeleteMessageInput, error) {
+			return ec.unmarshalNDeleteMessageInput2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐDeleteMessageInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_editMessage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.EditMessageInput, error) {
+			return ec.unmarshalNEditMessageInput2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐEditMessageInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -2356,6 +2629,20 @@ func (ec *executionContext) field_Mutation_removeFromGroupChat_args(ctx context.
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.RemoveFromGroupChatInput, error) {
 			return ec.unmarshalNRemoveFromGroupChatInput2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐRemoveFromGroupChatInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_removeReaction_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ReactionInput, error) {
+			return ec.unmarshalNReactionInput2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐReactionInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -2623,6 +2910,28 @@ func (ec *executionContext) field_Query_user_args(ctx context.Context, rawArgs m
 		return nil, err
 	}
 	args["username"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Reaction_users_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
 	return args, nil
 }
 
@@ -3717,6 +4026,128 @@ func (ec *executionContext) fieldContext_Message_cursor(_ context.Context, field
 	return graphql.NewScalarFieldContext("Message", field, true, false, "String")
 }
 
+func (ec *executionContext) _Message_replyTo(ctx context.Context, field graphql.CollectedField, obj *model.Message) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Message_replyTo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Message().ReplyTo(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Message) graphql.Marshaler {
+			return ec.marshalOMessage2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐMessage(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Message_replyTo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Message",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Message(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Message_editedAt(ctx context.Context, field graphql.CollectedField, obj *model.Message) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Message_editedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EditedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Message_editedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Message", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Message_deleted(ctx context.Context, field graphql.CollectedField, obj *model.Message) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Message_deleted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Deleted(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Message_deleted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Message", field, true, false, "Boolean")
+}
+
+func (ec *executionContext) _Message_reactions(ctx context.Context, field graphql.CollectedField, obj *model.Message) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Message_reactions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Message().Reactions(ctx, obj, fc.Args["emoji"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Reaction) graphql.Marshaler {
+			return ec.marshalNReaction2ᚕᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐReactionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Message_reactions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Message",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Reaction(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Message_reactions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _MessageConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.MessageConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4739,6 +5170,182 @@ func (ec *executionContext) fieldContext_Mutation_markChatRead(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_editMessage(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_editMessage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().EditMessage(ctx, fc.Args["input"].(model.EditMessageInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Message) graphql.Marshaler {
+			return ec.marshalNMessage2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐMessage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_editMessage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Message(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_editMessage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteMessage(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteMessage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteMessage(ctx, fc.Args["input"].(model.DeleteMessageInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Message) graphql.Marshaler {
+			return ec.marshalNMessage2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐMessage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteMessage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Message(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteMessage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_addReaction(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addReaction(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddReaction(ctx, fc.Args["input"].(model.ReactionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Message) graphql.Marshaler {
+			return ec.marshalNMessage2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐMessage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addReaction(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Message(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addReaction_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_removeReaction(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_removeReaction(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RemoveReaction(ctx, fc.Args["input"].(model.ReactionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Message) graphql.Marshaler {
+			return ec.marshalNMessage2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐMessage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_removeReaction(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Message(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_removeReaction_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5420,6 +6027,119 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___Schema(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Reaction_emoji(ctx context.Context, field graphql.CollectedField, obj *model.Reaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reaction_emoji(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Emoji, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reaction_emoji(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Reaction", field, false, false, "String")
+}
+
+func (ec *executionContext) _Reaction_count(ctx context.Context, field graphql.CollectedField, obj *model.Reaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reaction_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reaction_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Reaction", field, true, false, "Int")
+}
+
+func (ec *executionContext) _Reaction_viewerReacted(ctx context.Context, field graphql.CollectedField, obj *model.Reaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reaction_viewerReacted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ViewerReacted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reaction_viewerReacted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Reaction", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Reaction_users(ctx context.Context, field graphql.CollectedField, obj *model.Reaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reaction_users(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Reaction().Users(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UserConnection) graphql.Marshaler {
+			return ec.marshalNUserConnection2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐUserConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reaction_users(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Reaction",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Reaction_users_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -7069,6 +7789,97 @@ func UnmarshalDeleteAccountInput(ctx context.Context, raw any) (model.DeleteAcco
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputDeleteMessageInput(ctx context.Context, obj any) (model.DeleteMessageInput, error) {
+	var it model.DeleteMessageInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"messageId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "messageId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("messageId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MessageID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDeleteMessageInput unmarshals raw into the DeleteMessageInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDeleteMessageInput(ctx context.Context, raw any) (model.DeleteMessageInput, error) {
+	var out model.DeleteMessageInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DeleteMessageInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputEditMessageInput(ctx context.Context, obj any) (model.EditMessageInput, error) {
+	var it model.EditMessageInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"messageId", "body"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "messageId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("messageId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MessageID = data
+		case "body":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("body"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Body = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalEditMessageInput unmarshals raw into the EditMessageInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalEditMessageInput(ctx context.Context, raw any) (model.EditMessageInput, error) {
+	var out model.EditMessageInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "EditMessageInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputFriendRequestInput(ctx context.Context, obj any) (model.FriendRequestInput, error) {
 	var it model.FriendRequestInput
 	if obj == nil {
@@ -7353,7 +8164,7 @@ func (ec *executionContext) unmarshalInputPostMessageInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"chatId", "body", "clientMessageId"}
+	fieldsInOrder := [...]string{"chatId", "body", "clientMessageId", "replyToId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -7381,6 +8192,13 @@ func (ec *executionContext) unmarshalInputPostMessageInput(ctx context.Context, 
 				return it, err
 			}
 			it.ClientMessageID = data
+		case "replyToId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("replyToId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReplyToID = data
 		}
 	}
 	return it, nil
@@ -7395,6 +8213,55 @@ func (ec *executionContext) unmarshalInputPostMessageInput(ctx context.Context, 
 func UnmarshalPostMessageInput(ctx context.Context, raw any) (model.PostMessageInput, error) {
 	var out model.PostMessageInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "PostMessageInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputReactionInput(ctx context.Context, obj any) (model.ReactionInput, error) {
+	var it model.ReactionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"messageId", "emoji"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "messageId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("messageId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MessageID = data
+		case "emoji":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("emoji"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Emoji = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalReactionInput unmarshals raw into the ReactionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReactionInput(ctx context.Context, raw any) (model.ReactionInput, error) {
+	var out model.ReactionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReactionInput", raw, &out)
 	return out, err
 }
 
@@ -8180,6 +9047,28 @@ func (ec *executionContext) _Message(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "replyTo":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Message_replyTo(ctx, field, obj)
+				})
+		case "editedAt":
+			out.Values[i] = ec._Message_editedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "deleted":
+			out.Values[i] = ec._Message_deleted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reactions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Message_reactions(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -8439,6 +9328,34 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "editMessage":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_editMessage(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteMessage":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteMessage(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "addReaction":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addReaction(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removeReaction":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_removeReaction(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -8647,6 +9564,55 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var reactionImplementors = []string{"Reaction"}
+
+func (ec *executionContext) _Reaction(ctx context.Context, sel ast.SelectionSet, obj *model.Reaction) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reactionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Reaction")
+		case "emoji":
+			out.Values[i] = ec._Reaction_emoji(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "count":
+			out.Values[i] = ec._Reaction_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "viewerReacted":
+			out.Values[i] = ec._Reaction_viewerReacted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "users":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Reaction_users(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -9274,6 +10240,16 @@ func (ec *executionContext) unmarshalNDeleteAccountInput2githubᚗcomᚋgqlchat�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNDeleteMessageInput2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐDeleteMessageInput(ctx context.Context, v any) (model.DeleteMessageInput, error) {
+	res, err := ec.unmarshalInputDeleteMessageInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNEditMessageInput2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐEditMessageInput(ctx context.Context, v any) (model.EditMessageInput, error) {
+	res, err := ec.unmarshalInputEditMessageInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNFriendRequest2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐFriendRequest(ctx context.Context, sel ast.SelectionSet, v *model.FriendRequest) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "FriendRequest!")
@@ -9560,6 +10536,35 @@ func (ec *executionContext) marshalNPrivateChat2ᚖgithubᚗcomᚋgqlchatᚋgqlc
 		return graphql.Null
 	}
 	return ec._PrivateChat(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNReaction2ᚕᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐReactionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Reaction) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNReaction2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐReaction(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNReaction2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐReaction(ctx context.Context, sel ast.SelectionSet, v *model.Reaction) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Reaction!")
+		return graphql.Null
+	}
+	return ec._Reaction(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNReactionInput2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐReactionInput(ctx context.Context, v any) (model.ReactionInput, error) {
+	res, err := ec.unmarshalInputReactionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNRemoveFriendInput2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐRemoveFriendInput(ctx context.Context, v any) (model.RemoveFriendInput, error) {

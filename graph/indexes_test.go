@@ -23,6 +23,7 @@ func TestIndexes_HotPathsNeedNoSequentialScan(t *testing.T) {
 			last = post(t, s, f[j], g.ID, "hello")
 		}
 	}
+	mine, doomed := post(t, s, me, last.Chat.ID, "mine"), post(t, s, me, last.Chat.ID, "doomed")
 	send(t, s, s.SignUp(t, "asker"), me)
 	recorder := apitest.RecordStatements(t, s.DB)
 	ops := map[string]struct {
@@ -37,6 +38,11 @@ func TestIndexes_HotPathsNeedNoSequentialScan(t *testing.T) {
 		"requests":       {requestsQuery, map[string]any{"dir": "INCOMING", "first": 50}},
 		"search":         {searchQuery, map[string]any{"q": "pal"}},
 		"post":           {postMessage, map[string]any{"chat": last.Chat.ID, "body": "indexed?"}},
+		"reply":          {postReply, map[string]any{"chat": last.Chat.ID, "body": "re", "re": last.ID}},
+		"react":          {addReaction, map[string]any{"m": last.ID, "e": "👍"}},
+		"edit":           {editMessage, map[string]any{"m": mine.ID, "b": "edited"}},
+		"reactions":      {messageNode, map[string]any{"id": last.ID, "n": 5}},
+		"delete":         {deleteMsg, map[string]any{"m": doomed.ID}},
 	}
 	for name, op := range ops {
 		recorder.Take()

@@ -21,6 +21,8 @@ type loaders struct {
 	friendships  *dataloadgen.Loader[int64, chat.FriendshipStatus]
 	chats        *dataloadgen.Loader[int64, *models.Chat]
 	lastMessages *dataloadgen.Loader[int64, *models.Message]
+	messages     *dataloadgen.Loader[int64, *models.Message]
+	reactions    *dataloadgen.Loader[int64, []models.ReactionGroup]
 	readMarkers  *dataloadgen.Loader[int64, int64]
 	memberCounts *dataloadgen.Loader[int64, int]
 	firstMembers map[int]*dataloadgen.Loader[int64, *chat.Page[*models.User]] // by page size
@@ -47,6 +49,8 @@ func WithLoaders(svc *chat.Service, wait time.Duration) graphql.ResponseMiddlewa
 			friendships:  dataloadgen.NewLoader(noErrors(svc.FriendshipStatuses), batchWait),
 			chats:        dataloadgen.NewLoader(noErrors(svc.ChatsByIDs), batchWait),
 			lastMessages: dataloadgen.NewLoader(noErrors(svc.LastMessages), batchWait),
+			messages:     dataloadgen.NewLoader(noErrors(svc.MessagesByIDs), batchWait),
+			reactions:    dataloadgen.NewLoader(noErrors(svc.Reactions), batchWait),
 			readMarkers:  dataloadgen.NewLoader(noErrors(svc.ReadMarkers), batchWait),
 			memberCounts: dataloadgen.NewLoader(noErrors(svc.MemberCounts), batchWait),
 			firstMembers: map[int]*dataloadgen.Loader[int64, *chat.Page[*models.User]]{},

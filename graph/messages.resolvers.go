@@ -10,6 +10,7 @@ import (
 
 	"github.com/gqlchat/gqlchat/chat"
 	"github.com/gqlchat/gqlchat/graph/model"
+	"github.com/gqlchat/gqlchat/models"
 	"github.com/gqlchat/gqlchat/socket"
 )
 
@@ -33,13 +34,26 @@ func (r *messageResolver) Sender(ctx context.Context, obj *model.Message) (*mode
 	return user(ctx, obj.SenderID)
 }
 
+// ReplyTo is the resolver for the replyTo field.
+func (r *messageResolver) ReplyTo(ctx context.Context, obj *model.Message) (*model.Message, error) {
+	if obj.ReplyToID == nil {
+		return nil, nil
+	}
+	return asMessage(loadersFrom(ctx).messages.Load(ctx, *obj.ReplyToID))
+}
+
+// Reactions is the resolver for the reactions field.
+func (r *messageResolver) Reactions(ctx context.Context, obj *model.Message, emoji *string) ([]*model.Reaction, error) {
+	return reactions(ctx, (*models.Message)(obj), emoji)
+}
+
 // PostMessage is the resolver for the postMessage field.
 func (r *mutationResolver) PostMessage(ctx context.Context, input model.PostMessageInput) (*model.Message, error) {
-	chatID, err := decodeID(input.ChatID, model.KindChat, "chatId")
+	in, err := postMessageInput(input)
 	if err != nil {
 		return nil, err
 	}
-	return asMessage(r.Chat.PostMessage(ctx, chat.PostMessageInput{ChatID: chatID, Body: input.Body, ClientMessageID: input.ClientMessageID}))
+	return asMessage(r.Chat.PostMessage(ctx, in))
 }
 
 // MarkChatRead is the resolver for the markChatRead field.
@@ -53,6 +67,51 @@ func (r *mutationResolver) MarkChatRead(ctx context.Context, input model.MarkCha
 		return nil, err
 	}
 	return asChat(r.Chat.MarkChatRead(ctx, chatID, messageID))
+}
+
+// EditMessage is the resolver for the editMessage field.
+func (r *mutationResolver) EditMessage(ctx context.Context, input model.EditMessageInput) (*model.Message, error) {
+	id, err := decodeID(input.MessageID, model.KindMessage, "messageId")
+	if err != nil {
+		return nil, err
+	}
+	return asMessage(r.Chat.EditMessage(ctx, id, input.Body))
+}
+
+// DeleteMessage is the resolver for the deleteMessage field.
+func (r *mutationResolver) DeleteMessage(ctx context.Context, input model.DeleteMessageInput) (*model.Message, error) {
+	id, err := decodeID(input.MessageID, model.KindMessage, "messageId")
+	if err != nil {
+		return nil, err
+	}
+	return asMessage(r.Chat.DeleteMessage(ctx, id))
+}
+
+// AddReaction is the resolver for the addReaction field.
+func (r *mutationResolver) AddReaction(ctx context.Context, input model.ReactionInput) (*model.Message, error) {
+	id, err := decodeID(input.MessageID, model.KindMessage, "messageId")
+	if err != nil {
+		return nil, err
+	}
+	return asMessage(r.Chat.AddReaction(ctx, id, input.Emoji))
+}
+
+// RemoveReaction is the resolver for the removeReaction field.
+func (r *mutationResolver) RemoveReaction(ctx context.Context, input model.ReactionInput) (*model.Message, error) {
+	id, err := decodeID(input.MessageID, model.KindMessage, "messageId")
+	if err != nil {
+		return nil, err
+	}
+	return asMessage(r.Chat.RemoveReaction(ctx, id, input.Emoji))
+}
+
+// Users is the resolver for the users field.
+func (r *reactionResolver) Users(ctx context.Context, obj *model.Reaction, first *int, after *string) (*model.UserConnection, error) {
+	page, err := chat.ReactionUsers(obj.MessageID, obj.ReactionGroup, chat.PageArgs{First: first, After: after})
+	if err != nil {
+		return nil, err
+	}
+	return usersOfPage(ctx, page, len(obj.UserIDs))
 }
 
 // MessagePosted is the resolver for the messagePosted field.
@@ -73,4 +132,10 @@ func (r *subscriptionResolver) MessagePosted(ctx context.Context, chatID *string
 // Message returns MessageResolver implementation.
 func (r *Resolver) Message() MessageResolver { return &messageResolver{r} }
 
-type messageResolver struct{ *Resolver }
+// Reaction returns ReactionResolver implementation.
+func (r *Resolver) Reaction() ReactionResolver { return &reactionResolver{r} }
+
+type (
+	messageResolver  struct{ *Resolver }
+	reactionResolver struct{ *Resolver }
+)

@@ -51,9 +51,22 @@ type Message struct {
 	// DeletedAt marks a tombstone: its body is "" and it has no reactions.
 	DeletedAt *time.Time
 
-	// Sender and Chat are loaded with the message where it is shared by
-	// many readers (subscriptions); elsewhere they are nil.
+	// Sender, Chat and ReplyTo (with its Sender) are loaded with the message
+	// where it is shared by many readers (subscriptions); elsewhere nil.
 	Sender  *User    `gorm:"foreignKey:SenderID"`
 	Chat    *Chat    `gorm:"foreignKey:ChatID"`
 	ReplyTo *Message `gorm:"foreignKey:ReplyToID"`
+	// Reactions are the message's reactions where they were loaded with it
+	// for many readers (subscriptions); nil where they were not.
+	Reactions []ReactionGroup `gorm:"-"`
+}
+
+// Deleted reports whether the message was deleted (a tombstone).
+func (m *Message) Deleted() bool { return m.DeletedAt != nil }
+
+// ReactionGroup is the reactions to a message with one emoji: who reacted,
+// in the order they did.
+type ReactionGroup struct {
+	Emoji   string
+	UserIDs []int64
 }

@@ -50,6 +50,20 @@ type DeleteAccountInput struct {
 	Password string `json:"password"`
 }
 
+// A message to delete.
+type DeleteMessageInput struct {
+	// The message's global id.
+	MessageID string `json:"messageId"`
+}
+
+// A new body for a message.
+type EditMessageInput struct {
+	// The message's global id.
+	MessageID string `json:"messageId"`
+	// The new text, under the rules of `postMessage`'s body.
+	Body string `json:"body"`
+}
+
 // Names a friend request.
 type FriendRequestInput struct {
 	// The request's global id.
@@ -112,10 +126,20 @@ type PostMessageInput struct {
 	Body string `json:"body"`
 	// Up to 64 characters of the sender's choosing: posting again with the same one returns the original message.
 	ClientMessageID *string `json:"clientMessageId,omitempty"`
+	// The message of the same chat this one answers. A message of another chat, or a deleted one, is `BAD_USER_INPUT` on `replyToId`.
+	ReplyToID *string `json:"replyToId,omitempty"`
 }
 
 // Reading the API. Everything but `viewer` needs a logged-in user.
 type Query struct {
+}
+
+// A reaction of the viewer to a message.
+type ReactionInput struct {
+	// The message's global id.
+	MessageID string `json:"messageId"`
+	// 1 to 8 emoji (a keycap, a flag, a pictograph with its skin tone or variation selector, or a ZWJ sequence of those), at most 32 bytes once normalised; anything else, such as text or digits, is `BAD_USER_INPUT` on `emoji`.
+	Emoji string `json:"emoji"`
 }
 
 // Names a friend to remove.

@@ -43,6 +43,9 @@ func (m *Message) GlobalID() string { return EncodeID(KindMessage, m.ID) }
 // IsNode marks Message as a GraphQL Node.
 func (*Message) IsNode() {}
 
+// Deleted reports whether the message is a tombstone.
+func (m *Message) Deleted() bool { return (*models.Message)(m).Deleted() }
+
 // Cursor is the message's cursor in its chat's history. As a method, not
 // a field resolver, it costs no goroutine per message of a page.
 func (m *Message) Cursor() string { return chat.MessageCursor((*models.Message)(m)) }
