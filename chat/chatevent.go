@@ -12,7 +12,7 @@ import (
 type Event struct {
 	models.ChatEvent
 	Chat    *models.Chat
-	Message *models.Message // with its Sender and Chat, and ReplyTo with its Sender
+	Message *models.Message // with its Sender, Chat and Reactions, and ReplyTo with its Sender
 	User    *models.User    // the member who joined or left; whose marker moved
 	Actor   *models.User    // who invited, removed or renamed
 }
@@ -91,8 +91,15 @@ func loadEventRows(db *gorm.DB, evs []*Event) error {
 	}
 	chatByID, msgByID, userByID := byID(chats, func(c *models.Chat) int64 { return c.ID }),
 		byID(msgs, func(m *models.Message) int64 { return m.ID }), byID(users, func(u *models.User) int64 { return u.ID })
+	var groups map[int64][]models.ReactionGroup
+	if len(msgIDs) > 0 {
+		var err error
+		if groups, err = reactionGroups(db.Where("message_id IN ?", msgIDs.list()), msgIDs.list()); err != nil {
+			return err
+		}
+	}
 	for _, m := range msgs {
-		m.Chat = chatByID[m.ChatID]
+		m.Chat, m.Reactions = chatByID[m.ChatID], groups[m.ID]
 	}
 	for _, e := range evs {
 		e.Chat = chatByID[e.ChatID]

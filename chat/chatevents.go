@@ -57,6 +57,17 @@ func (s *Service) MessageEvents(ctx context.Context, chatID *int64, after *strin
 	return MessageEventsAs(ctx, s, chatID, after, itself, ready)
 }
 
+// Streams returns how many streams on this instance follow chatID for
+// its members: what tests wait for where a protocol does not acknowledge
+// a subscription.
+func (s *Service) Streams(ctx context.Context, chatID int64) (int, error) {
+	var members []int64
+	if err := s.db.WithContext(ctx).Model(&models.ChatMember{}).Where("chat_id = ?", chatID).Pluck("user_id", &members).Error; err != nil {
+		return 0, err
+	}
+	return s.log.streams(chatID, members), nil
+}
+
 // openStream starts a stream of the events keep accepts (all when nil).
 func openStream[T any](ctx context.Context, s *Service, chatID *int64, after *string, keep func(*Event) bool, as func(*Event, string) T, ready func()) (<-chan T, error) {
 	var token *syncToken
@@ -80,7 +91,7 @@ func openStream[T any](ctx context.Context, s *Service, chatID *int64, after *st
 	var kick atomic.Pointer[func()]
 	st := &eventStream[T]{s: s, ctx: ctx, userID: v.UserID, only: chatID, keep: keep, as: as,
 		out: make(chan T, 4), ready: orNothing(ready), lastPos: -1,
-		l: &listener{userID: v.UserID, notify: func() {
+		l: &listener{userID: v.UserID, chatID: chatID, notify: func() {
 			if f := kick.Load(); f != nil {
 				(*f)()
 			}

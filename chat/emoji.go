@@ -30,7 +30,10 @@ import (
 // Limits of a reaction's emoji.
 const (
 	MaxEmojiClusters = 8
-	MaxEmojiBytes    = 32
+	// MaxEmojiBytes is 40, not the 32 first planned: the longest emoji
+	// Unicode recommends (a couple with a kiss and two skin tones) take
+	// 35 bytes, and every real emoji must be usable on its own.
+	MaxEmojiBytes = 40
 )
 
 // The code points that build emoji sequences besides pictographs.

@@ -59,6 +59,7 @@ func newLogReader(db *gorm.DB, bus events.Bus) *logReader {
 // chats that the user may see, in batches, until it is dropped.
 type listener struct {
 	userID int64
+	chatID *int64 // the one chat its stream follows, or nil for all
 	notify func() // tells the stream there is something to take
 
 	mu      sync.Mutex
@@ -145,6 +146,22 @@ func (r *logReader) unregister(l *listener) {
 	if len(r.byUser) == 0 {
 		r.kick() // to notice it has nobody left to read for
 	}
+}
+
+// streams counts the listeners of users among userIDs that follow chatID
+// (alone or with all their chats).
+func (r *logReader) streams(chatID int64, userIDs []int64) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, u := range userIDs {
+		for l := range r.byUser[u] {
+			if l.chatID == nil || *l.chatID == chatID {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 func (r *logReader) kick() {

@@ -63,6 +63,15 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ChatRenamedEvent struct {
+		At        func(childComplexity int) int
+		By        func(childComplexity int) int
+		Chat      func(childComplexity int) int
+		Cursor    func(childComplexity int) int
+		Name      func(childComplexity int) int
+		SyncToken func(childComplexity int) int
+	}
+
 	FriendRequest struct {
 		CreatedAt   func(childComplexity int) int
 		From        func(childComplexity int) int
@@ -99,6 +108,24 @@ type ComplexityRoot struct {
 		Viewer     func(childComplexity int) int
 	}
 
+	MemberJoinedEvent struct {
+		At        func(childComplexity int) int
+		By        func(childComplexity int) int
+		Chat      func(childComplexity int) int
+		Cursor    func(childComplexity int) int
+		SyncToken func(childComplexity int) int
+		User      func(childComplexity int) int
+	}
+
+	MemberLeftEvent struct {
+		At        func(childComplexity int) int
+		Chat      func(childComplexity int) int
+		Cursor    func(childComplexity int) int
+		RemovedBy func(childComplexity int) int
+		SyncToken func(childComplexity int) int
+		User      func(childComplexity int) int
+	}
+
 	Message struct {
 		Body            func(childComplexity int) int
 		Chat            func(childComplexity int) int
@@ -118,9 +145,33 @@ type ComplexityRoot struct {
 		PageInfo func(childComplexity int) int
 	}
 
+	MessageDeletedEvent struct {
+		At        func(childComplexity int) int
+		Chat      func(childComplexity int) int
+		Cursor    func(childComplexity int) int
+		Message   func(childComplexity int) int
+		SyncToken func(childComplexity int) int
+	}
+
 	MessageEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	MessageEditedEvent struct {
+		At        func(childComplexity int) int
+		Chat      func(childComplexity int) int
+		Cursor    func(childComplexity int) int
+		Message   func(childComplexity int) int
+		SyncToken func(childComplexity int) int
+	}
+
+	MessagePostedEvent struct {
+		At        func(childComplexity int) int
+		Chat      func(childComplexity int) int
+		Cursor    func(childComplexity int) int
+		Message   func(childComplexity int) int
+		SyncToken func(childComplexity int) int
 	}
 
 	Mutation struct {
@@ -174,6 +225,7 @@ type ComplexityRoot struct {
 		Node           func(childComplexity int, id string) int
 		Nodes          func(childComplexity int, ids []string) int
 		SearchUsers    func(childComplexity int, query string, first *int, after *string) int
+		SyncToken      func(childComplexity int) int
 		User           func(childComplexity int, username string) int
 		Viewer         func(childComplexity int) int
 	}
@@ -185,7 +237,26 @@ type ComplexityRoot struct {
 		ViewerReacted func(childComplexity int) int
 	}
 
+	ReactionsChangedEvent struct {
+		At        func(childComplexity int) int
+		By        func(childComplexity int) int
+		Chat      func(childComplexity int) int
+		Cursor    func(childComplexity int) int
+		Message   func(childComplexity int) int
+		SyncToken func(childComplexity int) int
+	}
+
+	ReadMarkerMovedEvent struct {
+		At        func(childComplexity int) int
+		Chat      func(childComplexity int) int
+		Cursor    func(childComplexity int) int
+		Message   func(childComplexity int) int
+		SyncToken func(childComplexity int) int
+		User      func(childComplexity int) int
+	}
+
 	Subscription struct {
+		ChatEvents            func(childComplexity int, chatID *string, after *string) int
 		FriendRequestReceived func(childComplexity int) int
 		FriendRequestUpdated  func(childComplexity int) int
 		MessagePosted         func(childComplexity int, chatID *string, after *string) int
@@ -278,6 +349,7 @@ type QueryResolver interface {
 	User(ctx context.Context, username string) (*model.User, error)
 	SearchUsers(ctx context.Context, query string, first *int, after *string) (*model.UserConnection, error)
 	Chats(ctx context.Context, first *int, after *string) (*model.ChatConnection, error)
+	SyncToken(ctx context.Context) (string, error)
 	FriendRequests(ctx context.Context, direction model.FriendRequestDirection, status []models.FriendRequestStatus, first *int, after *string) (*model.FriendRequestConnection, error)
 }
 type ReactionResolver interface {
@@ -286,6 +358,7 @@ type ReactionResolver interface {
 type SubscriptionResolver interface {
 	FriendRequestReceived(ctx context.Context) (<-chan *model.FriendRequest, error)
 	FriendRequestUpdated(ctx context.Context) (<-chan *model.FriendRequest, error)
+	ChatEvents(ctx context.Context, chatID *string, after *string) (<-chan model.ChatEvent, error)
 	MessagePosted(ctx context.Context, chatID *string, after *string) (<-chan *model.Message, error)
 }
 type UserResolver interface {
@@ -355,6 +428,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ChatEdge.Node(childComplexity), true
+
+	case "ChatRenamedEvent.at":
+		if e.ComplexityRoot.ChatRenamedEvent.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatRenamedEvent.At(childComplexity), true
+	case "ChatRenamedEvent.by":
+		if e.ComplexityRoot.ChatRenamedEvent.By == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatRenamedEvent.By(childComplexity), true
+	case "ChatRenamedEvent.chat":
+		if e.ComplexityRoot.ChatRenamedEvent.Chat == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatRenamedEvent.Chat(childComplexity), true
+	case "ChatRenamedEvent.cursor":
+		if e.ComplexityRoot.ChatRenamedEvent.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatRenamedEvent.Cursor(childComplexity), true
+	case "ChatRenamedEvent.name":
+		if e.ComplexityRoot.ChatRenamedEvent.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatRenamedEvent.Name(childComplexity), true
+	case "ChatRenamedEvent.syncToken":
+		if e.ComplexityRoot.ChatRenamedEvent.SyncToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatRenamedEvent.SyncToken(childComplexity), true
 
 	case "FriendRequest.createdAt":
 		if e.ComplexityRoot.FriendRequest.CreatedAt == nil {
@@ -497,6 +607,80 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.LeaveGroupPayload.Viewer(childComplexity), true
 
+	case "MemberJoinedEvent.at":
+		if e.ComplexityRoot.MemberJoinedEvent.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberJoinedEvent.At(childComplexity), true
+	case "MemberJoinedEvent.by":
+		if e.ComplexityRoot.MemberJoinedEvent.By == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberJoinedEvent.By(childComplexity), true
+	case "MemberJoinedEvent.chat":
+		if e.ComplexityRoot.MemberJoinedEvent.Chat == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberJoinedEvent.Chat(childComplexity), true
+	case "MemberJoinedEvent.cursor":
+		if e.ComplexityRoot.MemberJoinedEvent.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberJoinedEvent.Cursor(childComplexity), true
+	case "MemberJoinedEvent.syncToken":
+		if e.ComplexityRoot.MemberJoinedEvent.SyncToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberJoinedEvent.SyncToken(childComplexity), true
+	case "MemberJoinedEvent.user":
+		if e.ComplexityRoot.MemberJoinedEvent.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberJoinedEvent.User(childComplexity), true
+
+	case "MemberLeftEvent.at":
+		if e.ComplexityRoot.MemberLeftEvent.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberLeftEvent.At(childComplexity), true
+	case "MemberLeftEvent.chat":
+		if e.ComplexityRoot.MemberLeftEvent.Chat == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberLeftEvent.Chat(childComplexity), true
+	case "MemberLeftEvent.cursor":
+		if e.ComplexityRoot.MemberLeftEvent.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberLeftEvent.Cursor(childComplexity), true
+	case "MemberLeftEvent.removedBy":
+		if e.ComplexityRoot.MemberLeftEvent.RemovedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberLeftEvent.RemovedBy(childComplexity), true
+	case "MemberLeftEvent.syncToken":
+		if e.ComplexityRoot.MemberLeftEvent.SyncToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberLeftEvent.SyncToken(childComplexity), true
+	case "MemberLeftEvent.user":
+		if e.ComplexityRoot.MemberLeftEvent.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberLeftEvent.User(childComplexity), true
+
 	case "Message.body":
 		if e.ComplexityRoot.Message.Body == nil {
 			break
@@ -582,6 +766,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MessageConnection.PageInfo(childComplexity), true
 
+	case "MessageDeletedEvent.at":
+		if e.ComplexityRoot.MessageDeletedEvent.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageDeletedEvent.At(childComplexity), true
+	case "MessageDeletedEvent.chat":
+		if e.ComplexityRoot.MessageDeletedEvent.Chat == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageDeletedEvent.Chat(childComplexity), true
+	case "MessageDeletedEvent.cursor":
+		if e.ComplexityRoot.MessageDeletedEvent.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageDeletedEvent.Cursor(childComplexity), true
+	case "MessageDeletedEvent.message":
+		if e.ComplexityRoot.MessageDeletedEvent.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageDeletedEvent.Message(childComplexity), true
+	case "MessageDeletedEvent.syncToken":
+		if e.ComplexityRoot.MessageDeletedEvent.SyncToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageDeletedEvent.SyncToken(childComplexity), true
+
 	case "MessageEdge.cursor":
 		if e.ComplexityRoot.MessageEdge.Cursor == nil {
 			break
@@ -594,6 +809,68 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.MessageEdge.Node(childComplexity), true
+
+	case "MessageEditedEvent.at":
+		if e.ComplexityRoot.MessageEditedEvent.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageEditedEvent.At(childComplexity), true
+	case "MessageEditedEvent.chat":
+		if e.ComplexityRoot.MessageEditedEvent.Chat == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageEditedEvent.Chat(childComplexity), true
+	case "MessageEditedEvent.cursor":
+		if e.ComplexityRoot.MessageEditedEvent.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageEditedEvent.Cursor(childComplexity), true
+	case "MessageEditedEvent.message":
+		if e.ComplexityRoot.MessageEditedEvent.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageEditedEvent.Message(childComplexity), true
+	case "MessageEditedEvent.syncToken":
+		if e.ComplexityRoot.MessageEditedEvent.SyncToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageEditedEvent.SyncToken(childComplexity), true
+
+	case "MessagePostedEvent.at":
+		if e.ComplexityRoot.MessagePostedEvent.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessagePostedEvent.At(childComplexity), true
+	case "MessagePostedEvent.chat":
+		if e.ComplexityRoot.MessagePostedEvent.Chat == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessagePostedEvent.Chat(childComplexity), true
+	case "MessagePostedEvent.cursor":
+		if e.ComplexityRoot.MessagePostedEvent.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessagePostedEvent.Cursor(childComplexity), true
+	case "MessagePostedEvent.message":
+		if e.ComplexityRoot.MessagePostedEvent.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessagePostedEvent.Message(childComplexity), true
+	case "MessagePostedEvent.syncToken":
+		if e.ComplexityRoot.MessagePostedEvent.SyncToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessagePostedEvent.SyncToken(childComplexity), true
 
 	case "Mutation.acceptFriendRequest":
 		if e.ComplexityRoot.Mutation.AcceptFriendRequest == nil {
@@ -1000,6 +1277,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.SearchUsers(childComplexity, args["query"].(string), args["first"].(*int), args["after"].(*string)), true
+	case "Query.syncToken":
+		if e.ComplexityRoot.Query.SyncToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.SyncToken(childComplexity), true
 	case "Query.user":
 		if e.ComplexityRoot.Query.User == nil {
 			break
@@ -1048,6 +1331,91 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Reaction.ViewerReacted(childComplexity), true
 
+	case "ReactionsChangedEvent.at":
+		if e.ComplexityRoot.ReactionsChangedEvent.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReactionsChangedEvent.At(childComplexity), true
+	case "ReactionsChangedEvent.by":
+		if e.ComplexityRoot.ReactionsChangedEvent.By == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReactionsChangedEvent.By(childComplexity), true
+	case "ReactionsChangedEvent.chat":
+		if e.ComplexityRoot.ReactionsChangedEvent.Chat == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReactionsChangedEvent.Chat(childComplexity), true
+	case "ReactionsChangedEvent.cursor":
+		if e.ComplexityRoot.ReactionsChangedEvent.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReactionsChangedEvent.Cursor(childComplexity), true
+	case "ReactionsChangedEvent.message":
+		if e.ComplexityRoot.ReactionsChangedEvent.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReactionsChangedEvent.Message(childComplexity), true
+	case "ReactionsChangedEvent.syncToken":
+		if e.ComplexityRoot.ReactionsChangedEvent.SyncToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReactionsChangedEvent.SyncToken(childComplexity), true
+
+	case "ReadMarkerMovedEvent.at":
+		if e.ComplexityRoot.ReadMarkerMovedEvent.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReadMarkerMovedEvent.At(childComplexity), true
+	case "ReadMarkerMovedEvent.chat":
+		if e.ComplexityRoot.ReadMarkerMovedEvent.Chat == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReadMarkerMovedEvent.Chat(childComplexity), true
+	case "ReadMarkerMovedEvent.cursor":
+		if e.ComplexityRoot.ReadMarkerMovedEvent.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReadMarkerMovedEvent.Cursor(childComplexity), true
+	case "ReadMarkerMovedEvent.message":
+		if e.ComplexityRoot.ReadMarkerMovedEvent.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReadMarkerMovedEvent.Message(childComplexity), true
+	case "ReadMarkerMovedEvent.syncToken":
+		if e.ComplexityRoot.ReadMarkerMovedEvent.SyncToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReadMarkerMovedEvent.SyncToken(childComplexity), true
+	case "ReadMarkerMovedEvent.user":
+		if e.ComplexityRoot.ReadMarkerMovedEvent.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReadMarkerMovedEvent.User(childComplexity), true
+
+	case "Subscription.chatEvents":
+		if e.ComplexityRoot.Subscription.ChatEvents == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_chatEvents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ChatEvents(childComplexity, args["chatId"].(*string), args["after"].(*string)), true
 	case "Subscription.friendRequestReceived":
 		if e.ComplexityRoot.Subscription.FriendRequestReceived == nil {
 			break
@@ -1612,6 +1980,160 @@ extend type Mutation {
   openPrivateChat(input: OpenPrivateChatInput!): PrivateChat!
 }
 `, BuiltIn: false},
+	{Name: "../schema/events.graphqls", Input: `# Events: every change to a chat, in one ordered log per chat, live and
+# resumable.
+
+"""
+A change to a chat, from its event log. Each chat's events have one order, the order their changes committed in; a subscriber resuming after an event gets every later one once, in that order. Events go to the chat's members at the time of each event only.
+"""
+interface ChatEvent {
+  "The chat it happened in."
+  chat: Chat!
+  "This event's position in its chat: pass it as ` + "`" + `after` + "`" + `, with the chat's id, to ` + "`" + `chatEvents` + "`" + ` to resume after it."
+  cursor: String!
+  "The viewer's position in the stream of all their chats' events after this one: pass it as ` + "`" + `after` + "`" + `, without ` + "`" + `chatId` + "`" + `, to ` + "`" + `chatEvents` + "`" + ` to resume there. Opaque and small. In a replay of one chat (` + "`" + `chatEvents` + "`" + ` with ` + "`" + `chatId` + "`" + ` and ` + "`" + `after` + "`" + `), it is the latest position that cannot skip an event of another chat, so resuming all chats from it may repeat events, never lose one."
+  syncToken: String!
+  "When it happened."
+  at: Time!
+}
+
+"A message was posted (Relay: ` + "`" + `@appendNode` + "`" + ` it to the chat's messages)."
+type MessagePostedEvent implements ChatEvent {
+  "The chat it happened in."
+  chat: Chat!
+  "This event's position in its chat."
+  cursor: String!
+  "The viewer's position in the stream of all their chats' events after this one."
+  syncToken: String!
+  "When it happened."
+  at: Time!
+  "The message, as it is now: a message deleted since shows as a tombstone."
+  message: Message!
+}
+
+"A message's body was changed by its sender."
+type MessageEditedEvent implements ChatEvent {
+  "The chat it happened in."
+  chat: Chat!
+  "This event's position in its chat."
+  cursor: String!
+  "The viewer's position in the stream of all their chats' events after this one."
+  syncToken: String!
+  "When it happened."
+  at: Time!
+  "The message, as it is now."
+  message: Message!
+}
+
+"A message was deleted: it stays in the history as a tombstone."
+type MessageDeletedEvent implements ChatEvent {
+  "The chat it happened in."
+  chat: Chat!
+  "This event's position in its chat."
+  cursor: String!
+  "The viewer's position in the stream of all their chats' events after this one."
+  syncToken: String!
+  "When it happened."
+  at: Time!
+  "The tombstone (` + "`" + `deleted: true` + "`" + `, body \"\", no reactions)."
+  message: Message!
+}
+
+"A reaction was added to a message or taken away."
+type ReactionsChangedEvent implements ChatEvent {
+  "The chat it happened in."
+  chat: Chat!
+  "This event's position in its chat."
+  cursor: String!
+  "The viewer's position in the stream of all their chats' events after this one."
+  syncToken: String!
+  "When it happened."
+  at: Time!
+  "The message, with its reactions as they are now."
+  message: Message!
+  "Who added or took away a reaction."
+  by: User!
+}
+
+"Someone became a member: the first event a new member gets of the chat, so a client can add the chat to its list."
+type MemberJoinedEvent implements ChatEvent {
+  "The chat it happened in."
+  chat: Chat!
+  "This event's position in its chat."
+  cursor: String!
+  "The viewer's position in the stream of all their chats' events after this one."
+  syncToken: String!
+  "When it happened."
+  at: Time!
+  "The new member."
+  user: User!
+  "Who invited them; null when the chat was created with them."
+  by: User
+}
+
+"Someone stopped being a member. When it is the viewer, it is the last event of that chat they get (a one-chat subscription then completes): a client drops the chat from its list."
+type MemberLeftEvent implements ChatEvent {
+  "The chat it happened in."
+  chat: Chat!
+  "This event's position in its chat."
+  cursor: String!
+  "The viewer's position in the stream of all their chats' events after this one."
+  syncToken: String!
+  "When it happened."
+  at: Time!
+  "The member who left or was removed."
+  user: User!
+  "The owner who removed them; null when they left themselves (or deleted their account)."
+  removedBy: User
+}
+
+"A group was renamed."
+type ChatRenamedEvent implements ChatEvent {
+  "The chat it happened in."
+  chat: Chat!
+  "This event's position in its chat."
+  cursor: String!
+  "The viewer's position in the stream of all their chats' events after this one."
+  syncToken: String!
+  "When it happened."
+  at: Time!
+  "The new name."
+  name: String!
+  "Who renamed it."
+  by: User!
+}
+
+"A read marker moved forward. Today only the marker's owner gets it (on every device, so an unread badge clears everywhere)."
+type ReadMarkerMovedEvent implements ChatEvent {
+  "The chat it happened in."
+  chat: Chat!
+  "This event's position in its chat."
+  cursor: String!
+  "The viewer's position in the stream of all their chats' events after this one."
+  syncToken: String!
+  "When it happened."
+  at: Time!
+  "Whose marker moved."
+  user: User!
+  "The last message they have read."
+  message: Message!
+}
+
+extend type Query {
+  "The viewer's current position in the stream of all their chats' events: subscribe to ` + "`" + `chatEvents` + "`" + ` without ` + "`" + `chatId` + "`" + ` and with this as ` + "`" + `after` + "`" + ` to get everything that happens after now, with no gap between a query's results and the subscription."
+  syncToken: String!
+}
+
+extend type Subscription {
+  "Every change to the viewer's chats, in each chat's order. With ` + "`" + `chatId` + "`" + `: that chat's events (` + "`" + `NOT_FOUND` + "`" + ` unless the viewer is a member), after ` + "`" + `after` + "`" + ` (an event's ` + "`" + `cursor` + "`" + ` or a message's cursor from ` + "`" + `messages` + "`" + `), completing after the viewer's own ` + "`" + `MemberLeftEvent` + "`" + `. Without ` + "`" + `chatId` + "`" + `: the events of all the viewer's chats, including chats joined later (their ` + "`" + `MemberJoinedEvent` + "`" + ` first), after ` + "`" + `after` + "`" + ` (a ` + "`" + `syncToken` + "`" + `). Both replay what came after ` + "`" + `after` + "`" + `, then go on live with no gap and no duplicate. A position older than the log keeps fails with ` + "`" + `CURSOR_EXPIRED` + "`" + `: refetch, then subscribe without ` + "`" + `after` + "`" + `."
+  chatEvents(
+    "The chat to follow; all the viewer's chats when null."
+    chatId: ID
+    "Resume after this position: an event's ` + "`" + `cursor` + "`" + ` (with ` + "`" + `chatId` + "`" + `) or ` + "`" + `syncToken` + "`" + ` (without)."
+    after: String
+  ): ChatEvent!
+}
+`, BuiltIn: false},
 	{Name: "../schema/friends.graphqls", Input: `# Friends: friend requests, friendships, and their live events.
 
 """
@@ -1855,7 +2377,7 @@ input DeleteMessageInput {
 input ReactionInput {
   "The message's global id."
   messageId: ID!
-  "1 to 8 emoji (a keycap, a flag, a pictograph with its skin tone or variation selector, or a ZWJ sequence of those), at most 32 bytes once normalised; anything else, such as text or digits, is ` + "`" + `BAD_USER_INPUT` + "`" + ` on ` + "`" + `emoji` + "`" + `."
+  "1 to 8 emoji (a keycap, a flag, a pictograph with its skin tone or variation selector, or a ZWJ sequence of those), at most 40 bytes once normalised; anything else, such as text or digits, is ` + "`" + `BAD_USER_INPUT` + "`" + ` on ` + "`" + `emoji` + "`" + `."
   emoji: String!
 }
 
@@ -1890,6 +2412,7 @@ extend type Subscription {
     "Resume after this message cursor."
     after: String
   ): Message!
+    @deprecated(reason: "Use ` + "`" + `chatEvents` + "`" + `, which carries every change to a chat (its ` + "`" + `MessagePostedEvent` + "`" + `s are these messages) and resumes across all chats with a ` + "`" + `syncToken` + "`" + `. This field stays, as a filter of the same log.")
 }
 `, BuiltIn: false},
 	{Name: "../schema/schema.graphqls", Input: `# The parts of the schema every area shares: the Node interface, pages
@@ -2935,6 +3458,28 @@ func (ec *executionContext) field_Reaction_users_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Subscription_chatEvents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "chatId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["chatId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Subscription_messagePosted_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3245,6 +3790,162 @@ func (ec *executionContext) fieldContext_ChatEdge_node(_ context.Context, field 
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChatRenamedEvent_chat(ctx context.Context, field graphql.CollectedField, obj *model.ChatRenamedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatRenamedEvent_chat(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Chat, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Chat) graphql.Marshaler {
+			return ec.marshalNChat2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐChat(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChatRenamedEvent_chat(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChatRenamedEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChatRenamedEvent_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ChatRenamedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatRenamedEvent_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChatRenamedEvent_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChatRenamedEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _ChatRenamedEvent_syncToken(ctx context.Context, field graphql.CollectedField, obj *model.ChatRenamedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatRenamedEvent_syncToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SyncToken, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChatRenamedEvent_syncToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChatRenamedEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _ChatRenamedEvent_at(ctx context.Context, field graphql.CollectedField, obj *model.ChatRenamedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatRenamedEvent_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChatRenamedEvent_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChatRenamedEvent", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ChatRenamedEvent_name(ctx context.Context, field graphql.CollectedField, obj *model.ChatRenamedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatRenamedEvent_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChatRenamedEvent_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChatRenamedEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _ChatRenamedEvent_by(ctx context.Context, field graphql.CollectedField, obj *model.ChatRenamedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatRenamedEvent_by(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.By, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChatRenamedEvent_by(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChatRenamedEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
 		},
 	}
 	return fc, nil
@@ -3847,6 +4548,336 @@ func (ec *executionContext) fieldContext_LeaveGroupPayload_viewer(_ context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _MemberJoinedEvent_chat(ctx context.Context, field graphql.CollectedField, obj *model.MemberJoinedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemberJoinedEvent_chat(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Chat, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Chat) graphql.Marshaler {
+			return ec.marshalNChat2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐChat(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MemberJoinedEvent_chat(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MemberJoinedEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MemberJoinedEvent_cursor(ctx context.Context, field graphql.CollectedField, obj *model.MemberJoinedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemberJoinedEvent_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MemberJoinedEvent_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberJoinedEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _MemberJoinedEvent_syncToken(ctx context.Context, field graphql.CollectedField, obj *model.MemberJoinedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemberJoinedEvent_syncToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SyncToken, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MemberJoinedEvent_syncToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberJoinedEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _MemberJoinedEvent_at(ctx context.Context, field graphql.CollectedField, obj *model.MemberJoinedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemberJoinedEvent_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MemberJoinedEvent_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberJoinedEvent", field, false, false, "Time")
+}
+
+func (ec *executionContext) _MemberJoinedEvent_user(ctx context.Context, field graphql.CollectedField, obj *model.MemberJoinedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemberJoinedEvent_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.User, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MemberJoinedEvent_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MemberJoinedEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MemberJoinedEvent_by(ctx context.Context, field graphql.CollectedField, obj *model.MemberJoinedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemberJoinedEvent_by(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.By, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MemberJoinedEvent_by(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MemberJoinedEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MemberLeftEvent_chat(ctx context.Context, field graphql.CollectedField, obj *model.MemberLeftEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemberLeftEvent_chat(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Chat, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Chat) graphql.Marshaler {
+			return ec.marshalNChat2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐChat(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MemberLeftEvent_chat(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MemberLeftEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MemberLeftEvent_cursor(ctx context.Context, field graphql.CollectedField, obj *model.MemberLeftEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemberLeftEvent_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MemberLeftEvent_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberLeftEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _MemberLeftEvent_syncToken(ctx context.Context, field graphql.CollectedField, obj *model.MemberLeftEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemberLeftEvent_syncToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SyncToken, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MemberLeftEvent_syncToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberLeftEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _MemberLeftEvent_at(ctx context.Context, field graphql.CollectedField, obj *model.MemberLeftEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemberLeftEvent_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MemberLeftEvent_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberLeftEvent", field, false, false, "Time")
+}
+
+func (ec *executionContext) _MemberLeftEvent_user(ctx context.Context, field graphql.CollectedField, obj *model.MemberLeftEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemberLeftEvent_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.User, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MemberLeftEvent_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MemberLeftEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MemberLeftEvent_removedBy(ctx context.Context, field graphql.CollectedField, obj *model.MemberLeftEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemberLeftEvent_removedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RemovedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MemberLeftEvent_removedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MemberLeftEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Message_id(ctx context.Context, field graphql.CollectedField, obj *model.Message) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4212,6 +5243,139 @@ func (ec *executionContext) fieldContext_MessageConnection_pageInfo(_ context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _MessageDeletedEvent_chat(ctx context.Context, field graphql.CollectedField, obj *model.MessageDeletedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageDeletedEvent_chat(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Chat, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Chat) graphql.Marshaler {
+			return ec.marshalNChat2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐChat(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageDeletedEvent_chat(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MessageDeletedEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MessageDeletedEvent_cursor(ctx context.Context, field graphql.CollectedField, obj *model.MessageDeletedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageDeletedEvent_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageDeletedEvent_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageDeletedEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _MessageDeletedEvent_syncToken(ctx context.Context, field graphql.CollectedField, obj *model.MessageDeletedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageDeletedEvent_syncToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SyncToken, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageDeletedEvent_syncToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageDeletedEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _MessageDeletedEvent_at(ctx context.Context, field graphql.CollectedField, obj *model.MessageDeletedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageDeletedEvent_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageDeletedEvent_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageDeletedEvent", field, false, false, "Time")
+}
+
+func (ec *executionContext) _MessageDeletedEvent_message(ctx context.Context, field graphql.CollectedField, obj *model.MessageDeletedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageDeletedEvent_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Message) graphql.Marshaler {
+			return ec.marshalNMessage2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐMessage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageDeletedEvent_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MessageDeletedEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Message(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _MessageEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.MessageEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4257,6 +5421,272 @@ func (ec *executionContext) _MessageEdge_node(ctx context.Context, field graphql
 func (ec *executionContext) fieldContext_MessageEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "MessageEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Message(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MessageEditedEvent_chat(ctx context.Context, field graphql.CollectedField, obj *model.MessageEditedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageEditedEvent_chat(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Chat, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Chat) graphql.Marshaler {
+			return ec.marshalNChat2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐChat(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageEditedEvent_chat(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MessageEditedEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MessageEditedEvent_cursor(ctx context.Context, field graphql.CollectedField, obj *model.MessageEditedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageEditedEvent_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageEditedEvent_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageEditedEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _MessageEditedEvent_syncToken(ctx context.Context, field graphql.CollectedField, obj *model.MessageEditedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageEditedEvent_syncToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SyncToken, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageEditedEvent_syncToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageEditedEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _MessageEditedEvent_at(ctx context.Context, field graphql.CollectedField, obj *model.MessageEditedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageEditedEvent_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageEditedEvent_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageEditedEvent", field, false, false, "Time")
+}
+
+func (ec *executionContext) _MessageEditedEvent_message(ctx context.Context, field graphql.CollectedField, obj *model.MessageEditedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageEditedEvent_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Message) graphql.Marshaler {
+			return ec.marshalNMessage2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐMessage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageEditedEvent_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MessageEditedEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Message(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MessagePostedEvent_chat(ctx context.Context, field graphql.CollectedField, obj *model.MessagePostedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessagePostedEvent_chat(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Chat, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Chat) graphql.Marshaler {
+			return ec.marshalNChat2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐChat(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessagePostedEvent_chat(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MessagePostedEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MessagePostedEvent_cursor(ctx context.Context, field graphql.CollectedField, obj *model.MessagePostedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessagePostedEvent_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessagePostedEvent_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessagePostedEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _MessagePostedEvent_syncToken(ctx context.Context, field graphql.CollectedField, obj *model.MessagePostedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessagePostedEvent_syncToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SyncToken, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessagePostedEvent_syncToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessagePostedEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _MessagePostedEvent_at(ctx context.Context, field graphql.CollectedField, obj *model.MessagePostedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessagePostedEvent_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessagePostedEvent_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessagePostedEvent", field, false, false, "Time")
+}
+
+func (ec *executionContext) _MessagePostedEvent_message(ctx context.Context, field graphql.CollectedField, obj *model.MessagePostedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessagePostedEvent_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Message) graphql.Marshaler {
+			return ec.marshalNMessage2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐMessage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessagePostedEvent_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MessagePostedEvent",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
@@ -5911,6 +7341,29 @@ func (ec *executionContext) fieldContext_Query_chats(ctx context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_syncToken(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_syncToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().SyncToken(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_syncToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Query", field, true, true, "String")
+}
+
 func (ec *executionContext) _Query_friendRequests(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6144,6 +7597,336 @@ func (ec *executionContext) fieldContext_Reaction_users(ctx context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _ReactionsChangedEvent_chat(ctx context.Context, field graphql.CollectedField, obj *model.ReactionsChangedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReactionsChangedEvent_chat(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Chat, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Chat) graphql.Marshaler {
+			return ec.marshalNChat2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐChat(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReactionsChangedEvent_chat(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReactionsChangedEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReactionsChangedEvent_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ReactionsChangedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReactionsChangedEvent_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReactionsChangedEvent_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReactionsChangedEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReactionsChangedEvent_syncToken(ctx context.Context, field graphql.CollectedField, obj *model.ReactionsChangedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReactionsChangedEvent_syncToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SyncToken, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReactionsChangedEvent_syncToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReactionsChangedEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReactionsChangedEvent_at(ctx context.Context, field graphql.CollectedField, obj *model.ReactionsChangedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReactionsChangedEvent_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReactionsChangedEvent_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReactionsChangedEvent", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ReactionsChangedEvent_message(ctx context.Context, field graphql.CollectedField, obj *model.ReactionsChangedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReactionsChangedEvent_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Message) graphql.Marshaler {
+			return ec.marshalNMessage2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐMessage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReactionsChangedEvent_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReactionsChangedEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Message(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReactionsChangedEvent_by(ctx context.Context, field graphql.CollectedField, obj *model.ReactionsChangedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReactionsChangedEvent_by(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.By, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReactionsChangedEvent_by(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReactionsChangedEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReadMarkerMovedEvent_chat(ctx context.Context, field graphql.CollectedField, obj *model.ReadMarkerMovedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReadMarkerMovedEvent_chat(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Chat, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Chat) graphql.Marshaler {
+			return ec.marshalNChat2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐChat(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReadMarkerMovedEvent_chat(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReadMarkerMovedEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReadMarkerMovedEvent_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ReadMarkerMovedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReadMarkerMovedEvent_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReadMarkerMovedEvent_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReadMarkerMovedEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReadMarkerMovedEvent_syncToken(ctx context.Context, field graphql.CollectedField, obj *model.ReadMarkerMovedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReadMarkerMovedEvent_syncToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SyncToken, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReadMarkerMovedEvent_syncToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReadMarkerMovedEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReadMarkerMovedEvent_at(ctx context.Context, field graphql.CollectedField, obj *model.ReadMarkerMovedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReadMarkerMovedEvent_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReadMarkerMovedEvent_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReadMarkerMovedEvent", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ReadMarkerMovedEvent_user(ctx context.Context, field graphql.CollectedField, obj *model.ReadMarkerMovedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReadMarkerMovedEvent_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.User, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReadMarkerMovedEvent_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReadMarkerMovedEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReadMarkerMovedEvent_message(ctx context.Context, field graphql.CollectedField, obj *model.ReadMarkerMovedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReadMarkerMovedEvent_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Message) graphql.Marshaler {
+			return ec.marshalNMessage2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐMessage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReadMarkerMovedEvent_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReadMarkerMovedEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Message(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Subscription_friendRequestReceived(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
 	return graphql.ResolveFieldStream(
 		ctx,
@@ -6204,6 +7987,50 @@ func (ec *executionContext) fieldContext_Subscription_friendRequestUpdated(_ con
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_FriendRequest(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_chatEvents(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_chatEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().ChatEvents(ctx, fc.Args["chatId"].(*string), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ChatEvent) graphql.Marshaler {
+			return ec.marshalNChatEvent2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐChatEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_chatEvents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_chatEvents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -8579,6 +10406,75 @@ func (ec *executionContext) _Chat(ctx context.Context, sel ast.SelectionSet, obj
 	}
 }
 
+func (ec *executionContext) _ChatEvent(ctx context.Context, sel ast.SelectionSet, obj model.ChatEvent) graphql.Marshaler {
+	switch obj := (obj).(type) {
+	case nil:
+		return graphql.Null
+	case model.ReadMarkerMovedEvent:
+		return ec._ReadMarkerMovedEvent(ctx, sel, &obj)
+	case *model.ReadMarkerMovedEvent:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._ReadMarkerMovedEvent(ctx, sel, obj)
+	case model.ReactionsChangedEvent:
+		return ec._ReactionsChangedEvent(ctx, sel, &obj)
+	case *model.ReactionsChangedEvent:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._ReactionsChangedEvent(ctx, sel, obj)
+	case model.MessagePostedEvent:
+		return ec._MessagePostedEvent(ctx, sel, &obj)
+	case *model.MessagePostedEvent:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._MessagePostedEvent(ctx, sel, obj)
+	case model.MessageEditedEvent:
+		return ec._MessageEditedEvent(ctx, sel, &obj)
+	case *model.MessageEditedEvent:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._MessageEditedEvent(ctx, sel, obj)
+	case model.MessageDeletedEvent:
+		return ec._MessageDeletedEvent(ctx, sel, &obj)
+	case *model.MessageDeletedEvent:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._MessageDeletedEvent(ctx, sel, obj)
+	case model.MemberLeftEvent:
+		return ec._MemberLeftEvent(ctx, sel, &obj)
+	case *model.MemberLeftEvent:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._MemberLeftEvent(ctx, sel, obj)
+	case model.MemberJoinedEvent:
+		return ec._MemberJoinedEvent(ctx, sel, &obj)
+	case *model.MemberJoinedEvent:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._MemberJoinedEvent(ctx, sel, obj)
+	case model.ChatRenamedEvent:
+		return ec._ChatRenamedEvent(ctx, sel, &obj)
+	case *model.ChatRenamedEvent:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._ChatRenamedEvent(ctx, sel, obj)
+	default:
+		if typedObj, ok := obj.(graphql.Marshaler); ok {
+			return typedObj
+		} else {
+			panic(fmt.Errorf("unexpected type %T; non-generated variants of ChatEvent must implement graphql.Marshaler", obj))
+		}
+	}
+}
+
 func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj model.Node) graphql.Marshaler {
 	switch obj := (obj).(type) {
 	case nil:
@@ -8726,6 +10622,64 @@ func (ec *executionContext) _ChatEdge(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "node":
 			out.Values[i] = ec._ChatEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var chatRenamedEventImplementors = []string{"ChatRenamedEvent", "ChatEvent"}
+
+func (ec *executionContext) _ChatRenamedEvent(ctx context.Context, sel ast.SelectionSet, obj *model.ChatRenamedEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, chatRenamedEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ChatRenamedEvent")
+		case "chat":
+			out.Values[i] = ec._ChatRenamedEvent_chat(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._ChatRenamedEvent_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "syncToken":
+			out.Values[i] = ec._ChatRenamedEvent_syncToken(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._ChatRenamedEvent_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._ChatRenamedEvent_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "by":
+			out.Values[i] = ec._ChatRenamedEvent_by(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -8999,6 +10953,122 @@ func (ec *executionContext) _LeaveGroupPayload(ctx context.Context, sel ast.Sele
 	return out
 }
 
+var memberJoinedEventImplementors = []string{"MemberJoinedEvent", "ChatEvent"}
+
+func (ec *executionContext) _MemberJoinedEvent(ctx context.Context, sel ast.SelectionSet, obj *model.MemberJoinedEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, memberJoinedEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MemberJoinedEvent")
+		case "chat":
+			out.Values[i] = ec._MemberJoinedEvent_chat(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._MemberJoinedEvent_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "syncToken":
+			out.Values[i] = ec._MemberJoinedEvent_syncToken(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._MemberJoinedEvent_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "user":
+			out.Values[i] = ec._MemberJoinedEvent_user(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "by":
+			out.Values[i] = ec._MemberJoinedEvent_by(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var memberLeftEventImplementors = []string{"MemberLeftEvent", "ChatEvent"}
+
+func (ec *executionContext) _MemberLeftEvent(ctx context.Context, sel ast.SelectionSet, obj *model.MemberLeftEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, memberLeftEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MemberLeftEvent")
+		case "chat":
+			out.Values[i] = ec._MemberLeftEvent_chat(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._MemberLeftEvent_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "syncToken":
+			out.Values[i] = ec._MemberLeftEvent_syncToken(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._MemberLeftEvent_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "user":
+			out.Values[i] = ec._MemberLeftEvent_user(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removedBy":
+			out.Values[i] = ec._MemberLeftEvent_removedBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var messageImplementors = []string{"Message", "Node"}
 
 func (ec *executionContext) _Message(ctx context.Context, sel ast.SelectionSet, obj *model.Message) graphql.Marshaler {
@@ -9124,6 +11194,59 @@ func (ec *executionContext) _MessageConnection(ctx context.Context, sel ast.Sele
 	return out
 }
 
+var messageDeletedEventImplementors = []string{"MessageDeletedEvent", "ChatEvent"}
+
+func (ec *executionContext) _MessageDeletedEvent(ctx context.Context, sel ast.SelectionSet, obj *model.MessageDeletedEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, messageDeletedEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MessageDeletedEvent")
+		case "chat":
+			out.Values[i] = ec._MessageDeletedEvent_chat(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._MessageDeletedEvent_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "syncToken":
+			out.Values[i] = ec._MessageDeletedEvent_syncToken(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._MessageDeletedEvent_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._MessageDeletedEvent_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var messageEdgeImplementors = []string{"MessageEdge"}
 
 func (ec *executionContext) _MessageEdge(ctx context.Context, sel ast.SelectionSet, obj *model.MessageEdge) graphql.Marshaler {
@@ -9142,6 +11265,112 @@ func (ec *executionContext) _MessageEdge(ctx context.Context, sel ast.SelectionS
 			}
 		case "node":
 			out.Values[i] = ec._MessageEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var messageEditedEventImplementors = []string{"MessageEditedEvent", "ChatEvent"}
+
+func (ec *executionContext) _MessageEditedEvent(ctx context.Context, sel ast.SelectionSet, obj *model.MessageEditedEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, messageEditedEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MessageEditedEvent")
+		case "chat":
+			out.Values[i] = ec._MessageEditedEvent_chat(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._MessageEditedEvent_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "syncToken":
+			out.Values[i] = ec._MessageEditedEvent_syncToken(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._MessageEditedEvent_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._MessageEditedEvent_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var messagePostedEventImplementors = []string{"MessagePostedEvent", "ChatEvent"}
+
+func (ec *executionContext) _MessagePostedEvent(ctx context.Context, sel ast.SelectionSet, obj *model.MessagePostedEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, messagePostedEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MessagePostedEvent")
+		case "chat":
+			out.Values[i] = ec._MessagePostedEvent_chat(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._MessagePostedEvent_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "syncToken":
+			out.Values[i] = ec._MessagePostedEvent_syncToken(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._MessagePostedEvent_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._MessagePostedEvent_message(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -9544,6 +11773,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_chats(ctx, field)
 				})
+		case "syncToken":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_syncToken(ctx, field)
+				})
 		case "friendRequests":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -9630,6 +11865,122 @@ func (ec *executionContext) _Reaction(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var reactionsChangedEventImplementors = []string{"ReactionsChangedEvent", "ChatEvent"}
+
+func (ec *executionContext) _ReactionsChangedEvent(ctx context.Context, sel ast.SelectionSet, obj *model.ReactionsChangedEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reactionsChangedEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReactionsChangedEvent")
+		case "chat":
+			out.Values[i] = ec._ReactionsChangedEvent_chat(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._ReactionsChangedEvent_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "syncToken":
+			out.Values[i] = ec._ReactionsChangedEvent_syncToken(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._ReactionsChangedEvent_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._ReactionsChangedEvent_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "by":
+			out.Values[i] = ec._ReactionsChangedEvent_by(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var readMarkerMovedEventImplementors = []string{"ReadMarkerMovedEvent", "ChatEvent"}
+
+func (ec *executionContext) _ReadMarkerMovedEvent(ctx context.Context, sel ast.SelectionSet, obj *model.ReadMarkerMovedEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, readMarkerMovedEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReadMarkerMovedEvent")
+		case "chat":
+			out.Values[i] = ec._ReadMarkerMovedEvent_chat(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._ReadMarkerMovedEvent_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "syncToken":
+			out.Values[i] = ec._ReadMarkerMovedEvent_syncToken(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._ReadMarkerMovedEvent_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "user":
+			out.Values[i] = ec._ReadMarkerMovedEvent_user(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._ReadMarkerMovedEvent_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var subscriptionImplementors = []string{"Subscription"}
 
 func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
@@ -9647,6 +11998,8 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 		return ec._Subscription_friendRequestReceived(ctx, fields[0])
 	case "friendRequestUpdated":
 		return ec._Subscription_friendRequestUpdated(ctx, fields[0])
+	case "chatEvents":
+		return ec._Subscription_chatEvents(ctx, fields[0])
 	case "messagePosted":
 		return ec._Subscription_messagePosted(ctx, fields[0])
 	default:
@@ -10228,6 +12581,14 @@ func (ec *executionContext) marshalNChatEdge2ᚖgithubᚗcomᚋgqlchatᚋgqlchat
 		return graphql.Null
 	}
 	return ec._ChatEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNChatEvent2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐChatEvent(ctx context.Context, sel ast.SelectionSet, v model.ChatEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ChatEvent!")
+		return graphql.Null
+	}
+	return ec._ChatEvent(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNCreateGroupChatInput2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐCreateGroupChatInput(ctx context.Context, v any) (model.CreateGroupChatInput, error) {

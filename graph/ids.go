@@ -23,6 +23,18 @@ func decodeID(gid string, kind model.Kind, field string) (int64, error) {
 	return id, nil
 }
 
+// decodeOptionalID decodes a global id that may be absent (nil).
+func decodeOptionalID(gid *string, kind model.Kind, field string) (*int64, error) {
+	if gid == nil {
+		return nil, nil
+	}
+	id, err := decodeID(*gid, kind, field)
+	if err != nil {
+		return nil, err
+	}
+	return &id, nil
+}
+
 // decodeIDs decodes a list of global ids of one kind.
 func decodeIDs(gids []string, kind model.Kind, field string) ([]int64, error) {
 	ids := make([]int64, len(gids))

@@ -39,6 +39,9 @@ func (r *messageResolver) ReplyTo(ctx context.Context, obj *model.Message) (*mod
 	if obj.ReplyToID == nil {
 		return nil, nil
 	}
+	if obj.ReplyTo != nil { // loaded once for all the subscribers of an event
+		return (*model.Message)(obj.ReplyTo), nil
+	}
 	return asMessage(loadersFrom(ctx).messages.Load(ctx, *obj.ReplyToID))
 }
 
@@ -116,13 +119,9 @@ func (r *reactionResolver) Users(ctx context.Context, obj *model.Reaction, first
 
 // MessagePosted is the resolver for the messagePosted field.
 func (r *subscriptionResolver) MessagePosted(ctx context.Context, chatID *string, after *string) (<-chan *model.Message, error) {
-	var id *int64
-	if chatID != nil {
-		chatKey, err := decodeID(*chatID, model.KindChat, "chatId")
-		if err != nil {
-			return nil, err
-		}
-		id = &chatKey
+	id, err := decodeOptionalID(chatID, model.KindChat, "chatId")
+	if err != nil {
+		return nil, err
 	}
 	return socket.Stream(ctx, func(ready func()) (<-chan *model.Message, error) {
 		return chat.MessageEventsAs(ctx, r.Chat, id, after, messageNode, ready)

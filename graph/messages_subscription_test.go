@@ -83,3 +83,18 @@ func TestMessagePosted_EveryConnectionOfEveryMemberGetsEachMessageOnceInOrder(t 
 	}
 	all.Quiet(200 * time.Millisecond)
 }
+
+// subChatEvents selects every kind of chat event with the fields that lead
+// to chats, messages and users. The by fields need aliases: GraphQL does
+// not merge fields of one name whose types differ in nullability.
+const subChatEvents = `subscription($chat: ID, $after: String) { chatEvents(chatId: $chat, after: $after) {
+	__typename cursor syncToken at chat { id ... on GroupChat { name } }
+	... on MessagePostedEvent { message { id body cursor sender { id } replyTo { id } } }
+	... on MessageEditedEvent { message { id body editedAt } }
+	... on MessageDeletedEvent { message { id deleted body } }
+	... on ReactionsChangedEvent { message { id reactions { emoji count viewerReacted } } reactedBy: by { id } }
+	... on MemberJoinedEvent { user { id } invitedBy: by { id } }
+	... on MemberLeftEvent { user { id } removedBy { id } }
+	... on ChatRenamedEvent { name renamedBy: by { id } }
+	... on ReadMarkerMovedEvent { user { id } message { id } }
+} }`

@@ -180,12 +180,12 @@ func TestGauges_ReadTheirFunctionsAtScrape(t *testing.T) {
 func TestBus_CountsPublishedEventsAndStillDelivers(t *testing.T) {
 	m := New(nil)
 	bus := m.Bus(events.NewInMem())
-	sub := bus.Subscribe(4, events.ChatTopic(1))
+	sub := bus.Subscribe(4, events.LogTopic)
 	defer sub.Close()
 	bus.Publish(
-		events.Event{Topic: events.ChatTopic(1), Kind: events.MessagePosted, ID: 1, Chat: 1, Seq: 1},
-		events.Event{Topic: events.ChatTopic(1), Kind: events.MessagePosted, ID: 2, Chat: 1, Seq: 2},
-		events.Event{Topic: events.UserTopic(7), Kind: events.ChatJoined, Chat: 1},
+		events.Event{Topic: events.LogTopic, Kind: events.LogAppended, ID: 1, Chat: 1, Seq: 1},
+		events.Event{Topic: events.LogTopic, Kind: events.LogAppended, ID: 2, Chat: 1, Seq: 2},
+		events.Event{Topic: events.UserTopic(7), Kind: events.SessionsChanged},
 	)
 	if e := <-sub.C; e.ID != 1 {
 		t.Fatalf("got %+v, want message 1", e)
@@ -193,8 +193,8 @@ func TestBus_CountsPublishedEventsAndStillDelivers(t *testing.T) {
 
 	body := scrape(t, m)
 	expectSeries(t, body,
-		`gqlchat_events_published_total{kind="message.posted"} 2`,
-		`gqlchat_events_published_total{kind="chat.joined"} 1`,
+		`gqlchat_events_published_total{kind="log.appended"} 2`,
+		`gqlchat_events_published_total{kind="sessions.changed"} 1`,
 	)
 	if strings.Contains(body, "gqlchat_event_bus_") {
 		t.Error("the in-process bus has no statistics between instances to export")

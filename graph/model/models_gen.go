@@ -7,12 +7,18 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 )
 
 // A conversation: a private chat between two friends or a group chat.
 type Chat interface {
 	IsNode()
 	IsChat()
+}
+
+// A change to a chat, from its event log. Each chat's events have one order, the order their changes committed in; a subscriber resuming after an event gets every later one once, in that order. Events go to the chat's members at the time of each event only.
+type ChatEvent interface {
+	IsChatEvent()
 }
 
 // An object with a global id (Relay global object identification).
@@ -35,6 +41,24 @@ type ChangePasswordInput struct {
 	// The new password, under the sign-up rules.
 	NewPassword string `json:"newPassword"`
 }
+
+// A group was renamed.
+type ChatRenamedEvent struct {
+	// The chat it happened in.
+	Chat Chat `json:"chat"`
+	// This event's position in its chat.
+	Cursor string `json:"cursor"`
+	// The viewer's position in the stream of all their chats' events after this one.
+	SyncToken string `json:"syncToken"`
+	// When it happened.
+	At time.Time `json:"at"`
+	// The new name.
+	Name string `json:"name"`
+	// Who renamed it.
+	By *User `json:"by"`
+}
+
+func (ChatRenamedEvent) IsChatEvent() {}
 
 // A new group chat.
 type CreateGroupChatInput struct {
@@ -108,6 +132,90 @@ type MarkChatReadInput struct {
 	MessageID string `json:"messageId"`
 }
 
+// Someone became a member: the first event a new member gets of the chat, so a client can add the chat to its list.
+type MemberJoinedEvent struct {
+	// The chat it happened in.
+	Chat Chat `json:"chat"`
+	// This event's position in its chat.
+	Cursor string `json:"cursor"`
+	// The viewer's position in the stream of all their chats' events after this one.
+	SyncToken string `json:"syncToken"`
+	// When it happened.
+	At time.Time `json:"at"`
+	// The new member.
+	User *User `json:"user"`
+	// Who invited them; null when the chat was created with them.
+	By *User `json:"by,omitempty"`
+}
+
+func (MemberJoinedEvent) IsChatEvent() {}
+
+// Someone stopped being a member. When it is the viewer, it is the last event of that chat they get (a one-chat subscription then completes): a client drops the chat from its list.
+type MemberLeftEvent struct {
+	// The chat it happened in.
+	Chat Chat `json:"chat"`
+	// This event's position in its chat.
+	Cursor string `json:"cursor"`
+	// The viewer's position in the stream of all their chats' events after this one.
+	SyncToken string `json:"syncToken"`
+	// When it happened.
+	At time.Time `json:"at"`
+	// The member who left or was removed.
+	User *User `json:"user"`
+	// The owner who removed them; null when they left themselves (or deleted their account).
+	RemovedBy *User `json:"removedBy,omitempty"`
+}
+
+func (MemberLeftEvent) IsChatEvent() {}
+
+// A message was deleted: it stays in the history as a tombstone.
+type MessageDeletedEvent struct {
+	// The chat it happened in.
+	Chat Chat `json:"chat"`
+	// This event's position in its chat.
+	Cursor string `json:"cursor"`
+	// The viewer's position in the stream of all their chats' events after this one.
+	SyncToken string `json:"syncToken"`
+	// When it happened.
+	At time.Time `json:"at"`
+	// The tombstone (`deleted: true`, body "", no reactions).
+	Message *Message `json:"message"`
+}
+
+func (MessageDeletedEvent) IsChatEvent() {}
+
+// A message's body was changed by its sender.
+type MessageEditedEvent struct {
+	// The chat it happened in.
+	Chat Chat `json:"chat"`
+	// This event's position in its chat.
+	Cursor string `json:"cursor"`
+	// The viewer's position in the stream of all their chats' events after this one.
+	SyncToken string `json:"syncToken"`
+	// When it happened.
+	At time.Time `json:"at"`
+	// The message, as it is now.
+	Message *Message `json:"message"`
+}
+
+func (MessageEditedEvent) IsChatEvent() {}
+
+// A message was posted (Relay: `@appendNode` it to the chat's messages).
+type MessagePostedEvent struct {
+	// The chat it happened in.
+	Chat Chat `json:"chat"`
+	// This event's position in its chat.
+	Cursor string `json:"cursor"`
+	// The viewer's position in the stream of all their chats' events after this one.
+	SyncToken string `json:"syncToken"`
+	// When it happened.
+	At time.Time `json:"at"`
+	// The message, as it is now: a message deleted since shows as a tombstone.
+	Message *Message `json:"message"`
+}
+
+func (MessagePostedEvent) IsChatEvent() {}
+
 // Changing data. Every mutation but `signUp` and `logIn` needs a logged-in user.
 type Mutation struct {
 }
@@ -138,9 +246,45 @@ type Query struct {
 type ReactionInput struct {
 	// The message's global id.
 	MessageID string `json:"messageId"`
-	// 1 to 8 emoji (a keycap, a flag, a pictograph with its skin tone or variation selector, or a ZWJ sequence of those), at most 32 bytes once normalised; anything else, such as text or digits, is `BAD_USER_INPUT` on `emoji`.
+	// 1 to 8 emoji (a keycap, a flag, a pictograph with its skin tone or variation selector, or a ZWJ sequence of those), at most 40 bytes once normalised; anything else, such as text or digits, is `BAD_USER_INPUT` on `emoji`.
 	Emoji string `json:"emoji"`
 }
+
+// A reaction was added to a message or taken away.
+type ReactionsChangedEvent struct {
+	// The chat it happened in.
+	Chat Chat `json:"chat"`
+	// This event's position in its chat.
+	Cursor string `json:"cursor"`
+	// The viewer's position in the stream of all their chats' events after this one.
+	SyncToken string `json:"syncToken"`
+	// When it happened.
+	At time.Time `json:"at"`
+	// The message, with its reactions as they are now.
+	Message *Message `json:"message"`
+	// Who added or took away a reaction.
+	By *User `json:"by"`
+}
+
+func (ReactionsChangedEvent) IsChatEvent() {}
+
+// A read marker moved forward. Today only the marker's owner gets it (on every device, so an unread badge clears everywhere).
+type ReadMarkerMovedEvent struct {
+	// The chat it happened in.
+	Chat Chat `json:"chat"`
+	// This event's position in its chat.
+	Cursor string `json:"cursor"`
+	// The viewer's position in the stream of all their chats' events after this one.
+	SyncToken string `json:"syncToken"`
+	// When it happened.
+	At time.Time `json:"at"`
+	// Whose marker moved.
+	User *User `json:"user"`
+	// The last message they have read.
+	Message *Message `json:"message"`
+}
+
+func (ReadMarkerMovedEvent) IsChatEvent() {}
 
 // Names a friend to remove.
 type RemoveFriendInput struct {

@@ -229,10 +229,26 @@ func (s *Server) WaitSubscribed(t testing.TB, u User, n int) {
 	s.waitTopic(t, events.UserTopic, u.ID, n)
 }
 
-// WaitFollowed waits until n subscriptions follow the chat with global id chatID.
+// WaitFollowed waits until n subscriptions of members follow the chat
+// with global id chatID (alone, or with all their chats).
 func (s *Server) WaitFollowed(t testing.TB, chatID string, n int) {
 	t.Helper()
-	s.waitTopic(t, events.UserTopic, chatID, n) // TODO(event log): streams follow chats through the log reader
+	_, id, err := model.DecodeID(chatID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		got, err := s.Service.Streams(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got == n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("chat %s has %d streams, want %d", chatID, got, n)
+		}
+	}
 }
 
 func (s *Server) waitTopic(t testing.TB, topicOf func(int64) string, gid string, n int) {
