@@ -32,6 +32,7 @@ type config struct {
 	DBMaxConns        int           `env:"DB_MAX_CONNS" envDefault:"20" help:"size of the database connection pool"`
 	MinPasswordLength int           `env:"MIN_PASSWORD_LENGTH" envDefault:"15" help:"least number of characters in a password"`
 	TokenTTL          time.Duration `env:"TOKEN_TTL" envDefault:"720h" help:"lifetime of a log-in token, as a Go duration"`
+	EventRetention    time.Duration `env:"EVENT_RETENTION" envDefault:"720h" help:"how long the event log keeps events for resuming subscriptions; resuming from further back fails with CURSOR_EXPIRED (the message history is kept whole)"`
 	EventBus          string        `env:"EVENT_BUS" envDefault:"postgres" help:"postgres (instances share events through LISTEN/NOTIFY) or memory (one instance)"`
 
 	// Who may call the API.
@@ -171,8 +172,15 @@ func usage(w io.Writer) {
 // chatConfig is the domain's part of the configuration.
 func (c config) chatConfig() chat.Config {
 	cfg := chat.DefaultConfig
-	cfg.MinPasswordLength, cfg.TokenTTL = c.MinPasswordLength, c.TokenTTL
+	cfg.MinPasswordLength, cfg.TokenTTL, cfg.EventRetention = c.MinPasswordLength, c.TokenTTL, c.EventRetention
 	return cfg
+}
+
+// pruneInterval is how often the event log is pruned: a tenth of the
+// retention, so that it keeps at most 10% more than it must, but at
+// least hourly and at most every second.
+func pruneInterval(retention time.Duration) time.Duration {
+	return min(max(retention/10, time.Second), time.Hour)
 }
 
 // apiOptions is the HTTP API's part of the configuration: the one place

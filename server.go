@@ -108,6 +108,7 @@ func run(ctx context.Context, cfg config) error {
 	if cfg.PprofAddr != "" {
 		go servePprof(cfg.PprofAddr)
 	}
+	go svc.RunPruner(baseCtx, pruneInterval(cfg.EventRetention))
 	errc := make(chan error, 2)
 	go func() { errc <- srv.ListenAndServe() }()
 	if cfg.MetricsAddr != "" {

@@ -108,6 +108,13 @@ func openStream[T any](ctx context.Context, s *Service, chatID *int64, after *st
 	default:
 		min = token.lo
 	}
+	switch {
+	case err != nil:
+	case hasFrom:
+		err = s.checkChatCursor(ctx, *chatID, from)
+	case token != nil:
+		err = s.checkSyncToken(ctx, v.UserID, token.lo)
+	}
 	var start snapshot
 	if err == nil {
 		start, err = s.log.register(ctx, st.l, min)

@@ -375,3 +375,44 @@ func TestChatEvents_AMalformedPositionIsRefused(t *testing.T) {
 		mustCode(t, err, chat.CodeInvalid, "after")
 	}
 }
+
+// Pruned events cannot be replayed: a resume from before them is refused
+// with CURSOR_EXPIRED, never answered with a gap; one from after is served.
+func TestChatEvents_AResumeFromBeforeThePrunedLogIsExpired(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, func(c *chat.Config) { c.EventRetention = 50 * time.Millisecond })
+	owner := mustSignUp(t, h, "own")
+	b := mustFriends(t, h, owner, 1)[0]
+	g := mustGroup(t, h, owner, "G", b)
+	old := mustPost(t, h, owner, g.ID, "old")
+	oldCursor := chat.MessageCursor(old)
+	oldToken, err := h.SyncToken(b.Ctx)
+	must(t, err)
+	mustPost(t, h, owner, g.ID, "will be pruned")
+	time.Sleep(60 * time.Millisecond) // the age that makes an event prunable
+	n, err := h.PruneLog(context.Background())
+	must(t, err)
+	if n == 0 {
+		t.Fatal("nothing was pruned")
+	}
+	fresh := mustPost(t, h, owner, g.ID, "kept")
+
+	_, err = h.ChatEvents(b.Ctx, nil, &oldToken, nil)
+	mustCode(t, err, chat.CodeCursorExpired, "")
+	_, err = h.ChatEvents(b.Ctx, &g.ID, &oldCursor, nil)
+	mustCode(t, err, chat.CodeCursorExpired, "")
+	_, err = h.MessageEvents(b.Ctx, &g.ID, &oldCursor, nil)
+	mustCode(t, err, chat.CodeCursorExpired, "")
+
+	// From the newest pruned message on, nothing is missing.
+	latest := history(t, h, b, g.ID, 2)[0]
+	cursor := chat.MessageCursor(latest)
+	one, _ := mustChatEvents(t, h, b, &g.ID, &cursor)
+	if d := next(t, one); d.Message == nil || d.Message.ID != fresh.ID {
+		t.Fatalf("resumed with %s, want the kept message", describe(d))
+	}
+	// The history itself is whole.
+	if got := history(t, h, b, g.ID, 10); len(got) != 3 {
+		t.Fatalf("the history holds %d messages, want 3", len(got))
+	}
+}

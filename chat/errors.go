@@ -22,7 +22,10 @@ const (
 	CodeInvalid         Code = "BAD_USER_INPUT"
 	CodeConflict        Code = "CONFLICT"
 	CodeRateLimited     Code = "RATE_LIMITED"
-	CodeInternal        Code = "INTERNAL_SERVER_ERROR"
+	// CodeCursorExpired: a resume from a position older than the event
+	// log keeps; the client refetches and subscribes afresh.
+	CodeCursorExpired Code = "CURSOR_EXPIRED"
+	CodeInternal      Code = "INTERNAL_SERVER_ERROR"
 )
 
 // Error is a failure the client may see: a code, a message meant for people,

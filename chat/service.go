@@ -15,6 +15,9 @@ type Config struct {
 	MinPasswordLength int
 	// TokenTTL is how long a log-in token stays valid.
 	TokenTTL time.Duration
+	// EventRetention is how long the event log keeps events for resuming
+	// streams; see PruneLog.
+	EventRetention time.Duration
 	// Argon2 sets the cost of new password hashes; older, weaker hashes are
 	// upgraded when their owner logs in.
 	Argon2 Argon2Params
@@ -24,6 +27,7 @@ type Config struct {
 var DefaultConfig = Config{
 	MinPasswordLength: 15,
 	TokenTTL:          30 * 24 * time.Hour,
+	EventRetention:    30 * 24 * time.Hour,
 	Argon2:            DefaultArgon2,
 }
 

@@ -1,6 +1,11 @@
 -- The event log: every change to a chat is an event with the next position
 -- in that chat, written in the transaction that made the change.
-ALTER TABLE chats ADD COLUMN last_pos bigint NOT NULL DEFAULT 0;
+ALTER TABLE chats
+    ADD COLUMN last_pos   bigint NOT NULL DEFAULT 0,
+    -- Where the kept log begins: events up to pruned_pos, the last written
+    -- by transaction pruned_xid, were deleted for their age.
+    ADD COLUMN pruned_pos bigint NOT NULL DEFAULT 0,
+    ADD COLUMN pruned_xid xid8;
 
 ALTER TABLE messages
     ADD COLUMN pos         bigint,                              -- its MESSAGE_POSTED event
@@ -29,6 +34,7 @@ CREATE TABLE chat_events (
     PRIMARY KEY (chat_id, pos)
 );
 CREATE INDEX chat_events_xid_idx ON chat_events (xid);
+CREATE INDEX chat_events_at_idx ON chat_events (at); -- for pruning by age
 
 -- When each user was a member of each chat, in log positions: events go to
 -- the members at the time of the event only, also when replayed.

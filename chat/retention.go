@@ -1,0 +1,90 @@
+package chat
+
+import (
+	"context"
+	"log/slog"
+	"time"
+)
+
+// The event log keeps what resuming streams needs, for EventRetention:
+// the history of messages stays whole, but a stream cannot resume from a
+// position older than the kept log, and says so with CURSOR_EXPIRED rather
+// than skip what was deleted.
+
+// pruneBatch bounds the events one pruning statement deletes, so that no
+// chat's row stays locked for long.
+const pruneBatch = 5000
+
+// PruneLog deletes the events older than the retention, and records for
+// each chat where its log now begins. It returns how many it deleted.
+func (s *Service) PruneLog(ctx context.Context) (int64, error) {
+	cutoff := time.Now().Add(-s.cfg.EventRetention)
+	var total int64
+	for {
+		// The chat's row is updated (and locked) with what was deleted, as
+		// every writer of its log locks it.
+		res := s.db.WithContext(ctx).Exec(`WITH doomed AS (
+				SELECT chat_id, pos FROM chat_events WHERE at < ? ORDER BY at LIMIT ?),
+			gone AS (
+				DELETE FROM chat_events e USING doomed d WHERE e.chat_id = d.chat_id AND e.pos = d.pos
+				RETURNING e.chat_id, e.pos, e.xid),
+			last AS (SELECT DISTINCT ON (chat_id) chat_id, pos, xid FROM gone ORDER BY chat_id, pos DESC)
+			UPDATE chats c SET pruned_pos = last.pos, pruned_xid = last.xid
+			FROM last WHERE c.id = last.chat_id AND c.pruned_pos < last.pos`, cutoff, pruneBatch)
+		if res.Error != nil {
+			return total, res.Error
+		}
+		// RowsAffected counts chats; a batch that updated none deleted none.
+		if res.RowsAffected == 0 {
+			return total, nil
+		}
+		total += res.RowsAffected
+	}
+}
+
+// RunPruner prunes the log every interval until ctx ends. Instances may
+// all run it: deleting what another deleted changes nothing.
+func (s *Service) RunPruner(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if n, err := s.PruneLog(ctx); err != nil && ctx.Err() == nil {
+			slog.WarnContext(ctx, "pruning the event log failed", "err", err)
+		} else if n > 0 {
+			slog.InfoContext(ctx, "pruned the event log", "chats", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+var errCursorExpired = Errorf(CodeCursorExpired, "this position is older than the event log keeps: refetch, then subscribe without after")
+
+// checkChatCursor refuses to resume chatID after pos if events after pos
+// were pruned.
+func (s *Service) checkChatCursor(ctx context.Context, chatID, pos int64) error {
+	var pruned int64
+	err := s.db.WithContext(ctx).Raw(`SELECT pruned_pos FROM chats WHERE id = ?`, chatID).Scan(&pruned).Error
+	if err == nil && pos < pruned {
+		err = errCursorExpired
+	}
+	return err
+}
+
+// checkSyncToken refuses to resume userID's chats after snapshot lo if an
+// event that lo had not seen was pruned from a chat they were in at the
+// time. In each chat the events lo saw are a prefix of its log, so it is
+// enough that lo saw the last one pruned.
+func (s *Service) checkSyncToken(ctx context.Context, userID int64, lo snapshot) error {
+	var expired bool
+	err := s.db.WithContext(ctx).Raw(`SELECT EXISTS (SELECT 1 FROM chats c JOIN chat_member_spans s ON s.chat_id = c.id
+		WHERE s.user_id = ? AND s.from_pos <= c.pruned_pos AND NOT pg_visible_in_snapshot(c.pruned_xid, CAST(? AS pg_snapshot)))`,
+		userID, lo.String()).Scan(&expired).Error
+	if err == nil && expired {
+		err = errCursorExpired
+	}
+	return err
+}
