@@ -113,7 +113,7 @@ func openStream[T any](ctx context.Context, s *Service, chatID *int64, after *st
 	case hasFrom:
 		err = s.checkChatCursor(ctx, *chatID, from)
 	case token != nil:
-		err = s.checkSyncToken(ctx, v.UserID, token.lo)
+		err = s.checkSyncToken(ctx, v.UserID, *token)
 	}
 	var start snapshot
 	if err == nil {

@@ -368,8 +368,11 @@ func TestChatEvents_AMalformedPositionIsRefused(t *testing.T) {
 	h := newHarness(t)
 	owner := mustSignUp(t, h, "own")
 	g := mustGroup(t, h, owner, "G")
+	beyond := chat.EventCursor(g.ID, 1000)
+	_, err := h.ChatEvents(owner.Ctx, &g.ID, &beyond, nil)
+	mustCode(t, err, chat.CodeInvalid, "after")
 	for _, bad := range []string{"", "nope", "AQ", "AQIDBAUGBwg"} {
-		_, err := h.ChatEvents(owner.Ctx, nil, &bad, nil)
+		_, err = h.ChatEvents(owner.Ctx, nil, &bad, nil)
 		mustCode(t, err, chat.CodeInvalid, "after")
 		_, err = h.ChatEvents(owner.Ctx, &g.ID, &bad, nil)
 		mustCode(t, err, chat.CodeInvalid, "after")
@@ -415,4 +418,15 @@ func TestChatEvents_AResumeFromBeforeThePrunedLogIsExpired(t *testing.T) {
 	if got := history(t, h, b, g.ID, 10); len(got) != 3 {
 		t.Fatalf("the history holds %d messages, want 3", len(got))
 	}
+}
+
+// A token claiming transactions the database has not run yet was not made
+// by it: refused at once rather than waited for.
+func TestChatEvents_ATokenFromTheFutureIsRefused(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	v := mustSignUp(t, h, "v")
+	future := chat.TokenOf(1<<40, 1<<40+1)
+	_, err := h.ChatEvents(v.Ctx, nil, &future, nil)
+	mustCode(t, err, chat.CodeInvalid, "after")
 }

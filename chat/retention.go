@@ -64,27 +64,48 @@ func (s *Service) RunPruner(ctx context.Context, every time.Duration) {
 var errCursorExpired = Errorf(CodeCursorExpired, "this position is older than the event log keeps: refetch, then subscribe without after")
 
 // checkChatCursor refuses to resume chatID after pos if events after pos
-// were pruned.
+// were pruned, or if the chat has no such position yet (a forged cursor,
+// which would make the stream wait for it in silence).
 func (s *Service) checkChatCursor(ctx context.Context, chatID, pos int64) error {
-	var pruned int64
-	err := s.db.WithContext(ctx).Raw(`SELECT pruned_pos FROM chats WHERE id = ?`, chatID).Scan(&pruned).Error
-	if err == nil && pos < pruned {
-		err = errCursorExpired
+	var c struct{ PrunedPos, LastPos int64 }
+	err := s.db.WithContext(ctx).Raw(`SELECT pruned_pos, last_pos FROM chats WHERE id = ?`, chatID).Scan(&c).Error
+	switch {
+	case err != nil:
+		return err
+	case pos > c.LastPos:
+		return Invalid("after", "after is not a position of this chat")
+	case pos < c.PrunedPos:
+		return errCursorExpired
 	}
-	return err
+	return nil
 }
 
-// checkSyncToken refuses to resume userID's chats after snapshot lo if an
-// event that lo had not seen was pruned from a chat they were in at the
-// time. In each chat the events lo saw are a prefix of its log, so it is
-// enough that lo saw the last one pruned.
-func (s *Service) checkSyncToken(ctx context.Context, userID int64, lo snapshot) error {
-	var expired bool
-	err := s.db.WithContext(ctx).Raw(`SELECT EXISTS (SELECT 1 FROM chats c JOIN chat_member_spans s ON s.chat_id = c.id
-		WHERE s.user_id = ? AND s.from_pos <= c.pruned_pos AND NOT pg_visible_in_snapshot(c.pruned_xid, CAST(? AS pg_snapshot)))`,
-		userID, lo.String()).Scan(&expired).Error
-	if err == nil && expired {
-		err = errCursorExpired
+// checkSyncToken refuses to resume userID's chats from t if it was not
+// made here (its newest snapshot is ahead of the database), or if an event
+// its oldest snapshot had not seen was pruned from a chat they were in at
+// the time: in each chat the events a snapshot saw are a prefix of its log,
+// so it is enough that the snapshot saw the last event pruned.
+func (s *Service) checkSyncToken(ctx context.Context, userID int64, t syncToken) error {
+	newest := t.lo
+	if t.hi != nil {
+		newest = *t.hi
 	}
-	return err
+	now, err := s.currentSnapshot(ctx)
+	if err != nil {
+		return err
+	}
+	if !now.covers(newest) { // and PostgreSQL would not even read it
+		return Invalid("after", "after is not a sync token of this server")
+	}
+	var expired bool
+	err = s.db.WithContext(ctx).Raw(`SELECT EXISTS (SELECT 1 FROM chats c JOIN chat_member_spans s ON s.chat_id = c.id
+		WHERE s.user_id = ? AND s.from_pos <= c.pruned_pos AND NOT pg_visible_in_snapshot(c.pruned_xid, CAST(? AS pg_snapshot)))`,
+		userID, t.lo.String()).Scan(&expired).Error
+	if err != nil {
+		return err
+	}
+	if expired {
+		return errCursorExpired
+	}
+	return nil
 }
