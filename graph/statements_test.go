@@ -2,6 +2,7 @@ package graph_test
 
 import (
 	"fmt"
+	"math"
 	"testing"
 	"time"
 
@@ -92,12 +93,18 @@ func TestStatements_AnEventCostsTheSameForAnyNumberOfSubscribers(t *testing.T) {
 		for _, ws := range conns {
 			ws.Next("m", &postedEvent{})
 		}
-		return counter.During(func() {
-			post(t, s, owner, g.ID, "counted")
-			for _, ws := range conns {
-				ws.Next("m", &postedEvent{})
-			}
-		})
+		// The least of three posts: the log reader's poll, every few
+		// seconds, may fall into one of them and add its own statements.
+		var least int64 = math.MaxInt64
+		for range 3 {
+			least = min(least, counter.During(func() {
+				post(t, s, owner, g.ID, "counted")
+				for _, ws := range conns {
+					ws.Next("m", &postedEvent{})
+				}
+			}))
+		}
+		return least
 	}
 	few, many := cost(2), cost(20)
 	if few != many {
