@@ -108,9 +108,7 @@ func (s *Service) LastMessages(ctx context.Context, chatIDs []int64) ([]*models.
 	if err != nil {
 		return nil, err
 	}
-	// The newest message of each chat through the (chat_id, seq) index; not
-	// simply seq = last_seq, because later kinds of chat events will share
-	// the sequence.
+	// The newest message of each chat through the (chat_id, seq) index.
 	var rows []*models.Message
 	err = s.db.WithContext(ctx).Raw(`SELECT m.* FROM chat_members cm
 		CROSS JOIN LATERAL (SELECT * FROM messages WHERE chat_id = cm.chat_id ORDER BY seq DESC LIMIT 1) m
@@ -119,20 +117,4 @@ func (s *Service) LastMessages(ctx context.Context, chatIDs []int64) ([]*models.
 		return nil, err
 	}
 	return inOrder(chatIDs, rows, func(m *models.Message) int64 { return m.ChatID }), nil
-}
-
-// messagesAfter returns up to limit messages of a chat after seq, in order,
-// and whether userID is still a member. Membership is read after the
-// messages: a removal commits before any message posted after it (both
-// take the chat's row lock), so if the user is still a member, every
-// message read was posted while they were one.
-func (s *Service) messagesAfter(ctx context.Context, chatID, userID, seq int64, limit int) ([]*models.Message, bool, error) {
-	db := s.db.WithContext(ctx)
-	var rows []*models.Message
-	if err := db.Where("chat_id = ? AND seq > ?", chatID, seq).Order("seq").Limit(limit).Find(&rows).Error; err != nil {
-		return nil, false, err
-	}
-	var n int64
-	err := db.Model(&models.ChatMember{}).Where("chat_id = ? AND user_id = ?", chatID, userID).Count(&n).Error
-	return rows, n == 1, err
 }
