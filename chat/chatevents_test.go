@@ -430,3 +430,27 @@ func TestChatEvents_ATokenFromTheFutureIsRefused(t *testing.T) {
 	_, err := h.ChatEvents(v.Ctx, nil, &future, nil)
 	mustCode(t, err, chat.CodeInvalid, "after")
 }
+
+// Changes made on one instance reach streams on another, through the
+// database's log and the bus's notes that it moved on.
+func TestChatEvents_ChangesOnOneInstanceReachStreamsOnAnother(t *testing.T) {
+	t.Parallel()
+	srv := newInstances(t)
+	owner := mustSignUp(t, srv[0], "own")
+	f := mustFriends(t, srv[0], owner, 2)
+	b, e := f[0], f[1]
+	g := mustGroup(t, srv[0], owner, "G", b)
+	all, _ := mustChatEvents(t, srv[1], b, nil, nil)
+	m := mustPost(t, srv[0], owner, g.ID, "hello")
+	_, err := srv[0].AddReaction(owner.Ctx, m.ID, "🎉")
+	must(t, err)
+	_, err = srv[0].RenameGroupChat(owner.Ctx, g.ID, "G2")
+	must(t, err)
+	_, err = srv[0].InviteToGroupChat(owner.Ctx, g.ID, ids(e))
+	must(t, err)
+	got := mustKinds(t, "B on the other instance", all,
+		"MESSAGE_POSTED hello", "REACTIONS_CHANGED hello", "CHAT_RENAMED G2", "MEMBER_JOINED "+e.Username)
+	if r := got[1].Message.Reactions; len(r) != 1 || r[0].Emoji != "🎉" {
+		t.Errorf("the reactions arrived as %+v", r)
+	}
+}
