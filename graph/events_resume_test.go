@@ -251,3 +251,41 @@ func TestChatEvents_ResumingFromAnEventAmongOneChangesEventsGetsTheRest(t *testi
 		})
 	}
 }
+
+// An event replayed for one chat has no exact place among all chats'
+// events: its syncToken resumes all chats from a position that may repeat
+// events, never lose one.
+func TestChatEvents_TheSyncTokenOfAOneChatReplayLosesNothingOfAnyChat(t *testing.T) {
+	t.Parallel()
+	s := apitest.NewServer(t)
+	owner := s.SignUp(t, "own")
+	bob := s.FriendsOf(t, owner, 1)[0]
+	g1 := s.CreateGroup(t, owner, "One", bob)
+	g2 := s.CreateGroup(t, owner, "Two", bob)
+	n := names{g1.ID: "g1", g2.ID: "g2", owner.ID: "owner"}
+	a := post(t, s, owner, g1.ID, "a")
+	n.post(t, s, owner, g2.ID, "b", "b")
+	n.post(t, s, owner, g1.ID, "c", "c")
+	ws := connectEvents(t, s, apitest.TransportWS, bob)
+	ws.subscribe("one", g1.ID, a.Cursor)
+	c := ws.next("one")
+	if d := n.describe(c); d != `posted g1 c by owner: "c"` {
+		t.Fatalf("replayed %s", d)
+	}
+	n.post(t, s, owner, g2.ID, "d", "d")
+	n.post(t, s, owner, g1.ID, "e", "e")
+	ws.ws.Close()
+	ws = connectEvents(t, s, apitest.TransportWS, bob)
+	ws.subscribe("all", "", c.SyncToken)
+	// Whatever comes again first, d and e come, then the live event.
+	seen := map[string]bool{}
+	for !seen[`posted g1 e by owner: "e"`] || !seen[`posted g2 d by owner: "d"`] {
+		e := ws.next("all")
+		if seen[n.describe(e)] {
+			t.Fatalf("twice in one replay: %s", n.describe(e))
+		}
+		seen[n.describe(e)] = true
+	}
+	n.post(t, s, owner, g2.ID, "live", "live")
+	n.expect(t, "all", `posted g2 live by owner: "live"`, ws)
+}
