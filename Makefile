@@ -32,5 +32,5 @@ bench: ## benchmark a fresh server on loopback (scripts/bench.sh; pass ARGS="-du
 build: ## the static binary, as the Dockerfile builds it
 	CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o bin/gqlchat .
 
-clients: ## check the API with Apollo Client, subscriptions-transport-ws and relay-compiler (Node 20, npm, psql)
+clients: ## check the API with Apollo Client, subscriptions-transport-ws and Relay (Node 20, npm, psql)
 	cd clients && npm ci --no-audit --no-fund && npm test

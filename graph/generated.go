@@ -2120,12 +2120,12 @@ type ReadMarkerMovedEvent implements ChatEvent {
 }
 
 extend type Query {
-  "The viewer's current position in the stream of all their chats' events: subscribe to ` + "`" + `chatEvents` + "`" + ` without ` + "`" + `chatId` + "`" + ` and with this as ` + "`" + `after` + "`" + ` to get everything that happens after now, with no gap between a query's results and the subscription."
+  "The viewer's current position in the stream of all their chats' events: subscribe to ` + "`" + `chatEvents` + "`" + ` without ` + "`" + `chatId` + "`" + ` and with this as ` + "`" + `after` + "`" + ` to get everything that commits after it. Ask for it in a request of its own before the queries whose results the subscription continues: the fields of one request are resolved concurrently, so a token asked beside them may be taken after they were read."
   syncToken: String!
 }
 
 extend type Subscription {
-  "Every change to the viewer's chats, in each chat's order. With ` + "`" + `chatId` + "`" + `: that chat's events (` + "`" + `NOT_FOUND` + "`" + ` unless the viewer is a member), after ` + "`" + `after` + "`" + ` (an event's ` + "`" + `cursor` + "`" + ` or a message's cursor from ` + "`" + `messages` + "`" + `), completing after the viewer's own ` + "`" + `MemberLeftEvent` + "`" + `. Without ` + "`" + `chatId` + "`" + `: the events of all the viewer's chats, including chats joined later (their ` + "`" + `MemberJoinedEvent` + "`" + ` first), after ` + "`" + `after` + "`" + ` (a ` + "`" + `syncToken` + "`" + `). Both replay what came after ` + "`" + `after` + "`" + `, then go on live with no gap and no duplicate. A position older than the log keeps fails with ` + "`" + `CURSOR_EXPIRED` + "`" + `: refetch, then subscribe without ` + "`" + `after` + "`" + `."
+  "Every change to the viewer's chats, in each chat's order. With ` + "`" + `chatId` + "`" + `: that chat's events (` + "`" + `NOT_FOUND` + "`" + ` unless the viewer is a member), after ` + "`" + `after` + "`" + ` (an event's ` + "`" + `cursor` + "`" + ` or a message's cursor from ` + "`" + `messages` + "`" + `), completing after the viewer's own ` + "`" + `MemberLeftEvent` + "`" + `. Without ` + "`" + `chatId` + "`" + `: the events of all the viewer's chats, including chats joined later (their ` + "`" + `MemberJoinedEvent` + "`" + ` first), after ` + "`" + `after` + "`" + ` (a ` + "`" + `syncToken` + "`" + `). Both replay what came after ` + "`" + `after` + "`" + `, then go on live with no gap and no duplicate. A position older than the log keeps (` + "`" + `EVENT_RETENTION` + "`" + `, 30 days by default) fails with ` + "`" + `CURSOR_EXPIRED` + "`" + `: refetch, then subscribe without ` + "`" + `after` + "`" + `."
   chatEvents(
     "The chat to follow; all the viewer's chats when null."
     chatId: ID

@@ -1,6 +1,6 @@
 // Runs the client tests against a real server: builds it, gives it a
 // throwaway database, starts it on a free port, runs `node --test` on
-// test/*.test.js with GQLCHAT_URL pointing at it, then stops it and drops the
+// test/*.test.js (or the files given as arguments) with GQLCHAT_URL pointing at it, then stops it and drops the
 // database, whatever happened.
 //
 // PGADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres) is the
@@ -108,7 +108,8 @@ async function main() {
     await waitHealthy(url, server, 60_000);
     log(`server up at ${url}`);
 
-    const tests = fs.readdirSync(path.join(clientsDir, 'test'))
+    // `npm test -- test/relay.test.js` runs only the files named.
+    const tests = process.argv.length > 2 ? process.argv.slice(2) : fs.readdirSync(path.join(clientsDir, 'test'))
       .filter((f) => f.endsWith('.test.js'))
       .map((f) => path.join('test', f));
     const r = spawnSync(process.execPath, ['--test', ...tests], {

@@ -12,10 +12,15 @@ const WebSocket = require('ws');
 const { queryURL, wsURL } = require('./support');
 
 // possibleTypes lets fragments on interfaces match and lets the Chat
-// policy below apply to PrivateChat and GroupChat.
+// policy below apply to PrivateChat and GroupChat. The
+// apollo-chat-events test checks it against the schema.
 const possibleTypes = {
   Node: ['User', 'FriendRequest', 'PrivateChat', 'GroupChat', 'Message'],
   Chat: ['PrivateChat', 'GroupChat'],
+  ChatEvent: [
+    'MessagePostedEvent', 'MessageEditedEvent', 'MessageDeletedEvent', 'ReactionsChangedEvent',
+    'MemberJoinedEvent', 'MemberLeftEvent', 'ChatRenamedEvent', 'ReadMarkerMovedEvent',
+  ],
 };
 
 // Objects are keyed by the cache's default, __typename:id: the global ids
@@ -26,6 +31,12 @@ const typePolicies = {
   User: { fields: { friends: relayStylePagination() } },
   // messages(last:, before:) pages merge into one list, oldest first.
   Chat: { fields: { messages: relayStylePagination() } },
+  // The server always sends a message's whole list of reactions: the
+  // latest replaces what the cache had.
+  Message: { fields: { reactions: { merge: false } } },
+  // Events have no id, and each is news once: the cache keeps only the
+  // latest, and what it carries (messages, chats, users) by their ids.
+  Subscription: { fields: { chatEvents: { merge: false } } },
 };
 
 function isSubscription({ query }) {
@@ -34,10 +45,15 @@ function isSubscription({ query }) {
 }
 
 // apolloClient returns a client acting as the user with token (anonymous
-// without one); close() ends its WebSocket.
+// without one); httpRequests counts its requests over HTTP, close() ends
+// its WebSocket.
 function apolloClient(token) {
   const authorization = token ? `Bearer ${token}` : undefined;
-  const http = new HttpLink({ uri: queryURL, fetch, headers: authorization ? { authorization } : {} });
+  const counted = (...args) => {
+    client.httpRequests++;
+    return fetch(...args);
+  };
+  const http = new HttpLink({ uri: queryURL, fetch: counted, headers: authorization ? { authorization } : {} });
   const ws = createClient({
     url: wsURL,
     webSocketImpl: WebSocket, // Node 20 has no global WebSocket
@@ -48,6 +64,7 @@ function apolloClient(token) {
     link: split(isSubscription, new GraphQLWsLink(ws), http),
     cache: new InMemoryCache({ possibleTypes, typePolicies }),
   });
+  client.httpRequests = 0;
   client.close = async () => {
     client.stop();
     await ws.dispose();
@@ -55,4 +72,4 @@ function apolloClient(token) {
   return client;
 }
 
-module.exports = { apolloClient };
+module.exports = { apolloClient, possibleTypes };

@@ -7,27 +7,7 @@ const { after, before, describe, it } = require('node:test');
 const { SubscriptionClient } = require('subscriptions-transport-ws');
 const WebSocket = require('ws');
 
-const { Events, password, queryURL, uniqueName, untilLive, wsURL } = require('./support');
-
-// gql sends one GraphQL request over HTTP and returns its data.
-async function gql(token, query, variables) {
-  const res = await fetch(queryURL, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = await res.json();
-  assert.equal(body.errors, undefined, JSON.stringify(body.errors));
-  return body.data;
-}
-
-async function signUp(name) {
-  const username = uniqueName(name);
-  const data = await gql(null, 'mutation($in: SignUpInput!) { signUp(input: $in) { token user { id } } }', {
-    in: { username, displayName: name, password },
-  });
-  return { id: data.signUp.user.id, token: data.signUp.token };
-}
+const { Events, befriend, chatOps, gql, signUp, untilLive, wsURL } = require('./support');
 
 function post(user, chatId, body) {
   return gql(user.token, 'mutation($c: ID!, $b: String!) { postMessage(input: {chatId: $c, body: $b}) { id body cursor } }', { c: chatId, b: body })
@@ -41,11 +21,12 @@ function legacyClient(token) {
   }, WebSocket);
 }
 
-// subscribe starts a subscription on client and collects its messagePosted events.
-function subscribe(client, query, variables) {
+// subscribe starts a subscription on client and collects what its field
+// (messagePosted unless told) delivers.
+function subscribe(client, query, variables, field = 'messagePosted') {
   const events = new Events();
   const sub = client.request({ query, variables }).subscribe({
-    next: ({ data, errors }) => (errors ? events.fail(new Error(JSON.stringify(errors))) : events.push(data.messagePosted)),
+    next: ({ data, errors }) => (errors ? events.fail(new Error(JSON.stringify(errors))) : events.push(data[field])),
     error: (err) => events.fail(err instanceof Error ? err : new Error(JSON.stringify(err))),
   });
   return { events, unsubscribe: () => sub.unsubscribe() };
@@ -60,8 +41,7 @@ describe('subscriptions-transport-ws (legacy graphql-ws protocol)', () => {
   before(async () => {
     alice = await signUp('alice');
     bob = await signUp('bob');
-    const req = await gql(alice.token, 'mutation($u: ID!) { sendFriendRequest(input: {userId: $u}) { id } }', { u: bob.id });
-    await gql(bob.token, 'mutation($r: ID!) { acceptFriendRequest(input: {requestId: $r}) { status } }', { r: req.sendFriendRequest.id });
+    await befriend(alice, bob);
     const chat = await gql(alice.token, 'mutation($f: ID!) { openPrivateChat(input: {friendId: $f}) { id } }', { f: bob.id });
     chatId = chat.openPrivateChat.id;
     client = legacyClient(bob.token);
@@ -95,6 +75,29 @@ describe('subscriptions-transport-ws (legacy graphql-ws protocol)', () => {
       for (const m of missed) assert.equal((await events.next()).id, m.id);
       const live = await post(alice, chatId, 'live');
       assert.equal((await events.next()).id, live.id);
+    } finally {
+      unsubscribe();
+    }
+  });
+
+  it('follows chatEvents: a post, its edit and its deletion, after the last cursor seen', async () => {
+    const seen = await post(alice, chatId, 'before the subscription');
+    const { events, unsubscribe } = subscribe(client, `subscription($c: ID!, $after: String) {
+      chatEvents(chatId: $c, after: $after) {
+        __typename cursor
+        ... on MessagePostedEvent { message { id body } }
+        ... on MessageEditedEvent { message { id body editedAt } }
+        ... on MessageDeletedEvent { message { id body deleted } }
+      }
+    }`, { c: chatId, after: seen.cursor }, 'chatEvents');
+    try {
+      const m = await post(alice, chatId, 'typo');
+      await chatOps.edit(alice, m.id, 'no typo');
+      await chatOps.remove(alice, m.id);
+      const got = [await events.next(), await events.next(), await events.next()];
+      assert.deepEqual(got.map((e) => [e.__typename, e.message.id]),
+        [['MessagePostedEvent', m.id], ['MessageEditedEvent', m.id], ['MessageDeletedEvent', m.id]]);
+      assert.equal(got[2].message.deleted, true);
     } finally {
       unsubscribe();
     }

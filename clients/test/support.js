@@ -66,6 +66,56 @@ class Events {
   }
 }
 
+// gql sends one GraphQL request over HTTP, as the user with token (none
+// for anonymous), and returns its data; any GraphQL error fails the test.
+async function gql(token, query, variables) {
+  const res = await fetch(queryURL, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = await res.json();
+  assert.equal(body.errors, undefined, JSON.stringify(body.errors));
+  return body.data;
+}
+
+// signUp creates a user with a unique username and returns { id, token, username }.
+async function signUp(name) {
+  const username = uniqueName(name);
+  const data = await gql(null, 'mutation($in: SignUpInput!) { signUp(input: $in) { token user { id } } }', {
+    in: { username, displayName: name, password },
+  });
+  return { id: data.signUp.user.id, token: data.signUp.token, username };
+}
+
+// befriend makes a and b friends: a asks, b accepts.
+async function befriend(a, b) {
+  const req = await gql(a.token, 'mutation($u: ID!) { sendFriendRequest(input: {userId: $u}) { id } }', { u: b.id });
+  await gql(b.token, 'mutation($r: ID!) { acceptFriendRequest(input: {requestId: $r}) { status } }', { r: req.sendFriendRequest.id });
+}
+
+// The changes to chats the event tests make, each as user over HTTP.
+const chatOps = {
+  createGroup: (user, name, members) => gql(user.token,
+    'mutation($n: String!, $m: [ID!]!) { createGroupChat(input: {name: $n, memberIds: $m}) { id } }',
+    { n: name, m: members.map((m) => m.id) }).then((d) => d.createGroupChat.id),
+  post: (user, chatId, body, replyToId) => gql(user.token,
+    'mutation($c: ID!, $b: String!, $r: ID) { postMessage(input: {chatId: $c, body: $b, replyToId: $r}) { id cursor } }',
+    { c: chatId, b: body, r: replyToId }).then((d) => d.postMessage),
+  edit: (user, messageId, body) => gql(user.token,
+    'mutation($m: ID!, $b: String!) { editMessage(input: {messageId: $m, body: $b}) { id } }', { m: messageId, b: body }),
+  remove: (user, messageId) => gql(user.token,
+    'mutation($m: ID!) { deleteMessage(input: {messageId: $m}) { id } }', { m: messageId }),
+  react: (user, messageId, emoji) => gql(user.token,
+    'mutation($m: ID!, $e: String!) { addReaction(input: {messageId: $m, emoji: $e}) { id } }', { m: messageId, e: emoji }),
+  rename: (user, chatId, name) => gql(user.token,
+    'mutation($c: ID!, $n: String!) { renameGroupChat(input: {chatId: $c, name: $n}) { id } }', { c: chatId, n: name }),
+  invite: (user, chatId, member) => gql(user.token,
+    'mutation($c: ID!, $u: [ID!]!) { inviteToGroupChat(input: {chatId: $c, userIds: $u}) { id } }', { c: chatId, u: [member.id] }),
+  removeMember: (user, chatId, member) => gql(user.token,
+    'mutation($c: ID!, $u: ID!) { removeFromGroupChat(input: {chatId: $c, userId: $u}) { id } }', { c: chatId, u: member.id }),
+};
+
 // untilLive returns once a subscription is delivering: the protocols do not
 // acknowledge a subscribe, so it posts probe messages (post(body)) until one
 // of them arrives in events. Later tests then only look for their own bodies.
@@ -84,4 +134,4 @@ async function untilLive(events, post, timeoutMs = 10_000) {
   assert.fail(`the subscription delivered nothing within ${timeoutMs} ms`);
 }
 
-module.exports = { httpURL, queryURL, wsURL, password, uniqueName, Events, untilLive };
+module.exports = { httpURL, queryURL, wsURL, password, uniqueName, Events, gql, signUp, befriend, chatOps, untilLive };

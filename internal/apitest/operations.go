@@ -63,8 +63,8 @@ func (s *Server) Post(t testing.TB, u User, chatID, body string) string {
 }
 
 // ErrorCode is the code of an operation's failure on a WebSocket, sent
-// either as an "error" message or as a result with errors; a message
-// without an error fails the test.
+// either as an "error" message or as a result with errors ("next", or
+// "data" on the legacy protocol); a message without an error fails the test.
 func (w *WS) ErrorCode(m Message) string {
 	w.t.Helper()
 	var errs []Error
@@ -73,7 +73,7 @@ func (w *WS) ErrorCode(m Message) string {
 		if err := json.Unmarshal(m.Payload, &errs); err != nil {
 			w.t.Fatal(err)
 		}
-	case "next":
+	case "next", "data":
 		var r Response
 		if err := json.Unmarshal(m.Payload, &r); err != nil {
 			w.t.Fatal(err)

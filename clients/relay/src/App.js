@@ -17,6 +17,7 @@ export const chatScreenQuery = graphql`
     node(id: $id) {
       ...ChatListItem_chat @alias
       ...ChatHistory_chat @alias
+      ...ChatMembers_chat @alias
     }
   }
 `;
@@ -41,5 +42,13 @@ export const messagePostedSubscription = graphql`
         ...ChatListItem_chat
       }
     }
+  }
+`;
+
+// The position to start chatEvents at: asked before the queries whose
+// results the subscription must continue (see ChatEvents.js).
+export const syncTokenQuery = graphql`
+  query AppSyncTokenQuery {
+    syncToken
   }
 `;

@@ -1,4 +1,5 @@
-// One message in a chat's history.
+// One message in a chat's history, with what can change about it live:
+// its body when edited, its tombstone when deleted, its reactions.
 import { graphql } from 'react-relay';
 
 export const messageItemFragment = graphql`
@@ -8,6 +9,18 @@ export const messageItemFragment = graphql`
     createdAt
     cursor
     clientMessageId
+    editedAt
+    deleted
+    replyTo {
+      id
+      body
+      deleted
+    }
+    reactions {
+      emoji
+      count
+      viewerReacted
+    }
     sender {
       ...UserProfile_user
     }
