@@ -228,10 +228,13 @@ func (s *Service) DeleteAccount(ctx context.Context, password string) error {
 		if err != nil {
 			return err
 		}
-		if err := leaveAllFriends(tx, v.UserID, emit); err != nil {
+		// The chats before the friendships: posting, editing and reacting
+		// lock a chat's row and then the friendship, so the other order
+		// could deadlock with the friend's post in their private chat.
+		if err := leaveAllChats(tx, v.UserID, emit); err != nil {
 			return err
 		}
-		if err := leaveAllChats(tx, v.UserID, emit); err != nil {
+		if err := leaveAllFriends(tx, v.UserID, emit); err != nil {
 			return err
 		}
 		emit(sessionsChanged(v.UserID))

@@ -251,9 +251,12 @@ func (r *logReader) readOnce(ctx context.Context) error {
 	}
 	var evs []*Event
 	if next.xmax != prev.xmax || len(next.xip) != len(prev.xip) { // else nothing committed since
+		// What prev did not see: transactions from its xmax on, and those
+		// in progress when it was taken; both through the xid index, so a
+		// read costs what is new, however old the oldest open transaction.
 		err := tx.Raw(`SELECT `+eventColumns+` FROM chat_events e
-			WHERE e.xid >= ?::text::xid8 AND NOT pg_visible_in_snapshot(e.xid, ?::pg_snapshot)
-			ORDER BY e.chat_id, e.pos`, strconv.FormatUint(prev.xmin, 10), prev.String()).Scan(&evs).Error
+			WHERE e.xid >= CAST(? AS text)::xid8 OR e.xid = ANY(CAST(? AS text)::xid8[])
+			ORDER BY e.chat_id, e.pos`, strconv.FormatUint(prev.xmax, 10), prev.xipArray()).Scan(&evs).Error
 		if err != nil {
 			return err
 		}

@@ -4,6 +4,10 @@ import (
 	"context"
 	"log/slog"
 	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/gqlchat/gqlchat/models"
 )
 
 // The event log keeps what resuming streams needs, for EventRetention:
@@ -21,24 +25,38 @@ func (s *Service) PruneLog(ctx context.Context) (int64, error) {
 	cutoff := time.Now().Add(-s.cfg.EventRetention)
 	var total int64
 	for {
-		// The chat's row is updated (and locked) with what was deleted, as
-		// every writer of its log locks it.
-		res := s.db.WithContext(ctx).Exec(`WITH doomed AS (
-				SELECT chat_id, pos FROM chat_events WHERE at < ? ORDER BY at LIMIT ?),
-			gone AS (
-				DELETE FROM chat_events e USING doomed d WHERE e.chat_id = d.chat_id AND e.pos = d.pos
-				RETURNING e.chat_id, e.pos, e.xid),
-			last AS (SELECT DISTINCT ON (chat_id) chat_id, pos, xid FROM gone ORDER BY chat_id, pos DESC)
-			UPDATE chats c SET pruned_pos = last.pos, pruned_xid = last.xid
-			FROM last WHERE c.id = last.chat_id AND c.pruned_pos < last.pos`, cutoff, pruneBatch)
-		if res.Error != nil {
-			return total, res.Error
+		var n int64
+		err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			var doomed []models.ChatEvent
+			if err := tx.Select("chat_id", "pos").Where("at < ?", cutoff).Order("at").Limit(pruneBatch).Find(&doomed).Error; err != nil {
+				return err
+			}
+			chats := set[int64]{}
+			for _, e := range doomed {
+				chats.add(e.ChatID)
+			}
+			if len(chats) == 0 {
+				return nil
+			}
+			// The chats' rows first, in the order leaveAllChats takes
+			// them, as every writer of a chat's log locks its row.
+			if err := tx.Exec(`SELECT 1 FROM chats WHERE id IN ? ORDER BY id FOR UPDATE`, chats.list()).Error; err != nil {
+				return err
+			}
+			res := tx.Exec(`WITH gone AS (
+					DELETE FROM chat_events e WHERE e.chat_id IN ? AND e.at < ?
+						AND (e.chat_id, e.pos) IN (SELECT chat_id, pos FROM chat_events WHERE at < ? ORDER BY at LIMIT ?)
+					RETURNING e.chat_id, e.pos, e.xid),
+				last AS (SELECT DISTINCT ON (chat_id) chat_id, pos, xid FROM gone ORDER BY chat_id, pos DESC)
+				UPDATE chats c SET pruned_pos = last.pos, pruned_xid = last.xid
+				FROM last WHERE c.id = last.chat_id AND c.pruned_pos < last.pos`, chats.list(), cutoff, cutoff, pruneBatch)
+			n = int64(len(doomed))
+			return res.Error
+		})
+		total += n
+		if err != nil || n < pruneBatch {
+			return total, err
 		}
-		// RowsAffected counts chats; a batch that updated none deleted none.
-		if res.RowsAffected == 0 {
-			return total, nil
-		}
-		total += res.RowsAffected
 	}
 }
 
@@ -51,7 +69,7 @@ func (s *Service) RunPruner(ctx context.Context, every time.Duration) {
 		if n, err := s.PruneLog(ctx); err != nil && ctx.Err() == nil {
 			slog.WarnContext(ctx, "pruning the event log failed", "err", err)
 		} else if n > 0 {
-			slog.InfoContext(ctx, "pruned the event log", "chats", n)
+			slog.InfoContext(ctx, "pruned the event log", "events", n)
 		}
 		select {
 		case <-ctx.Done():
