@@ -27,7 +27,7 @@ const eventCursorTag = "e"
 // eventColumns selects a chat_events row into models.ChatEvent; the
 // transaction ids are read as text, which every driver scans.
 const eventColumns = `e.chat_id, e.pos, e.kind, e.user_id, e.actor_id, e.message_id, e.name,
-	e.xid::text::bigint AS xid, e.horizon::text::bigint AS horizon, e.at`
+	e.xid::text::bigint AS xid, e.seen::text AS seen, e.at`
 
 // decodeChatCursor reads the after argument of a one-chat stream: an
 // event's cursor or a message's cursor from the history, both of chatID.

@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -71,18 +72,26 @@ func (st *eventStream[T]) replayAll(token syncToken, upTo snapshot, live bool) b
 	return st.replayRange(token, upTo, live)
 }
 
-// replayRange replays the events visible in hi but not in from.lo, after
-// the first from.k of them.
+// replayRange replays the events visible in hi but not in from.lo (nor,
+// with from.through, in its chat up to its position), after the first
+// from.k of them.
 func (st *eventStream[T]) replayRange(from syncToken, hi snapshot, live bool) bool {
 	if from.k == 0 && from.lo.covers(hi) {
 		st.at = syncToken{lo: hi}
 		return true // nothing committed in between
 	}
+	var starts []replayStart
+	if !st.retryUnlessExpired("finding where to replay from", func() (err error) {
+		starts, err = st.s.replayStarts(st.ctx, st.userID, st.only, from.lo, from.through)
+		return err
+	}) {
+		return false
+	}
 	skip, afterChat, afterPos := from.k, int64(0), int64(0)
 	for {
 		var evs []*Event
 		if !st.retry("replaying the log", func() (err error) {
-			evs, err = st.s.eventsBetween(st.ctx, st.userID, st.only, from.lo, hi, afterChat, afterPos)
+			evs, err = st.s.eventsBetween(st.ctx, st.userID, starts, hi, afterChat, afterPos)
 			return err
 		}) {
 			return false
@@ -96,9 +105,9 @@ func (st *eventStream[T]) replayRange(from syncToken, hi snapshot, live bool) bo
 			// A token inside the range until its end, which the last page
 			// reaches with fewer events than asked for.
 			from.k++
-			t := syncToken{lo: from.lo, hi: &hi, k: from.k}
+			t := syncToken{lo: from.lo, hi: &hi, k: from.k, through: from.through}
 			if st.only != nil {
-				t = horizonToken(e)
+				t = replayedAlone(e)
 			}
 			if !st.deliver(e, t, live) {
 				return false
@@ -108,7 +117,45 @@ func (st *eventStream[T]) replayRange(from syncToken, hi snapshot, live bool) bo
 			st.at = syncToken{lo: hi}
 			return true
 		}
+		if !st.stillKept(func() (bool, error) { return st.s.prunedPast(st.ctx, starts, afterChat, afterPos) }) {
+			return false
+		}
 	}
+}
+
+// stillKept checks, between pages of a replay, that pruning has not taken
+// what the replay has yet to read: if it has, the stream ends rather than
+// skip it, and resuming from the same place then fails with CURSOR_EXPIRED.
+func (st *eventStream[T]) stillKept(pruned func() (bool, error)) bool {
+	var gone bool
+	if !st.retry("checking what pruning left", func() (err error) {
+		gone, err = pruned()
+		return err
+	}) {
+		return false
+	}
+	if gone {
+		slog.WarnContext(st.ctx, "event stream: the log was pruned past the replay; ending it", "user_id", st.userID)
+	}
+	return !gone
+}
+
+// retryUnlessExpired is retry for a read that may find the position expired:
+// the stream then ends.
+func (st *eventStream[T]) retryUnlessExpired(what string, read func() error) bool {
+	expired := false
+	ok := st.retry(what, func() error {
+		err := read()
+		if errors.Is(err, errCursorExpired) {
+			expired = true
+			return nil
+		}
+		return err
+	})
+	if expired {
+		slog.WarnContext(st.ctx, "event stream: the log was pruned past the position; ending it", "user_id", st.userID)
+	}
+	return ok && !expired
 }
 
 // replayChat replays the followed chat's events after pos, up to upTo.
@@ -123,22 +170,30 @@ func (st *eventStream[T]) replayChat(pos int64, upTo snapshot, live bool) bool {
 		}
 		for _, e := range evs {
 			pos = e.Pos
-			if !st.deliver(e, horizonToken(e), live) {
+			if !st.deliver(e, replayedAlone(e), live) {
 				return false
 			}
 		}
 		if len(evs) < replayBatch {
 			return true
 		}
+		if !st.stillKept(func() (bool, error) { return st.s.prunedAfter(st.ctx, *st.only, pos) }) {
+			return false
+		}
 	}
 }
 
-// horizonToken is the sync token of an event replayed for one chat, which
-// then has no exact place among all chats' events: the latest position
-// that cannot skip one, what had ended before it was written. Resuming all
-// chats from it may repeat events, never lose one.
-func horizonToken(e *Event) syncToken {
-	return syncToken{lo: snapshot{xmin: e.Horizon, xmax: e.Horizon}}
+// replayedAlone is the sync token of an event replayed for its chat alone,
+// outside any read of all chats: what its writer saw, which is a real
+// snapshot taken before it committed, and its chat up to it. Resuming all
+// chats from it gets every later event of its chat, and whatever else
+// committed after its writer looked, once.
+func replayedAlone(e *Event) syncToken {
+	seen, err := parseSnapshot(e.Seen)
+	if err != nil { // the database wrote it, so never; the empty snapshot loses nothing
+		slog.Error("chat event: its snapshot does not parse", "chat_id", e.ChatID, "pos", e.Pos, "err", err)
+	}
+	return syncToken{lo: seen, through: &chatPos{chat: e.ChatID, pos: e.Pos}}
 }
 
 // deliver queues e if the stream keeps it; false ends the stream. Live,

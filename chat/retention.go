@@ -98,6 +98,13 @@ func (s *Service) checkChatCursor(ctx context.Context, chatID, pos int64) error 
 	return nil
 }
 
+// prunedAfter reports whether chatID lost events after pos to pruning.
+func (s *Service) prunedAfter(ctx context.Context, chatID, pos int64) (bool, error) {
+	var pruned int64
+	err := s.db.WithContext(ctx).Raw(`SELECT pruned_pos FROM chats WHERE id = ?`, chatID).Scan(&pruned).Error
+	return pruned > pos, err
+}
+
 // checkSyncToken refuses to resume userID's chats from t if it was not
 // made here (its newest snapshot is ahead of the database), or if an event
 // its oldest snapshot had not seen was pruned from a chat they were in at

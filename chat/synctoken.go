@@ -9,31 +9,51 @@ import (
 // syncToken is a position in a viewer's stream of all their chats' events:
 // every event visible in lo has been delivered and, when hi is set, so
 // have the first k of the events visible in hi but not in lo, in (chat,
-// position) order. Resuming replays the rest of those, then whatever
+// position) order; when through is set, so has every event of that chat
+// up to that position. Resuming replays the rest of those, then whatever
 // committed after hi (or lo), then goes live.
 //
 // It stays small: a snapshot is two transaction ids and the transactions
 // in progress when it was taken, which PostgreSQL bounds by its number of
-// connections and are usually none or a few; and a position inside one
-// read of the log's new events needs only that read's two snapshots and a
+// connections and are usually none or a few; a position inside one read
+// of the log's new events needs only that read's two snapshots and a
 // count. Time plays no part, so an event committed in another chat while
 // the token was made cannot be skipped: it is either visible in the token's
 // snapshot or it is replayed.
 type syncToken struct {
-	lo snapshot
-	hi *snapshot
-	k  int
+	lo      snapshot
+	hi      *snapshot
+	k       int
+	through *chatPos
 }
 
-// tokenVersion leads every encoded token, so that the format can change.
-const tokenVersion = 1
+// chatPos is a position in one chat's log.
+type chatPos struct{ chat, pos int64 }
+
+// tokenVersion leads every encoded token, so that the format can change;
+// a flags byte follows, saying which optional parts come after lo.
+const (
+	tokenVersion = 1
+	hasHi        = 1
+	hasThrough   = 2
+)
 
 func (t syncToken) String() string {
-	b := []byte{tokenVersion}
-	b = appendSnapshot(b, t.lo)
+	var flags byte
+	if t.hi != nil {
+		flags |= hasHi
+	}
+	if t.through != nil {
+		flags |= hasThrough
+	}
+	b := appendSnapshot([]byte{tokenVersion, flags}, t.lo)
 	if t.hi != nil {
 		b = appendSnapshot(b, *t.hi)
 		b = binary.AppendUvarint(b, uint64(t.k))
+	}
+	if t.through != nil {
+		b = binary.AppendUvarint(b, uint64(t.through.chat))
+		b = binary.AppendUvarint(b, uint64(t.through.pos))
 	}
 	return base64.RawURLEncoding.EncodeToString(b)
 }
@@ -57,17 +77,21 @@ var errMalformedToken = errors.New("malformed sync token")
 // parseSyncToken decodes a token made by String.
 func parseSyncToken(text string) (syncToken, error) {
 	raw, err := base64.RawURLEncoding.DecodeString(text)
-	if err != nil || len(raw) == 0 || raw[0] != tokenVersion {
+	if err != nil || len(raw) < 2 || raw[0] != tokenVersion || raw[1]&^(hasHi|hasThrough) != 0 {
 		return syncToken{}, errMalformedToken
 	}
-	r := &varintReader{b: raw[1:]}
+	flags := raw[1]
+	r := &varintReader{b: raw[2:]}
 	t := syncToken{lo: r.snapshot()}
-	if len(r.b) > 0 && r.err == nil {
+	if flags&hasHi != 0 {
 		hi := r.snapshot()
 		t.hi, t.k = &hi, int(r.uint(1<<31))
 		if r.err == nil && !hi.covers(t.lo) {
 			r.err = errMalformedToken
 		}
+	}
+	if flags&hasThrough != 0 {
+		t.through = &chatPos{chat: int64(r.uint(1 << 62)), pos: int64(r.uint(1 << 62))}
 	}
 	if r.err != nil || len(r.b) > 0 {
 		return syncToken{}, errMalformedToken

@@ -1991,7 +1991,7 @@ interface ChatEvent {
   chat: Chat!
   "This event's position in its chat: pass it as ` + "`" + `after` + "`" + `, with the chat's id, to ` + "`" + `chatEvents` + "`" + ` to resume after it."
   cursor: String!
-  "The viewer's position in the stream of all their chats' events after this one: pass it as ` + "`" + `after` + "`" + `, without ` + "`" + `chatId` + "`" + `, to ` + "`" + `chatEvents` + "`" + ` to resume there. Opaque and small. In a replay of one chat (` + "`" + `chatEvents` + "`" + ` with ` + "`" + `chatId` + "`" + ` and ` + "`" + `after` + "`" + `), it is the latest position that cannot skip an event of another chat, so resuming all chats from it may repeat events, never lose one."
+  "The viewer's position in the stream of all their chats' events after this one: pass it as ` + "`" + `after` + "`" + `, without ` + "`" + `chatId` + "`" + `, to ` + "`" + `chatEvents` + "`" + ` to resume there. Opaque and small; from a one-chat subscription too."
   syncToken: String!
   "When it happened."
   at: Time!

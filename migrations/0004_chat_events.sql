@@ -27,9 +27,10 @@ CREATE TABLE chat_events (
     -- The writing transaction: sync tokens are snapshots, and an event is
     -- new to a token when its transaction is not visible in it.
     xid        xid8        NOT NULL DEFAULT pg_current_xact_id(),
-    -- Every transaction below it had ended when the event was written: a
-    -- lower bound of the event's place among all chats' events.
-    horizon    xid8        NOT NULL DEFAULT pg_snapshot_xmin(pg_current_snapshot()),
+    -- What the writing statement saw, taken after the chat's row lock: with
+    -- the event's own position, its place among all chats' events (the
+    -- sync token of an event replayed for its chat alone).
+    seen       pg_snapshot NOT NULL DEFAULT pg_current_snapshot(),
     at         timestamptz NOT NULL DEFAULT clock_timestamp(),
     PRIMARY KEY (chat_id, pos)
 );

@@ -26,11 +26,11 @@ type ChatEvent struct {
 	ActorID   *int64 // who invited, removed or renamed
 	MessageID *int64
 	Name      *string // a rename's new name
-	// XID is the writing transaction's id (xid8), and Horizon the oldest
-	// transaction still running when the event was written: both set by
-	// the database, and read as text (see chat's eventColumns).
-	XID     uint64 `gorm:"column:xid;->"`
-	Horizon uint64 `gorm:"column:horizon;->"`
+	// XID is the writing transaction's id (xid8), and Seen what the writing
+	// statement saw (a pg_snapshot in its text form): both set by the
+	// database, and read as text (see chat's eventColumns).
+	XID  uint64 `gorm:"column:xid;->"`
+	Seen string `gorm:"column:seen;->"`
 	At      time.Time
 }
 
