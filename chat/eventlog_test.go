@@ -117,4 +117,3 @@ func TestDeleteAccount_DoesNotDeadlockWithAnEditInAPrivateChat(t *testing.T) {
 		t.Fatalf("edit: %v; delete account: %v", err, derr)
 	}
 }
-
