@@ -15,6 +15,10 @@ type Event struct {
 	Message *models.Message // with its Sender, Chat and Reactions, and ReplyTo with its Sender
 	User    *models.User    // the member who joined or left; whose marker moved
 	Actor   *models.User    // who invited, removed or renamed
+
+	// readSeqs are the read markers of the chat's members, by user, as of
+	// the event's reading (see forReader).
+	readSeqs map[int64]int64
 }
 
 // Cursor is the event's position in its chat: pass it as after with the
@@ -55,8 +59,11 @@ func decodeChatCursor(db *gorm.DB, field string, cursor *string, chatID int64) (
 	return m.Pos, true, err
 }
 
-// loadEventRows loads what evs name, a query per kind of row for them all.
-func loadEventRows(db *gorm.DB, evs []*Event) error {
+// loadEventRows loads what evs name, a query per kind of row for them all,
+// and with each chat what an inbox shows of it: its last message, its
+// users, and the read markers of reader (of every member when 0), from
+// which each subscriber's unread count follows without a query of its own.
+func loadEventRows(db *gorm.DB, evs []*Event, reader int64) error {
 	if len(evs) == 0 {
 		return nil
 	}
@@ -66,43 +73,66 @@ func loadEventRows(db *gorm.DB, evs []*Event) error {
 		if e.MessageID != nil {
 			msgIDs.add(*e.MessageID)
 		}
-		if e.UserID != nil {
-			userIDs.add(*e.UserID)
-		}
-		if e.ActorID != nil {
-			userIDs.add(*e.ActorID)
+		for _, id := range []*int64{e.UserID, e.ActorID} {
+			if id != nil {
+				userIDs.add(*id)
+			}
 		}
 	}
 	var chats []*models.Chat
 	if err := db.Find(&chats, chatIDs.list()).Error; err != nil {
 		return err
 	}
-	var msgs []*models.Message
+	for _, c := range chats {
+		for _, id := range []*int64{c.OwnerID, c.UserAID, c.UserBID} {
+			if id != nil {
+				userIDs.add(*id)
+			}
+		}
+	}
+	var msgs, lasts []*models.Message
 	if len(msgIDs) > 0 {
 		if err := db.Preload("Sender").Preload("ReplyTo.Sender").Find(&msgs, msgIDs.list()).Error; err != nil {
 			return err
 		}
 	}
-	var users []*models.User
-	if len(userIDs) > 0 {
-		if err := db.Find(&users, userIDs.list()).Error; err != nil {
-			return err
-		}
+	if err := db.Preload("Sender").Where("(chat_id, seq) IN (SELECT id, last_seq FROM chats WHERE id IN ?)", chatIDs.list()).
+		Find(&lasts).Error; err != nil {
+		return err
 	}
-	chatByID, msgByID, userByID := byID(chats, func(c *models.Chat) int64 { return c.ID }),
-		byID(msgs, func(m *models.Message) int64 { return m.ID }), byID(users, func(u *models.User) int64 { return u.ID })
+	var users []*models.User
+	if err := db.Find(&users, userIDs.list()).Error; err != nil {
+		return err
+	}
+	markers, err := readMarkers(db, chatIDs.list(), reader)
+	if err != nil {
+		return err
+	}
 	var groups map[int64][]models.ReactionGroup
 	if len(msgIDs) > 0 {
-		var err error
 		if groups, err = reactionGroups(db.Where("message_id IN ?", msgIDs.list()), msgIDs.list()); err != nil {
 			return err
 		}
 	}
+	chatByID, userByID := byID(chats, func(c *models.Chat) int64 { return c.ID }), byID(users, func(u *models.User) int64 { return u.ID })
+	for _, c := range chats {
+		c.Users = map[int64]*models.User{}
+		for _, id := range []*int64{c.OwnerID, c.UserAID, c.UserBID} {
+			if id != nil {
+				c.Users[*id] = userByID[*id]
+			}
+		}
+	}
+	for _, m := range lasts {
+		m.Chat = chatByID[m.ChatID]
+		chatByID[m.ChatID].LastMessage = m
+	}
 	for _, m := range msgs {
 		m.Chat, m.Reactions = chatByID[m.ChatID], groups[m.ID]
 	}
+	msgByID := byID(msgs, func(m *models.Message) int64 { return m.ID })
 	for _, e := range evs {
-		e.Chat = chatByID[e.ChatID]
+		e.Chat, e.readSeqs = chatByID[e.ChatID], markers[e.ChatID]
 		if e.MessageID != nil {
 			e.Message = msgByID[*e.MessageID]
 		}
@@ -114,6 +144,42 @@ func loadEventRows(db *gorm.DB, evs []*Event) error {
 		}
 	}
 	return nil
+}
+
+// readMarkers returns the read markers of chatIDs' members, by chat and
+// user: of reader only, or of all when it is 0.
+func readMarkers(db *gorm.DB, chatIDs []int64, reader int64) (map[int64]map[int64]int64, error) {
+	q := db.Select("chat_id", "user_id", "last_read_seq").Where("chat_id IN ?", chatIDs)
+	if reader != 0 {
+		q = q.Where("user_id = ?", reader)
+	}
+	var rows []models.ChatMember
+	if err := q.Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := map[int64]map[int64]int64{}
+	for _, r := range rows {
+		if out[r.ChatID] == nil {
+			out[r.ChatID] = map[int64]int64{}
+		}
+		out[r.ChatID][r.UserID] = r.LastReadSeq
+	}
+	return out, nil
+}
+
+// forReader is e as userID gets it: with their read marker on a copy of
+// the chat's row, if it was loaded, so that their unread count needs no
+// query. The shared rows stay untouched.
+func (e *Event) forReader(userID int64) *Event {
+	seq, ok := e.readSeqs[userID]
+	if !ok || e.Chat == nil {
+		return e
+	}
+	c := *e.Chat
+	c.ViewerReadSeq = &seq
+	own := *e
+	own.Chat = &c
+	return &own
 }
 
 // set is a set of keys.

@@ -208,7 +208,7 @@ func (st *eventStream[T]) deliver(e *Event, t syncToken, live bool) bool {
 		st.at = t
 	}
 	if st.keep == nil || st.keep(e) {
-		if !send(st.ctx, st.out, st.as(e, t.String()), st.ready) {
+		if !send(st.ctx, st.out, st.as(e.forReader(st.userID), t.String()), st.ready) {
 			return false
 		}
 	}

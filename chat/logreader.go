@@ -266,7 +266,7 @@ func (r *logReader) readOnce(ctx context.Context) error {
 		if before, err = r.membersBefore(tx, evs); err != nil {
 			return err
 		}
-		if err := loadEventRows(tx, evs); err != nil {
+		if err := loadEventRows(tx, evs, 0); err != nil {
 			return err
 		}
 	}

@@ -94,7 +94,7 @@ func (s *Service) eventsBetween(ctx context.Context, userID int64, starts []repl
 	if err != nil {
 		return nil, err
 	}
-	return evs, loadEventRows(db, evs)
+	return evs, loadEventRows(db, evs, userID)
 }
 
 // prunedPast reports whether any chat of starts lost, to pruning, events
@@ -142,7 +142,7 @@ func (s *Service) chatEventsAfter(ctx context.Context, userID, chatID, pos int64
 	if err != nil {
 		return nil, err
 	}
-	return evs, loadEventRows(db, evs)
+	return evs, loadEventRows(db, evs, userID)
 }
 
 // SyncToken returns the viewer's current position in the stream of all

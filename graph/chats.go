@@ -10,6 +10,15 @@ import (
 
 // The fields that PrivateChat and GroupChat share, resolved once here.
 
+// chatUser returns user id of chat c, from those loaded with it for the
+// subscribers of an event, or through the loader.
+func chatUser(ctx context.Context, c *models.Chat, id int64) (*model.User, error) {
+	if u := c.Users[id]; u != nil {
+		return (*model.User)(u), nil
+	}
+	return user(ctx, id)
+}
+
 // chatMembers batches first pages (the common case: a few members of each
 // chat in a list) and reads later pages one chat at a time.
 func (r *Resolver) chatMembers(ctx context.Context, c *models.Chat, first *int, after *string) (*model.UserConnection, error) {
@@ -38,10 +47,16 @@ func lastMessage(ctx context.Context, c *models.Chat) (*model.Message, error) {
 	if c.LastSeq == 0 {
 		return nil, nil
 	}
+	if c.LastMessage != nil { // loaded once for all the subscribers of an event
+		return (*model.Message)(c.LastMessage), nil
+	}
 	return asMessage(loadersFrom(ctx).lastMessages.Load(ctx, c.ID))
 }
 
 func unreadCount(ctx context.Context, c *models.Chat) (int, error) {
+	if c.ViewerReadSeq != nil { // loaded with the event for this subscriber
+		return int(max(c.LastSeq-*c.ViewerReadSeq, 0)), nil
+	}
 	read, err := loadersFrom(ctx).readMarkers.Load(ctx, c.ID)
 	return int(max(c.LastSeq-read, 0)), err
 }

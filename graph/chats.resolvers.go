@@ -35,7 +35,7 @@ func (r *groupChatResolver) UnreadCount(ctx context.Context, obj *model.GroupCha
 
 // Owner is the resolver for the owner field.
 func (r *groupChatResolver) Owner(ctx context.Context, obj *model.GroupChat) (*model.User, error) {
-	return user(ctx, *obj.OwnerID)
+	return chatUser(ctx, (*models.Chat)(obj), *obj.OwnerID)
 }
 
 // CreateGroupChat is the resolver for the createGroupChat field.
@@ -143,7 +143,7 @@ func (r *privateChatResolver) OtherUser(ctx context.Context, obj *model.PrivateC
 	if v := chat.ViewerFrom(ctx); v != nil && v.UserID == other {
 		other = *obj.UserBID
 	}
-	return user(ctx, other)
+	return chatUser(ctx, (*models.Chat)(obj), other)
 }
 
 // Chats is the resolver for the chats field.

@@ -112,3 +112,48 @@ func TestStatements_AnEventCostsTheSameForAnyNumberOfSubscribers(t *testing.T) {
 	}
 	t.Logf("one post delivered to 20 subscribers: %d statements", many)
 }
+
+// The inbox's subscription: every chat event with what a chat list shows
+// of its chat (unread count, last message, owner) costs the same however
+// many subscribers get it: the log reader loads it once for all of them.
+func TestStatements_AnInboxEventCostsTheSameForAnyNumberOfSubscribers(t *testing.T) {
+	t.Parallel()
+	s := newCountingServer(t)
+	owner := s.SignUp(t, "own")
+	f := s.FriendsOf(t, owner, 22)
+	counter := apitest.CountStatements(t, s.DB)
+	const inbox = `subscription { chatEvents { __typename syncToken chat { id unreadCount
+		lastMessage { id body sender { displayName } } ... on GroupChat { name owner { displayName } } }
+		... on MessagePostedEvent { message { id body sender { displayName } reactions { emoji count } } } } }`
+	cost := func(us []apitest.User) int64 {
+		g := createGroupChat(t, s, owner, "G", us...)
+		var conns []*apitest.WS
+		for _, u := range us {
+			ws := s.Connect(t, u)
+			ws.Subscribe("e", inbox, nil)
+			conns = append(conns, ws)
+		}
+		s.WaitFollowed(t, g.ID, len(us))
+		var least int64 = math.MaxInt64
+		for range 3 { // the least: the log reader's poll may fall into one
+			least = min(least, counter.During(func() {
+				post(t, s, owner, g.ID, "counted")
+				for _, ws := range conns {
+					var ev struct {
+						ChatEvents struct{ Chat struct{ UnreadCount int } }
+					}
+					ws.Next("e", &ev)
+					if ev.ChatEvents.Chat.UnreadCount == 0 {
+						t.Errorf("an unread message counted as %d", ev.ChatEvents.Chat.UnreadCount)
+					}
+				}
+			}))
+		}
+		return least
+	}
+	few, many := cost(f[:2]), cost(f[2:])
+	if few != many {
+		t.Fatalf("one event cost %d statements for 2 subscribers and %d for 20", few, many)
+	}
+	t.Logf("one post to 20 inbox subscriptions: %d statements", many)
+}

@@ -25,6 +25,15 @@ type Chat struct {
 	// LastPos is the position of the chat's last event (see ChatEvent).
 	LastPos    int64
 	ActivityAt time.Time
+
+	// Loaded with the chat where it is shared by many readers (the
+	// subscribers of an event); nil elsewhere. LastMessage is meaningful
+	// when LastSeq > 0; the users are the owner, or a private chat's two.
+	LastMessage *Message        `gorm:"-"`
+	Users       map[int64]*User `gorm:"-"`
+	// ViewerReadSeq is the viewer's read marker where it was loaded with
+	// the chat for one viewer (a copy of the shared row); nil elsewhere.
+	ViewerReadSeq *int64 `gorm:"-"`
 }
 
 // ChatMember is a user's membership of a chat, with their read marker.

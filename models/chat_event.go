@@ -31,7 +31,7 @@ type ChatEvent struct {
 	// database, and read as text (see chat's eventColumns).
 	XID  uint64 `gorm:"column:xid;->"`
 	Seen string `gorm:"column:seen;->"`
-	At      time.Time
+	At   time.Time
 }
 
 // ChatMemberSpan is one period of a user's membership of a chat, in log
