@@ -59,46 +59,40 @@ func decodeChatCursor(db *gorm.DB, field string, cursor *string, chatID int64) (
 	return m.Pos, true, err
 }
 
-// loadEventRows loads what evs name, a query per kind of row for them all,
-// and with each chat what an inbox shows of it: its last message, its
-// users, and the read markers of reader (of every member when 0), from
-// which each subscriber's unread count follows without a query of its own.
+// loadEventRows loads what evs name, and with each chat what an inbox
+// shows of it: its last message, its users, and the read markers of reader
+// (of every member when 0), from which each subscriber's unread count
+// follows without a query of its own. It reads each kind of row once for
+// all the events: chats, messages (those named, the chats' last ones, and
+// the messages they answer), users, markers, reactions.
 func loadEventRows(db *gorm.DB, evs []*Event, reader int64) error {
 	if len(evs) == 0 {
 		return nil
 	}
-	chatIDs, msgIDs, userIDs := set[int64]{}, set[int64]{}, set[int64]{}
+	chatIDs, msgIDs := set[int64]{}, set[int64]{}
 	for _, e := range evs {
 		chatIDs.add(e.ChatID)
 		if e.MessageID != nil {
 			msgIDs.add(*e.MessageID)
-		}
-		for _, id := range []*int64{e.UserID, e.ActorID} {
-			if id != nil {
-				userIDs.add(*id)
-			}
 		}
 	}
 	var chats []*models.Chat
 	if err := db.Find(&chats, chatIDs.list()).Error; err != nil {
 		return err
 	}
-	for _, c := range chats {
-		for _, id := range []*int64{c.OwnerID, c.UserAID, c.UserBID} {
-			if id != nil {
-				userIDs.add(*id)
-			}
-		}
-	}
-	var msgs, lasts []*models.Message
-	if len(msgIDs) > 0 {
-		if err := db.Preload("Sender").Preload("ReplyTo.Sender").Find(&msgs, msgIDs.list()).Error; err != nil {
-			return err
-		}
-	}
-	if err := db.Preload("Sender").Where("(chat_id, seq) IN (SELECT id, last_seq FROM chats WHERE id IN ?)", chatIDs.list()).
-		Find(&lasts).Error; err != nil {
+	msgs, err := loadMessages(db, msgIDs.list(), chats)
+	if err != nil {
 		return err
+	}
+	userIDs := set[int64]{}
+	for _, e := range evs {
+		addIDs(userIDs, e.UserID, e.ActorID)
+	}
+	for _, c := range chats {
+		addIDs(userIDs, c.OwnerID, c.UserAID, c.UserBID)
+	}
+	for _, m := range msgs {
+		userIDs.add(m.SenderID)
 	}
 	var users []*models.User
 	if err := db.Find(&users, userIDs.list()).Error; err != nil {
@@ -115,22 +109,28 @@ func loadEventRows(db *gorm.DB, evs []*Event, reader int64) error {
 		}
 	}
 	chatByID, userByID := byID(chats, func(c *models.Chat) int64 { return c.ID }), byID(users, func(u *models.User) int64 { return u.ID })
+	msgByID := byID(msgs, func(m *models.Message) int64 { return m.ID })
+	lastOf := map[int64]*models.Message{}
+	for _, m := range msgs {
+		m.Sender, m.Chat = userByID[m.SenderID], chatByID[m.ChatID]
+		if m.ReplyToID != nil {
+			m.ReplyTo = msgByID[*m.ReplyToID]
+		}
+		if m.Chat != nil && m.Seq == m.Chat.LastSeq {
+			lastOf[m.ChatID] = m
+		}
+		if msgIDs.has(m.ID) {
+			m.Reactions = groups[m.ID]
+		}
+	}
 	for _, c := range chats {
-		c.Users = map[int64]*models.User{}
+		c.LastMessage, c.Users = lastOf[c.ID], map[int64]*models.User{}
 		for _, id := range []*int64{c.OwnerID, c.UserAID, c.UserBID} {
 			if id != nil {
 				c.Users[*id] = userByID[*id]
 			}
 		}
 	}
-	for _, m := range lasts {
-		m.Chat = chatByID[m.ChatID]
-		chatByID[m.ChatID].LastMessage = m
-	}
-	for _, m := range msgs {
-		m.Chat, m.Reactions = chatByID[m.ChatID], groups[m.ID]
-	}
-	msgByID := byID(msgs, func(m *models.Message) int64 { return m.ID })
 	for _, e := range evs {
 		e.Chat, e.readSeqs = chatByID[e.ChatID], markers[e.ChatID]
 		if e.MessageID != nil {
@@ -144,6 +144,51 @@ func loadEventRows(db *gorm.DB, evs []*Event, reader int64) error {
 		}
 	}
 	return nil
+}
+
+// loadMessages reads the messages ids and the last message of each of
+// chats in one query, then those they answer that it did not read.
+func loadMessages(db *gorm.DB, ids []int64, chats []*models.Chat) ([]*models.Message, error) {
+	var lasts [][]any
+	for _, c := range chats {
+		if c.LastSeq > 0 {
+			lasts = append(lasts, []any{c.ID, c.LastSeq})
+		}
+	}
+	var msgs []*models.Message
+	q := db.Where("id IN ?", append(ids, 0))
+	if len(lasts) > 0 {
+		q = q.Or("(chat_id, seq) IN ?", lasts)
+	}
+	if err := q.Find(&msgs).Error; err != nil {
+		return nil, err
+	}
+	have, answered := set[int64]{}, set[int64]{}
+	for _, m := range msgs {
+		have.add(m.ID)
+	}
+	for _, m := range msgs {
+		if m.ReplyToID != nil && !have.has(*m.ReplyToID) {
+			answered.add(*m.ReplyToID)
+		}
+	}
+	if len(answered) > 0 {
+		var originals []*models.Message
+		if err := db.Find(&originals, answered.list()).Error; err != nil {
+			return nil, err
+		}
+		msgs = append(msgs, originals...)
+	}
+	return msgs, nil
+}
+
+// addIDs adds the ids that are set.
+func addIDs(s set[int64], ids ...*int64) {
+	for _, id := range ids {
+		if id != nil {
+			s.add(*id)
+		}
+	}
 }
 
 // readMarkers returns the read markers of chatIDs' members, by chat and
@@ -186,6 +231,11 @@ func (e *Event) forReader(userID int64) *Event {
 type set[K comparable] map[K]struct{}
 
 func (s set[K]) add(k K) { s[k] = struct{}{} }
+
+func (s set[K]) has(k K) bool {
+	_, ok := s[k]
+	return ok
+}
 
 func (s set[K]) list() []K {
 	out := make([]K, 0, len(s))

@@ -3,6 +3,7 @@ package chat
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"log/slog"
 	"strconv"
 	"sync"
@@ -241,24 +242,33 @@ func (r *logReader) readOnce(ctx context.Context) error {
 		return tx.Error
 	}
 	defer tx.Rollback()
-	var text string
-	if err := tx.Raw(`SELECT pg_current_snapshot()::text`).Scan(&text).Error; err != nil {
+	// The snapshot and what prev did not see in one statement: transactions
+	// from its xmax on, and those in progress when it was taken; both
+	// through the xid index, so a read costs what is new, however old the
+	// oldest open transaction. With nothing new, one row of nulls.
+	var rows []struct {
+		Snap string
+		Event
+	}
+	err := tx.Raw(`SELECT s.snap::text AS snap, `+eventColumns+`
+		FROM (SELECT pg_current_snapshot() AS snap) s
+		LEFT JOIN LATERAL (SELECT * FROM chat_events e
+			WHERE e.xid >= CAST(? AS text)::xid8 OR e.xid = ANY(CAST(? AS text)::xid8[])) e ON true
+		ORDER BY e.chat_id, e.pos`, strconv.FormatUint(prev.xmax, 10), prev.xipArray()).Scan(&rows).Error
+	if err != nil {
 		return err
 	}
-	next, err := parseSnapshot(text)
+	if len(rows) == 0 {
+		return errors.New("event log reader: no snapshot came back")
+	}
+	next, err := parseSnapshot(rows[0].Snap)
 	if err != nil {
 		return err
 	}
 	var evs []*Event
-	if next.xmax != prev.xmax || len(next.xip) != len(prev.xip) { // else nothing committed since
-		// What prev did not see: transactions from its xmax on, and those
-		// in progress when it was taken; both through the xid index, so a
-		// read costs what is new, however old the oldest open transaction.
-		err := tx.Raw(`SELECT `+eventColumns+` FROM chat_events e
-			WHERE e.xid >= CAST(? AS text)::xid8 OR e.xid = ANY(CAST(? AS text)::xid8[])
-			ORDER BY e.chat_id, e.pos`, strconv.FormatUint(prev.xmax, 10), prev.xipArray()).Scan(&evs).Error
-		if err != nil {
-			return err
+	for i := range rows {
+		if rows[i].Kind != "" {
+			evs = append(evs, &rows[i].Event)
 		}
 	}
 	var before map[int64]set[int64]
