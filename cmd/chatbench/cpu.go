@@ -16,13 +16,14 @@ var serverPID int
 const ticksPerSecond = 100
 
 // cpuTimes is the CPU time (user and system) used so far by the server, by
-// all PostgreSQL processes and by this benchmark. Server, database and load
-// share the machine, so how they split it during a scenario says which of
-// them bounds its figures.
-type cpuTimes struct{ server, postgres, bench time.Duration }
+// all PostgreSQL processes, by this benchmark and by the whole machine.
+// Server, database and load share the machine, so how they split it during
+// a scenario says which of them bounds its figures; what the machine used
+// beyond them says how much anything else disturbed the run.
+type cpuTimes struct{ server, postgres, bench, machine time.Duration }
 
 func readCPU() cpuTimes {
-	t := cpuTimes{bench: procCPU("self")}
+	t := cpuTimes{bench: procCPU("self"), machine: machineCPU()}
 	if serverPID > 0 {
 		t.server = procCPU(strconv.Itoa(serverPID))
 	}
@@ -52,6 +53,26 @@ func procCPU(pid string) time.Duration {
 	return time.Duration(utime+stime) * time.Second / ticksPerSecond
 }
 
+// machineCPU reads the busy time of all CPUs from /proc/stat (user, nice,
+// system, irq, softirq, steal); 0 if it cannot.
+func machineCPU() time.Duration {
+	raw, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(raw), "\n")
+	f := strings.Fields(line)
+	if len(f) < 9 || f[0] != "cpu" {
+		return 0
+	}
+	var busy int64
+	for _, i := range []int{1, 2, 3, 6, 7, 8} {
+		n, _ := strconv.ParseInt(f[i], 10, 64)
+		busy += n
+	}
+	return time.Duration(busy) * time.Second / ticksPerSecond
+}
+
 // split describes the cores each side used between two readings.
 func (t cpuTimes) split(before cpuTimes, elapsed time.Duration) string {
 	if elapsed <= 0 || t.postgres == 0 {
@@ -62,6 +83,11 @@ func (t cpuTimes) split(before cpuTimes, elapsed time.Duration) string {
 	if serverPID > 0 {
 		server = fmt.Sprintf("server %.2f", cores(t.server-before.server))
 	}
-	return fmt.Sprintf("CPU cores used: %s, PostgreSQL %.2f, benchmark %.2f",
+	out := fmt.Sprintf("CPU cores used: %s, PostgreSQL %.2f, benchmark %.2f",
 		server, cores(t.postgres-before.postgres), cores(t.bench-before.bench))
+	if t.machine > 0 && serverPID > 0 {
+		others := (t.machine - before.machine) - (t.server - before.server) - (t.postgres - before.postgres) - (t.bench - before.bench)
+		out += fmt.Sprintf(", anything else %.2f", max(cores(others), 0))
+	}
+	return out
 }

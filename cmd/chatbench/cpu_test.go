@@ -23,3 +23,9 @@ func TestProcCPU_CountsThisProcessWork(t *testing.T) {
 		t.Fatal("a process that does not exist must read as 0")
 	}
 }
+
+func TestMachineCPU_CountsAtLeastThisProcess(t *testing.T) {
+	if m, own := machineCPU(), procCPU("self"); m < own {
+		t.Fatalf("the machine's busy time %s is less than this process's %s", m, own)
+	}
+}
