@@ -34,6 +34,10 @@ type verdict struct {
 	firstErr             error
 	lat                  []time.Duration
 	byKind               map[opKind][]time.Duration
+	// sinceResponse is each delivery's time after its mutation's response
+	// was read (negative when it came first): the path from commit to the
+	// subscriber, without the mutation's own time.
+	sinceResponse []time.Duration
 }
 
 // check compares what each subscriber received with the mutations its
@@ -101,6 +105,7 @@ func (v *verdict) checkSub(g *fanGroup, s *fanSub, p0 int64) {
 		v.deliveries++
 		v.lat = append(v.lat, d.at.Sub(r.sent))
 		v.byKind[r.kind] = append(v.byKind[r.kind], d.at.Sub(r.sent))
+		v.sinceResponse = append(v.sinceResponse, d.at.Sub(r.sent.Add(r.took)))
 	}
 	for k, r := range g.done {
 		if slices.Contains(r.to, s.member) {

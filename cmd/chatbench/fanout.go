@@ -99,7 +99,9 @@ func (b *bench) fanoutResults(groups []*fanGroup, v verdict, dropped int64, cpuN
 	ml := summarize(took)
 	r.note("S=%d in %d groups of <=%d, chatEvents on all their chats; mix %s", b.cfg.Subscribers, len(groups), fanSize, b.cfg.mix)
 	r.note("R=%.0f/s target, %.1f/s made (%d mutations, %d slots dropped)", b.cfg.Rate, float64(len(took))/elapsed.Seconds(), len(took), dropped)
-	r.note("latency = receive time - time just before sending the mutation; mutations p50 %s p99 %s", fmtDur(ml.P50), fmtDur(ml.P99))
+	sr := summarize(v.sinceResponse)
+	r.note("latency = receive time - time just before sending the mutation; mutations p50 %s p99 %s; deliveries after the mutation's response p50 %s p99 %s",
+		fmtDur(ml.P50), fmtDur(ml.P99), fmtDur(sr.P50), fmtDur(sr.P99))
 	if cpuNote != "" {
 		r.note("%s", cpuNote)
 	}
