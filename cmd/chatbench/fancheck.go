@@ -9,10 +9,11 @@ import (
 // fanRecord is one mutation of a group's driver that succeeded: it made
 // exactly one event, at the chat's next position.
 type fanRecord struct {
-	kind opKind
-	sent time.Time     // just before the request was sent
-	took time.Duration // until its response was read
-	to   []int         // the members whose streams must get its event
+	kind   opKind
+	window int           // the measuring window it was made in (-repeat)
+	sent   time.Time     // just before the request was sent
+	took   time.Duration // until its response was read
+	to     []int         // the members whose streams must get its event
 
 	// What the event names: its message, its member, its name.
 	msgID, userID, name string
@@ -32,12 +33,13 @@ type verdict struct {
 	foreign, broken      int // events of other chats; subscriptions that failed
 	firstProblem         string
 	firstErr             error
-	lat                  []time.Duration
-	byKind               map[opKind][]time.Duration
-	// sinceResponse is each delivery's time after its mutation's response
-	// was read (negative when it came first): the path from commit to the
-	// subscriber, without the mutation's own time.
-	sinceResponse []time.Duration
+	matched              []fanMatch // the deliveries that passed, for their latencies
+}
+
+// fanMatch is a delivery received at at, of the event of mutation r.
+type fanMatch struct {
+	r  *fanRecord
+	at time.Time
 }
 
 // check compares what each subscriber received with the mutations its
@@ -48,7 +50,7 @@ type verdict struct {
 // mutations made while they were in the group (their own read markers
 // only), once each, in increasing positions.
 func check(groups []*fanGroup) verdict {
-	v := verdict{byKind: map[opKind][]time.Duration{}}
+	var v verdict
 	for _, g := range groups {
 		p0 := int64(-1)
 		for _, s := range g.subs {
@@ -103,9 +105,7 @@ func (v *verdict) checkSub(g *fanGroup, s *fanSub, p0 int64) {
 			continue
 		}
 		v.deliveries++
-		v.lat = append(v.lat, d.at.Sub(r.sent))
-		v.byKind[r.kind] = append(v.byKind[r.kind], d.at.Sub(r.sent))
-		v.sinceResponse = append(v.sinceResponse, d.at.Sub(r.sent.Add(r.took)))
+		v.matched = append(v.matched, fanMatch{r, d.at})
 	}
 	for k, r := range g.done {
 		if slices.Contains(r.to, s.member) {

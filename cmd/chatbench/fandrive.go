@@ -7,15 +7,16 @@ import (
 	"time"
 )
 
-// drive makes the groups' mutations at R per second in all, for the
-// duration, and returns how many scheduled slots were dropped because
-// their group's previous mutation was still running. Group g's k-th slot
+// drive makes the groups' mutations of window w at R per second in all,
+// for the duration, and returns how many scheduled slots were dropped
+// because their group's previous mutation was still running, and how long
+// it took until the last mutation's response. Group g's k-th slot
 // is at (g + k*G)/R seconds, so the slots of all groups are evenly spread;
 // each group makes one mutation at a time, since its events' order is the
 // order of its mutations only if each commits before the next is sent.
 // A late mutation goes at once; a slot whose successor is already due is
 // dropped rather than sent in a burst, and the achieved rate is reported.
-func (b *bench) drive(ctx context.Context, groups []*fanGroup) (dropped int64) {
+func (b *bench) drive(ctx context.Context, groups []*fanGroup, w int) (dropped int64, elapsed time.Duration) {
 	var late atomic.Int64
 	var wg sync.WaitGroup
 	n := float64(len(groups))
@@ -32,22 +33,26 @@ func (b *bench) drive(ctx context.Context, groups []*fanGroup) (dropped int64) {
 					late.Add(1)
 				}
 				at := slot(gi, k)
-				if !at.Before(deadline) || !sleepUntil(ctx, at) || !g.step(ctx, b, gi) {
+				if !at.Before(deadline) || !sleepUntil(ctx, at) || !g.step(ctx, b, gi, w) {
 					return
 				}
 			}
 		})
 	}
 	wg.Wait()
-	return late.Load()
+	return late.Load(), time.Since(start)
 }
 
-// step makes group g's next mutation as client i; false stops the group.
+// step makes group g's next mutation, of window w, as client i; false
+// stops the group.
 // A mutation that fails stops it: whether it committed is unknown, so the
 // positions of later events could not be checked.
-func (g *fanGroup) step(ctx context.Context, b *bench, i int) bool {
+func (g *fanGroup) step(ctx context.Context, b *bench, i, w int) bool {
+	if g.err != nil {
+		return false
+	}
 	op := g.state.plan(b.cfg.mix)
-	r := fanRecord{kind: op.kind, to: g.state.recipients(op)}
+	r := fanRecord{kind: op.kind, to: g.state.recipients(op), window: w}
 	r.sent = time.Now()
 	id, err := perform(ctx, b.api, i, g.group, op)
 	r.took = time.Since(r.sent)

@@ -66,65 +66,22 @@ func (b *bench) runFanout(ctx context.Context) ([]*result, error) {
 	}
 	logf("fanout: %d subscribers connected and live in %.1fs (%d warm-up rounds)", b.cfg.Subscribers, time.Since(start).Seconds(), rounds)
 
-	cpu, stopProfile := readCPU(), b.profile("fanout")
-	dropped := b.drive(ctx, groups)
-	cpuNote := readCPU().split(cpu, b.cfg.duration)
-	stopProfile()
-	logf("fanout: mutations done, waiting %s for deliveries", grace)
-	sleep(ctx, grace)
+	var windows []fanWindow
+	for w := range b.cfg.Repeat {
+		name := "fanout"
+		if b.cfg.Repeat > 1 {
+			name = fmt.Sprintf("fanout#%d", w+1)
+		}
+		cpu, stopProfile := readCPU(), b.profile(name)
+		dropped, elapsed := b.drive(ctx, groups, w)
+		windows = append(windows, fanWindow{name: name, dropped: dropped, cpu: readCPU().split(cpu, elapsed)})
+		stopProfile()
+		logf("%s: mutations done, waiting %s for deliveries", name, grace)
+		sleep(ctx, grace)
+	}
 	stopReaders()
 	readers.Wait()
-	return b.fanoutResults(groups, check(groups), dropped, cpuNote), nil
-}
-
-// fanoutResults makes the report: a row for all deliveries, and one per
-// kind of mutation.
-func (b *bench) fanoutResults(groups []*fanGroup, v verdict, dropped int64, cpuNote string) []*result {
-	elapsed := b.cfg.duration
-	r := newResult("fanout", "deliveries", v.deliveries, elapsed, v.lat)
-	var took []time.Duration
-	byKind := map[opKind][]time.Duration{}
-	var failures int
-	var firstErr error
-	for _, g := range groups {
-		for _, d := range g.done {
-			took = append(took, d.took)
-			byKind[d.kind] = append(byKind[d.kind], d.took)
-		}
-		if g.err != nil {
-			failures++
-			firstErr = cmpErr(firstErr, g.err)
-		}
-	}
-	ml := summarize(took)
-	r.note("S=%d in %d groups of <=%d, chatEvents on all their chats; mix %s", b.cfg.Subscribers, len(groups), fanSize, b.cfg.mix)
-	r.note("R=%.0f/s target, %.1f/s made (%d mutations, %d slots dropped)", b.cfg.Rate, float64(len(took))/elapsed.Seconds(), len(took), dropped)
-	sr := summarize(v.sinceResponse)
-	r.note("latency = receive time - time just before sending the mutation; mutations p50 %s p99 %s; deliveries after the mutation's response p50 %s p99 %s",
-		fmtDur(ml.P50), fmtDur(ml.P99), fmtDur(sr.P50), fmtDur(sr.P99))
-	if cpuNote != "" {
-		r.note("%s", cpuNote)
-	}
-	if failures > 0 {
-		r.Errors = failures
-		r.fail("%d groups stopped on a failed mutation, first: %v", failures, firstErr)
-	}
-	if v.ok() {
-		r.note("verified: every member got exactly the events of the mutations they may see, once each and in order (%d deliveries)", v.expected)
-	} else {
-		r.fail("delivery check: %s", v)
-	}
-	rows := []*result{r}
-	for _, k := range opKinds {
-		if len(byKind[k]) == 0 {
-			continue
-		}
-		kr := newResult("fanout/"+string(k), k.eventType()+" deliveries", len(v.byKind[k]), elapsed, v.byKind[k])
-		kl := summarize(byKind[k])
-		kr.note("%d mutations, p50 %s p99 %s", len(byKind[k]), fmtDur(kl.P50), fmtDur(kl.P99))
-		rows = append(rows, kr)
-	}
-	return rows
+	return b.fanoutResults(groups, check(groups), windows), nil
 }
 
 // fanoutGroups seeds S users in groups of fanSize, each group owned by its
@@ -196,6 +153,10 @@ func (b *bench) subscribeAll(ctx, rctx context.Context, groups []*fanGroup, read
 		}
 	}
 	return forEach(ctx, len(subs), connectWorkers, func(ctx context.Context, i int) error {
+		// Bounded like a request, so that a stuck handshake fails the
+		// scenario rather than hanging it.
+		ctx, cancel := context.WithTimeout(ctx, requestTimeout)
+		defer cancel()
 		s := subs[i]
 		conn, err := dialWS(ctx, b.api.url(i), tokens[i])
 		if err != nil {

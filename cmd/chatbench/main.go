@@ -55,6 +55,7 @@ type config struct {
 	ServerPID   int      `json:"server_pid,omitempty"`
 	SeedWorkers int      `json:"seed_workers"`
 	Mix         string   `json:"mix"`
+	Repeat      int      `json:"repeat"`
 
 	dsn        string
 	duration   time.Duration
@@ -76,6 +77,7 @@ func parseFlags() (config, error) {
 	flag.IntVar(&c.Groups, "groups", 8, "group chats (G) that post writes to")
 	flag.IntVar(&c.Subscribers, "subscribers", 1000, "WebSocket subscribers (S) of fanout, in groups of 10")
 	flag.Float64Var(&c.Rate, "rate", 200, "mutations per second (R) made in fanout, over all its groups: each makes one event")
+	flag.IntVar(&c.Repeat, "repeat", 1, "fanout's measuring windows of -duration, one after another on the same subscribers")
 	flag.StringVar(&c.Mix, "mix", defaultMix, "fanout's mutations: kind=weight pairs, kinds "+fmt.Sprint(opKinds))
 	flag.IntVar(&c.Idle, "idle", 10000, "idle WebSocket connections (N), capped by the open-file limit")
 	flag.IntVar(&c.ServerPID, "server-pid", 0, "the server's process id, to read its RSS (idle) and CPU time")
@@ -107,8 +109,8 @@ func parseFlags() (config, error) {
 	switch {
 	case c.duration <= 0:
 		return c, fmt.Errorf("-duration must be positive")
-	case c.Concurrency < 1 || c.Groups < 1 || c.SeedWorkers < 1:
-		return c, fmt.Errorf("-concurrency, -groups and -seed-workers must be at least 1")
+	case c.Concurrency < 1 || c.Groups < 1 || c.SeedWorkers < 1 || c.Repeat < 1:
+		return c, fmt.Errorf("-concurrency, -groups, -seed-workers and -repeat must be at least 1")
 	case c.Subscribers < 2 || c.Rate <= 0 || c.Idle < 1:
 		return c, fmt.Errorf("-subscribers must be at least 2, -rate and -idle positive")
 	}
