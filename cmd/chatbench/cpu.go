@@ -12,6 +12,10 @@ import (
 // serverPID is the server's process id (-server-pid), read by the CPU split.
 var serverPID int
 
+// benchDB is the server's database (from -dsn): PostgreSQL's backends
+// serving other databases count as anything else, not as PostgreSQL.
+var benchDB string
+
 // ticksPerSecond is Linux's USER_HZ, the unit of /proc/*/stat times.
 const ticksPerSecond = 100
 
@@ -29,11 +33,37 @@ func readCPU() cpuTimes {
 	}
 	comms, _ := filepath.Glob("/proc/[0-9]*/comm")
 	for _, c := range comms {
-		if name, err := os.ReadFile(c); err == nil && strings.TrimSpace(string(name)) == "postgres" {
-			t.postgres += procCPU(filepath.Base(filepath.Dir(c)))
+		pid := filepath.Base(filepath.Dir(c))
+		if name, err := os.ReadFile(c); err == nil && strings.TrimSpace(string(name)) == "postgres" && servesBench(pid) {
+			t.postgres += procCPU(pid)
 		}
 	}
 	return t
+}
+
+// servesBench says whether PostgreSQL process pid works for the bench's
+// database: a backend of that database, or one of the server's own
+// processes (WAL writer, checkpointer...) that every database shares.
+func servesBench(pid string) bool {
+	raw, err := os.ReadFile("/proc/" + pid + "/cmdline")
+	if err != nil {
+		return false
+	}
+	db, backend := backendDB(strings.ReplaceAll(string(raw), "\x00", " "))
+	return !backend || benchDB == "" || db == benchDB
+}
+
+// backendDB reads the database out of a backend's process title,
+// "postgres: [cluster: ]user database host(port) state"; false for the
+// server's other processes.
+func backendDB(title string) (string, bool) {
+	f := strings.Fields(title)
+	for i := 2; i < len(f); i++ {
+		if f[i] == "[local]" || strings.HasSuffix(f[i], ")") && strings.Contains(f[i], "(") {
+			return f[i-1], true
+		}
+	}
+	return "", false
 }
 
 // procCPU reads utime+stime of /proc/<pid>/stat; 0 if it cannot.

@@ -127,6 +127,11 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	serverPID = cfg.ServerPID
+	if cfg.dsn != "" {
+		if pc, err := pgx.ParseConfig(cfg.dsn); err == nil {
+			benchDB = pc.Database
+		}
+	}
 	b := newBench(cfg)
 	for _, s := range cfg.Scenarios {
 		if ctx.Err() != nil {
