@@ -4,6 +4,8 @@
 # chatbench, e.g.: scripts/bench.sh -duration 10s -scenarios post,history
 # INSTANCES=2 starts two servers on the same database and spreads the
 # clients over both (their database pools share the default 32 connections).
+# -profile DIR writes CPU profiles of the first server (served on its own
+# loopback pprof port) and of the benchmark for each measurement.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 port=${BENCH_PORT:-8099}
@@ -21,10 +23,11 @@ pids=() urls=()
 trap 'kill "${pids[@]}" 2>/dev/null; rm -rf "$bin"' EXIT
 for i in $(seq 0 $((instances - 1))); do
   p=$((port + i))
-  RATE_LIMITS=off MAX_CONNECTIONS_PER_USER=1000000 MAX_CONNECTIONS=1000000 \
+  RATE_LIMITS=off MAX_CONNECTIONS_PER_USER=1000000 MAX_CONNECTIONS=1000000 PPROF_ADDR=127.0.0.1:$((p + 1000)) \
     DATABASE_URL=$dsn PORT=$p LOG_LEVEL=warn DB_MAX_CONNS=$conns "$bin/server" &
   pids+=($!) urls+=("http://localhost:$p")
   for _ in $(seq 100); do curl -sf "http://localhost:$p/healthz" >/dev/null && break; sleep 0.1; done
 done
 # The idle scenario reads the first instance's memory.
-"$bin/chatbench" -url "$(IFS=,; echo "${urls[*]}")" -dsn "$dsn" -server-pid "${pids[0]}" "$@"
+"$bin/chatbench" -url "$(IFS=,; echo "${urls[*]}")" -dsn "$dsn" -server-pid "${pids[0]}" \
+  -pprof "http://127.0.0.1:$((port + 1000))" "$@"

@@ -12,27 +12,58 @@ import (
 // serverPID is the server's process id (-server-pid), read by the CPU split.
 var serverPID int
 
+// benchDB is the server's database (from -dsn): PostgreSQL's backends
+// serving other databases count as anything else, not as PostgreSQL.
+var benchDB string
+
 // ticksPerSecond is Linux's USER_HZ, the unit of /proc/*/stat times.
 const ticksPerSecond = 100
 
 // cpuTimes is the CPU time (user and system) used so far by the server, by
-// all PostgreSQL processes and by this benchmark. Server, database and load
-// share the machine, so how they split it during a scenario says which of
-// them bounds its figures.
-type cpuTimes struct{ server, postgres, bench time.Duration }
+// all PostgreSQL processes, by this benchmark and by the whole machine.
+// Server, database and load share the machine, so how they split it during
+// a scenario says which of them bounds its figures; what the machine used
+// beyond them says how much anything else disturbed the run.
+type cpuTimes struct{ server, postgres, bench, machine time.Duration }
 
 func readCPU() cpuTimes {
-	t := cpuTimes{bench: procCPU("self")}
+	t := cpuTimes{bench: procCPU("self"), machine: machineCPU()}
 	if serverPID > 0 {
 		t.server = procCPU(strconv.Itoa(serverPID))
 	}
 	comms, _ := filepath.Glob("/proc/[0-9]*/comm")
 	for _, c := range comms {
-		if name, err := os.ReadFile(c); err == nil && strings.TrimSpace(string(name)) == "postgres" {
-			t.postgres += procCPU(filepath.Base(filepath.Dir(c)))
+		pid := filepath.Base(filepath.Dir(c))
+		if name, err := os.ReadFile(c); err == nil && strings.TrimSpace(string(name)) == "postgres" && servesBench(pid) {
+			t.postgres += procCPU(pid)
 		}
 	}
 	return t
+}
+
+// servesBench says whether PostgreSQL process pid works for the bench's
+// database: a backend of that database, or one of the server's own
+// processes (WAL writer, checkpointer...) that every database shares.
+func servesBench(pid string) bool {
+	raw, err := os.ReadFile("/proc/" + pid + "/cmdline")
+	if err != nil {
+		return false
+	}
+	db, backend := backendDB(strings.ReplaceAll(string(raw), "\x00", " "))
+	return !backend || benchDB == "" || db == benchDB
+}
+
+// backendDB reads the database out of a backend's process title,
+// "postgres: [cluster: ]user database host(port) state"; false for the
+// server's other processes.
+func backendDB(title string) (string, bool) {
+	f := strings.Fields(title)
+	for i := 2; i < len(f); i++ {
+		if f[i] == "[local]" || strings.HasSuffix(f[i], ")") && strings.Contains(f[i], "(") {
+			return f[i-1], true
+		}
+	}
+	return "", false
 }
 
 // procCPU reads utime+stime of /proc/<pid>/stat; 0 if it cannot.
@@ -52,6 +83,26 @@ func procCPU(pid string) time.Duration {
 	return time.Duration(utime+stime) * time.Second / ticksPerSecond
 }
 
+// machineCPU reads the busy time of all CPUs from /proc/stat (user, nice,
+// system, irq, softirq, steal); 0 if it cannot.
+func machineCPU() time.Duration {
+	raw, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(raw), "\n")
+	f := strings.Fields(line)
+	if len(f) < 9 || f[0] != "cpu" {
+		return 0
+	}
+	var busy int64
+	for _, i := range []int{1, 2, 3, 6, 7, 8} {
+		n, _ := strconv.ParseInt(f[i], 10, 64)
+		busy += n
+	}
+	return time.Duration(busy) * time.Second / ticksPerSecond
+}
+
 // split describes the cores each side used between two readings.
 func (t cpuTimes) split(before cpuTimes, elapsed time.Duration) string {
 	if elapsed <= 0 || t.postgres == 0 {
@@ -62,6 +113,11 @@ func (t cpuTimes) split(before cpuTimes, elapsed time.Duration) string {
 	if serverPID > 0 {
 		server = fmt.Sprintf("server %.2f", cores(t.server-before.server))
 	}
-	return fmt.Sprintf("CPU cores used: %s, PostgreSQL %.2f, benchmark %.2f",
+	out := fmt.Sprintf("CPU cores used: %s, PostgreSQL %.2f, benchmark %.2f",
 		server, cores(t.postgres-before.postgres), cores(t.bench-before.bench))
+	if t.machine > 0 && serverPID > 0 {
+		others := (t.machine - before.machine) - (t.server - before.server) - (t.postgres - before.postgres) - (t.bench - before.bench)
+		out += fmt.Sprintf(", anything else %.2f", max(cores(others), 0))
+	}
+	return out
 }

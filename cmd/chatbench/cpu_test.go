@@ -23,3 +23,23 @@ func TestProcCPU_CountsThisProcessWork(t *testing.T) {
 		t.Fatal("a process that does not exist must read as 0")
 	}
 }
+
+func TestMachineCPU_CountsAtLeastThisProcess(t *testing.T) {
+	if m, own := machineCPU(), procCPU("self"); m < own {
+		t.Fatalf("the machine's busy time %s is less than this process's %s", m, own)
+	}
+}
+
+func TestBackendDB_ReadsTheDatabaseOfBackendsOnly(t *testing.T) {
+	for title, want := range map[string]string{
+		"postgres: 15/main: postgres gqlchat_bench 127.0.0.1(40592) idle": "gqlchat_bench",
+		"postgres: bob testdb_x [local] SELECT":                           "testdb_x",
+		"postgres: 15/main: walwriter":                                    "",
+		"postgres: 15/main: autovacuum worker gqlchat_bench":              "",
+	} {
+		db, ok := backendDB(title)
+		if db != want || ok != (want != "") {
+			t.Errorf("backendDB(%q) = %q, %v; want %q", title, db, ok, want)
+		}
+	}
+}

@@ -19,21 +19,29 @@ const (
 	readyTimeout = 30 * time.Second
 )
 
-const fanQuery = `subscription($chat: ID!) { messagePosted(chatId: $chat) { id body } }`
+// fanSeedMessages is how many messages each fanout group starts with, so
+// that edits, reactions and read markers have something to act on from
+// the first mutation, even with 1,000 groups and a few mutations each.
+const fanSeedMessages = 3
 
-// fanGroup is a fanout group chat, its subscribers, and how many measured
-// messages its poster got accepted.
+// fanGroup is a fanout group chat, its subscribers, and its driver: what it
+// knows of the chat, the mutations that succeeded, and the one that failed.
 type fanGroup struct {
 	*group
-	subs   []*fanSub
-	posted int64
+	subs  []*fanSub
+	state *fanState
+	done  []fanRecord
+	err   error
 }
 
-// runFanout measures end-to-end delivery: S subscribers in groups of 10,
-// each its own user on its own WebSocket, and a poster sending R messages
-// per second over all the groups. Each group's messages go out one after
-// another, so their order is known and every subscriber must receive all
-// of them exactly once and in that order.
+// runFanout measures end-to-end delivery of a mix of chat events: S
+// subscribers in groups of 10, each its own user on its own WebSocket with
+// a chatEvents subscription on all their chats, and drivers making R
+// mutations per second over all the groups (posts, edits, deletions,
+// reactions, read markers, renames, departures and invitations, -mix).
+// Each group's mutations go one after another, so the order of its events
+// is known, and every member must receive exactly those it may see, once
+// each and in order.
 func (b *bench) runFanout(ctx context.Context) ([]*result, error) {
 	groups, err := b.fanoutGroups(ctx)
 	if err != nil {
@@ -53,39 +61,32 @@ func (b *bench) runFanout(ctx context.Context) ([]*result, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, g := range groups { // the owner's warm-up posts moved their marker past the seeded messages
+		g.state.marker[0] = len(g.state.msgs) - 1
+	}
 	logf("fanout: %d subscribers connected and live in %.1fs (%d warm-up rounds)", b.cfg.Subscribers, time.Since(start).Seconds(), rounds)
 
-	postLat, postErrs, elapsed := b.postAtRate(ctx, groups)
-	logf("fanout: posting done, waiting %s for deliveries", grace)
-	sleep(ctx, grace)
+	var windows []fanWindow
+	for w := range b.cfg.Repeat {
+		name := "fanout"
+		if b.cfg.Repeat > 1 {
+			name = fmt.Sprintf("fanout#%d", w+1)
+		}
+		cpu, stopProfile := readCPU(), b.profile(name)
+		dropped, elapsed := b.drive(ctx, groups, w)
+		windows = append(windows, fanWindow{name: name, dropped: dropped, cpu: readCPU().split(cpu, elapsed)})
+		stopProfile()
+		logf("%s: mutations done, waiting %s for deliveries", name, grace)
+		sleep(ctx, grace)
+	}
 	stopReaders()
 	readers.Wait()
-
-	v := check(groups)
-	r := newResult("fanout", "deliveries", v.deliveries, elapsed, v.lat)
-	var posts int64
-	for _, g := range groups {
-		posts += g.posted
-	}
-	pl := summarize(postLat.take())
-	r.note("S=%d in %d groups of <=%d; R=%.0f/s target, %.1f/s posted (%d messages)", b.cfg.Subscribers, len(groups), fanSize,
-		b.cfg.Rate, float64(posts)/elapsed.Seconds(), posts)
-	r.note("latency = receive time - mutation send time; postMessage p50 %s p99 %s", fmtDur(pl.P50), fmtDur(pl.P99))
-	if postErrs.errors > 0 {
-		r.Errors = postErrs.errors
-		r.fail("%d posts failed, first: %v", postErrs.errors, postErrs.firstErr)
-	}
-	if v.ok() {
-		r.note("verified: every subscriber got every message of its group exactly once, in order (%d deliveries)", v.expected)
-	} else {
-		r.fail("delivery check: expected %d deliveries, got %d; lost %d, duplicate/out-of-order %d, unexpected %d, other groups' %d; %d subscriptions broken (first: %v)",
-			v.expected, v.deliveries, v.lost, v.dups, v.extra, v.foreign, v.broken, v.firstErr)
-	}
-	return []*result{r}, nil
+	return b.fanoutResults(groups, check(groups), windows), nil
 }
 
 // fanoutGroups seeds S users in groups of fanSize, each group owned by its
-// first user. A last group of one is folded into the one before it.
+// first user and holding fanSeedMessages messages. A last group of one is
+// folded into the one before it.
 func (b *bench) fanoutGroups(ctx context.Context) ([]*fanGroup, error) {
 	var groups []*fanGroup
 	err := b.setup("fanout", func() error {
@@ -105,12 +106,37 @@ func (b *bench) fanoutGroups(ctx context.Context) ([]*fanGroup, error) {
 			return err
 		}
 		gs, err := b.seed.createGroups(ctx, lists)
-		for _, g := range gs {
-			groups = append(groups, &fanGroup{group: g})
+		if err != nil {
+			return err
 		}
-		return err
+		for i, g := range gs {
+			groups = append(groups, &fanGroup{group: g, state: newFanState(i, len(g.members), mixSeed)})
+		}
+		return b.seedFanMessages(ctx, groups)
 	})
 	return groups, err
+}
+
+// mixSeed makes the mix's choices the same from run to run.
+const mixSeed = 13
+
+// seedFanMessages posts each group's first messages, from its members
+// other than the owner, one group after another so that the driver knows
+// their order.
+func (b *bench) seedFanMessages(ctx context.Context, groups []*fanGroup) error {
+	return b.seed.parallel(ctx, len(groups), func(ctx context.Context, i int) error {
+		g := groups[i]
+		for j := range fanSeedMessages {
+			sender := 1 + j%(len(g.members)-1)
+			id, err := postMessageID(ctx, b.api, i, g.members[sender].token, g.id, fmt.Sprintf("seed g%d #%d", i, j))
+			if err != nil {
+				return err
+			}
+			g.state.seeded(id, sender)
+			b.seed.messages.Add(1)
+		}
+		return nil
+	})
 }
 
 // subscribeAll opens every member's WebSocket and subscription, and starts
@@ -119,14 +145,18 @@ func (b *bench) subscribeAll(ctx, rctx context.Context, groups []*fanGroup, read
 	var subs []*fanSub
 	var tokens []string
 	for gi, g := range groups {
-		for _, m := range g.members {
-			s := &fanSub{group: gi}
+		for range g.members {
+			s := &fanSub{group: gi, member: len(g.subs)}
 			g.subs = append(g.subs, s)
 			subs = append(subs, s)
-			tokens = append(tokens, m.token)
+			tokens = append(tokens, g.members[s.member].token)
 		}
 	}
 	return forEach(ctx, len(subs), connectWorkers, func(ctx context.Context, i int) error {
+		// Bounded like a request, so that a stuck handshake fails the
+		// scenario rather than hanging it.
+		ctx, cancel := context.WithTimeout(ctx, requestTimeout)
+		defer cancel()
 		s := subs[i]
 		conn, err := dialWS(ctx, b.api.url(i), tokens[i])
 		if err != nil {
@@ -138,7 +168,7 @@ func (b *bench) subscribeAll(ctx, rctx context.Context, groups []*fanGroup, read
 			defer conn.close()
 			s.read(rctx)
 		})
-		return conn.subscribe(ctx, "1", fanQuery, map[string]any{"chat": groups[s.group].id})
+		return conn.subscribe(ctx, "1", fanQuery, nil)
 	})
 }
 
@@ -184,45 +214,4 @@ func (b *bench) warmUp(ctx context.Context, groups []*fanGroup) (int, error) {
 			return round, ctx.Err()
 		}
 	}
-}
-
-// postAtRate has each group's owner post at R/len(groups) per second for
-// the duration, one post at a time, staggered so that the total rate is
-// even. A group whose post fails stops: whether that message arrives is
-// unknown, so later sequence numbers could not be checked.
-func (b *bench) postAtRate(ctx context.Context, groups []*fanGroup) (*latencies, *load, time.Duration) {
-	interval := time.Duration(float64(len(groups)) / b.cfg.Rate * float64(time.Second))
-	lat, errs := &latencies{}, &load{}
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	start := time.Now()
-	deadline := start.Add(b.cfg.duration)
-	for gi, g := range groups {
-		wg.Go(func() {
-			time.Sleep(interval * time.Duration(gi) / time.Duration(len(groups)))
-			// A ticker drops ticks when a post runs late rather than
-			// bursting to catch up; the achieved rate is reported.
-			tick := time.NewTicker(interval)
-			defer tick.Stop()
-			for seq := int64(1); time.Now().Before(deadline); seq++ {
-				sent := time.Now()
-				if err := postMessage(ctx, b.api, gi, g.members[0].token, g.id, fanBody(gi, seq, sent)); err != nil {
-					mu.Lock()
-					errs.errors++
-					errs.firstErr = cmpErr(errs.firstErr, err)
-					mu.Unlock()
-					return
-				}
-				lat.add(time.Since(sent))
-				g.posted = seq
-				select {
-				case <-tick.C:
-				case <-ctx.Done():
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	return lat, errs, time.Since(start)
 }

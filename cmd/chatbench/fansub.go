@@ -2,60 +2,64 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
 )
 
-// fanSub is one fanout subscriber: a user with its own WebSocket and a
-// messagePosted subscription on its group.
-type fanSub struct {
-	group int
-	conn  *wsConn
-	ready atomic.Bool // a warm-up message arrived: the subscription is live
-	done  atomic.Bool // the reader ended; err is then safe to read
-
-	// The rest belongs to the reader goroutine until it ends.
-	next     int64 // the sequence number expected next
-	received int
-	dups     int // sequence numbers seen again or out of order
-	gaps     int // sequence numbers skipped
-	foreign  int // messages of another group
-	lat      []time.Duration
-	err      error
+// fanQuery follows every chat of the subscriber, as an inbox does, asking
+// for what a client that normalizes events into its cache would.
+const fanQuery = `subscription {
+	chatEvents {
+		__typename cursor syncToken at chat { id }
+		... on MessagePostedEvent { message { ...M } }
+		... on MessageEditedEvent { message { ...M } }
+		... on MessageDeletedEvent { message { id deleted body } }
+		... on ReactionsChangedEvent { message { id reactions { emoji count viewerReacted } } reactedBy: by { id } }
+		... on MemberJoinedEvent { user { id displayName } invitedBy: by { id } }
+		... on MemberLeftEvent { user { id } removedBy { id } }
+		... on ChatRenamedEvent { name renamedBy: by { id } }
+		... on ReadMarkerMovedEvent { user { id } message { id } }
+	}
 }
-
-// fanBody is the body of measured message seq of group g: the send time
-// rides along so that each receiver computes the end-to-end latency.
-func fanBody(g int, seq int64, sent time.Time) string {
-	return fmt.Sprintf("fan g%d #%d @%d", g, seq, sent.UnixNano())
-}
+fragment M on Message { id body createdAt editedAt deleted sender { id displayName } reactions { emoji count viewerReacted } }`
 
 // warmBody marks the messages that prove subscriptions live before measuring.
 const warmBody = "warm-up"
 
-// parseFanBody is the inverse of fanBody.
-func parseFanBody(body string) (g int, seq int64, sent time.Time, err error) {
-	f := strings.Fields(body)
-	if len(f) != 4 || f[0] != "fan" {
-		return 0, 0, sent, fmt.Errorf("unexpected message body %q", body)
-	}
-	g, err1 := strconv.Atoi(strings.TrimPrefix(f[1], "g"))
-	seq, err2 := strconv.ParseInt(strings.TrimPrefix(f[2], "#"), 10, 64)
-	ns, err3 := strconv.ParseInt(strings.TrimPrefix(f[3], "@"), 10, 64)
-	if err1 != nil || err2 != nil || err3 != nil {
-		return 0, 0, sent, fmt.Errorf("unexpected message body %q", body)
-	}
-	return g, seq, time.Unix(0, ns), nil
+// fanSub is one fanout subscriber: a member of a group with its own
+// WebSocket and chatEvents subscription.
+type fanSub struct {
+	group, member int
+	conn          *wsConn
+	ready         atomic.Bool // a warm-up message arrived: the subscription is live
+	done          atomic.Bool // the reader ended; err is then safe to read
+
+	// The rest belongs to the reader goroutine until it ends.
+	got []delivery
+	err error
 }
+
+// delivery is one event as a subscriber got it, with what identifies it.
+type delivery struct {
+	typ    string // __typename
+	chat   string // the chat's global id
+	pos    int64  // the event's position in its chat, from its cursor
+	msgID  string // the message it is about, if any
+	userID string // who joined or left, or whose marker moved
+	name   string // a rename's name
+	body   string // a posted message's body
+	at     time.Time
+}
+
+// warm says whether d is a warm-up post.
+func (d delivery) warm() bool { return d.typ == opPost.eventType() && d.body == warmBody }
 
 // read consumes the subscription until ctx ends or the server ends it.
 func (s *fanSub) read(ctx context.Context) {
 	defer s.done.Store(true)
-	s.next = 1
 	for {
 		m, err := s.conn.next(ctx)
 		if err != nil {
@@ -67,9 +71,14 @@ func (s *fanSub) read(ctx context.Context) {
 		now := time.Now()
 		switch m.Type {
 		case "next":
-			if err := s.deliver(m.Payload, now); err != nil {
+			d, err := parseDelivery(m.Payload, now)
+			if err != nil {
 				s.err = err
 				return
+			}
+			s.got = append(s.got, d)
+			if d.warm() {
+				s.ready.Store(true)
 			}
 		case "error", "complete":
 			s.err = fmt.Errorf("the server ended the subscription: %s %s", m.Type, m.Payload)
@@ -78,79 +87,66 @@ func (s *fanSub) read(ctx context.Context) {
 	}
 }
 
-// deliver checks one message against the group's sequence.
-func (s *fanSub) deliver(payload json.RawMessage, now time.Time) error {
+// parseDelivery decodes one chatEvents result received at now.
+func parseDelivery(payload json.RawMessage, now time.Time) (delivery, error) {
+	type id struct{ ID string }
 	var p struct {
 		Data struct {
-			MessagePosted struct{ Body string }
+			ChatEvents *struct {
+				Typename string `json:"__typename"`
+				Cursor   string
+				Chat     id
+				Message  *struct{ ID, Body string }
+				User     *id
+				Name     *string
+			}
 		}
+		Errors []gqlError
 	}
 	if err := json.Unmarshal(payload, &p); err != nil {
-		return fmt.Errorf("decoding a message: %w", err)
+		return delivery{}, fmt.Errorf("decoding an event: %w", err)
 	}
-	body := p.Data.MessagePosted.Body
-	if body == warmBody {
-		s.ready.Store(true)
-		return nil
+	e := p.Data.ChatEvents
+	if len(p.Errors) > 0 || e == nil {
+		return delivery{}, fmt.Errorf("an event with errors: %s", payload)
 	}
-	g, seq, sent, err := parseFanBody(body)
+	pos, err := eventPos(e.Cursor)
 	if err != nil {
-		return err
+		return delivery{}, err
 	}
-	if g != s.group {
-		s.foreign++
-		return nil
+	d := delivery{typ: e.Typename, chat: e.Chat.ID, pos: pos, at: now}
+	if e.Message != nil {
+		d.msgID, d.body = e.Message.ID, e.Message.Body
 	}
-	s.received++
-	s.lat = append(s.lat, now.Sub(sent))
-	switch {
-	case seq == s.next:
-		s.next++
-	case seq < s.next:
-		s.dups++
-	default:
-		s.gaps += int(seq - s.next)
-		s.next = seq + 1
+	if e.User != nil {
+		d.userID = e.User.ID
 	}
-	return nil
+	if e.Name != nil {
+		d.name = *e.Name
+	}
+	return d, nil
 }
 
-// verdict is fanout's delivery check over all subscribers.
-type verdict struct {
-	deliveries, expected      int
-	lost, dups, extra, broken int
-	foreign                   int
-	firstErr                  error
-	lat                       []time.Duration
-}
-
-// check compares what each subscriber received with what its group's
-// poster got accepted: every message exactly once, in order.
-func check(groups []*fanGroup) verdict {
-	var v verdict
-	for _, g := range groups {
-		for _, s := range g.subs {
-			v.deliveries += s.received
-			v.expected += int(g.posted)
-			v.lat = append(v.lat, s.lat...)
-			v.dups += s.dups
-			v.foreign += s.foreign
-			v.lost += s.gaps
-			if got := s.next - 1; got < g.posted {
-				v.lost += int(g.posted - got)
-			} else if got > g.posted {
-				// A message the poster saw fail arrived anyway.
-				v.extra += int(got - g.posted)
-			}
-			if s.err != nil {
-				v.broken++
-				v.firstErr = cmpErr(v.firstErr, s.err)
-			}
+// eventPos reads the position out of an event's cursor. Cursors are opaque
+// to clients; the benchmark is the server's own tool, knows that an event's
+// cursor is the JSON ["e", chat, position] in unpadded base64url, and reads
+// it to check the order and completeness of each chat's events.
+func eventPos(cursor string) (int64, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(cursor)
+	var keys []json.RawMessage
+	if err == nil {
+		err = json.Unmarshal(raw, &keys)
+	}
+	var tag string
+	var pos int64
+	if err == nil && len(keys) == 3 {
+		err = json.Unmarshal(keys[0], &tag)
+		if err == nil {
+			err = json.Unmarshal(keys[2], &pos)
 		}
 	}
-	return v
-}
-
-func (v verdict) ok() bool {
-	return v.lost+v.dups+v.extra+v.broken+v.foreign == 0 && v.deliveries == v.expected
+	if err != nil || len(keys) != 3 || tag != "e" {
+		return 0, fmt.Errorf("an event cursor %q not of the form the benchmark knows", cursor)
+	}
+	return pos, nil
 }

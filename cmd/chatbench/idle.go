@@ -30,9 +30,9 @@ const (
 	rssSettleMax = 30 * time.Second
 )
 
-const idleQuery = `subscription { messagePosted { id body } }`
+const idleQuery = `subscription { chatEvents { __typename cursor syncToken } }`
 
-// runIdle opens N authenticated WebSockets, each with a messagePosted
+// runIdle opens N authenticated WebSockets, each with a chatEvents
 // subscription on all the user's chats, holds them for the duration while
 // answering pings, and reports how much the server's RSS grew per
 // connection: over all N, and over the second half alone, which is less

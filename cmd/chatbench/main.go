@@ -9,13 +9,18 @@
 //	post      C workers post messages round-robin into G group chats of 4
 //	history   C workers read the newest 50 messages of a chat
 //	inbox     C workers list 50 chats of a user who is in 100
-//	fanout    S WebSocket subscribers in groups of 10, messages posted at
-//	          R/s; end-to-end latency and exactly-once in-order delivery
+//	fanout    S WebSocket subscribers in groups of 10, each following all
+//	          its chats with chatEvents, and R mutations/s of a mix of
+//	          kinds (-mix); end-to-end latency per kind, and a check that
+//	          each member gets exactly the events it may see, once each
+//	          and in order
 //	baseline  the history SELECT and the post transaction through pgx on
 //	          -dsn, to compare the API with the database alone
 //	idle      (opt-in) N idle subscribed WebSockets; server RSS growth
 //
 // A table goes to stdout (or JSON with -json); progress goes to stderr.
+// With -profile, CPU profiles of the server (-pprof) and of the benchmark
+// are written for each measurement.
 // The exit status is 1 if a scenario failed: errors, or any lost or
 // duplicated delivery in fanout.
 //
@@ -49,10 +54,15 @@ type config struct {
 	Idle        int      `json:"idle"`
 	ServerPID   int      `json:"server_pid,omitempty"`
 	SeedWorkers int      `json:"seed_workers"`
+	Mix         string   `json:"mix"`
+	Repeat      int      `json:"repeat"`
 
-	dsn      string
-	duration time.Duration
-	json     bool
+	dsn        string
+	duration   time.Duration
+	json       bool
+	mix        mix
+	profileDir string
+	pprofURL   string
 }
 
 var allScenarios = []string{"post", "history", "inbox", "fanout", "baseline", "idle"}
@@ -66,11 +76,15 @@ func parseFlags() (config, error) {
 	flag.IntVar(&c.Concurrency, "concurrency", 32, "concurrent workers (C) of post, history, inbox and baseline")
 	flag.IntVar(&c.Groups, "groups", 8, "group chats (G) that post writes to")
 	flag.IntVar(&c.Subscribers, "subscribers", 1000, "WebSocket subscribers (S) of fanout, in groups of 10")
-	flag.Float64Var(&c.Rate, "rate", 200, "messages per second (R) posted in fanout, over all its groups")
+	flag.Float64Var(&c.Rate, "rate", 200, "mutations per second (R) made in fanout, over all its groups: each makes one event")
+	flag.IntVar(&c.Repeat, "repeat", 1, "fanout's measuring windows of -duration, one after another on the same subscribers")
+	flag.StringVar(&c.Mix, "mix", defaultMix, "fanout's mutations: kind=weight pairs, kinds "+fmt.Sprint(opKinds))
 	flag.IntVar(&c.Idle, "idle", 10000, "idle WebSocket connections (N), capped by the open-file limit")
 	flag.IntVar(&c.ServerPID, "server-pid", 0, "the server's process id, to read its RSS (idle) and CPU time")
 	flag.IntVar(&c.SeedWorkers, "seed-workers", 16, "concurrent requests while seeding")
 	flag.BoolVar(&c.json, "json", false, "print a JSON document instead of a table")
+	flag.StringVar(&c.profileDir, "profile", "", "write CPU profiles of each measurement into this directory")
+	flag.StringVar(&c.pprofURL, "pprof", "", "the server's pprof base URL (its PPROF_ADDR), for -profile")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments: %v", flag.Args())
@@ -79,6 +93,10 @@ func parseFlags() (config, error) {
 	if c.URLs, err = parseURLs(*urls); err != nil {
 		return c, err
 	}
+	if c.mix, err = parseMix(c.Mix); err != nil {
+		return c, err
+	}
+	c.Mix = c.mix.String()
 	for s := range strings.SplitSeq(*scenarios, ",") {
 		if s = strings.TrimSpace(s); s == "" {
 			continue
@@ -91,8 +109,8 @@ func parseFlags() (config, error) {
 	switch {
 	case c.duration <= 0:
 		return c, fmt.Errorf("-duration must be positive")
-	case c.Concurrency < 1 || c.Groups < 1 || c.SeedWorkers < 1:
-		return c, fmt.Errorf("-concurrency, -groups and -seed-workers must be at least 1")
+	case c.Concurrency < 1 || c.Groups < 1 || c.SeedWorkers < 1 || c.Repeat < 1:
+		return c, fmt.Errorf("-concurrency, -groups, -seed-workers and -repeat must be at least 1")
 	case c.Subscribers < 2 || c.Rate <= 0 || c.Idle < 1:
 		return c, fmt.Errorf("-subscribers must be at least 2, -rate and -idle positive")
 	}
@@ -109,6 +127,11 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	serverPID = cfg.ServerPID
+	if cfg.dsn != "" {
+		if pc, err := pgx.ParseConfig(cfg.dsn); err == nil {
+			benchDB = pc.Database
+		}
+	}
 	b := newBench(cfg)
 	for _, s := range cfg.Scenarios {
 		if ctx.Err() != nil {

@@ -56,7 +56,7 @@ func (b *bench) runPost(ctx context.Context) ([]*result, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := closedLoop(ctx, b.cfg.duration, b.cfg.Concurrency, func(ctx context.Context, w, i int) error {
+	l := b.loop(ctx, "post", func(ctx context.Context, w, i int) error {
 		g := groups[w%len(groups)]
 		u := g.members[(w/len(groups))%len(g.members)]
 		return postMessage(ctx, b.api, w, u.token, g.id, fmt.Sprintf("post bench w%d #%d", w, i))

@@ -16,7 +16,7 @@ func (b *bench) runHistory(ctx context.Context) ([]*result, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := closedLoop(ctx, b.cfg.duration, b.cfg.Concurrency, func(ctx context.Context, w, i int) error {
+	l := b.loop(ctx, "history", func(ctx context.Context, w, i int) error {
 		var out struct {
 			Node *struct {
 				Messages struct {
@@ -75,7 +75,7 @@ func (b *bench) runInbox(ctx context.Context) ([]*result, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := closedLoop(ctx, b.cfg.duration, b.cfg.Concurrency, func(ctx context.Context, w, _ int) error {
+	l := b.loop(ctx, "inbox", func(ctx context.Context, w, _ int) error {
 		var out struct {
 			Chats struct {
 				Edges []struct {

@@ -184,12 +184,19 @@ func (s *seeder) post(ctx context.Context, n int, who func(i int) *user, chat fu
 
 // postMessage posts body into chat as client i.
 func postMessage(ctx context.Context, a *api, i int, token, chat, body string) error {
+	_, err := postMessageID(ctx, a, i, token, chat, body)
+	return err
+}
+
+// postMessageID posts body into chat as client i and returns the message's id.
+func postMessageID(ctx context.Context, a *api, i int, token, chat, body string) (string, error) {
+	var out struct{ PostMessage struct{ ID string } }
 	err := a.do(ctx, i, token, `mutation($c: ID!, $b: String!) { postMessage(input: {chatId: $c, body: $b}) { id } }`,
-		map[string]any{"c": chat, "b": body}, nil)
+		map[string]any{"c": chat, "b": body}, &out)
 	if err != nil {
-		return fmt.Errorf("postMessage: %w", err)
+		return "", fmt.Errorf("postMessage: %w", err)
 	}
-	return nil
+	return out.PostMessage.ID, nil
 }
 
 // measure runs setup for scenario and returns what it made and how long it took.

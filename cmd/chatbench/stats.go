@@ -80,6 +80,13 @@ func closedLoop(ctx context.Context, d time.Duration, workers int, op func(ctx c
 	return res
 }
 
+// loop is closedLoop at the scenario's concurrency and duration, profiled
+// with -profile.
+func (b *bench) loop(ctx context.Context, scenario string, op func(ctx context.Context, w, i int) error) *load {
+	defer b.profile(scenario)()
+	return closedLoop(ctx, b.cfg.duration, b.cfg.Concurrency, op)
+}
+
 // cmpErr keeps the first error seen.
 func cmpErr(first, err error) error {
 	if first != nil {

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"time"
+)
+
+// fanWindow is one measuring window of fanout (-repeat makes several on the
+// same subscribers: seeding 10,000 users takes minutes, and on a shared
+// machine each window's CPU note tells whether something else ran).
+type fanWindow struct {
+	name    string
+	dropped int64  // slots dropped because a group's mutation ran late
+	cpu     string // how server, database, benchmark and the rest shared the CPU
+}
+
+// fanStats are the latencies of the deliveries and mutations of one window.
+type fanStats struct {
+	lat, sinceResponse, took []time.Duration
+	mutations                int
+}
+
+// add counts a delivery; sinceResponse is its time after its mutation's
+// response was read (negative when it came first): the path from commit to
+// the subscriber, without the mutation's own time.
+func (s *fanStats) add(m fanMatch) {
+	s.lat = append(s.lat, m.at.Sub(m.r.sent))
+	s.sinceResponse = append(s.sinceResponse, m.at.Sub(m.r.sent.Add(m.r.took)))
+}
+
+// fanoutResults makes the report: for each window a row of all its
+// deliveries, then one per kind of mutation. The first row carries the
+// delivery check, which covers every window.
+func (b *bench) fanoutResults(groups []*fanGroup, v verdict, windows []fanWindow) []*result {
+	all := make([]fanStats, len(windows))
+	kinds := make([]map[opKind]*fanStats, len(windows))
+	for w := range kinds {
+		kinds[w] = map[opKind]*fanStats{}
+	}
+	var failures int
+	var firstErr error
+	for _, g := range groups {
+		for i := range g.done {
+			r := &g.done[i]
+			all[r.window].took = append(all[r.window].took, r.took)
+			k := kinds[r.window][r.kind]
+			if k == nil {
+				k = &fanStats{}
+				kinds[r.window][r.kind] = k
+			}
+			k.took, k.mutations = append(k.took, r.took), k.mutations+1
+		}
+		if g.err != nil {
+			failures++
+			firstErr = cmpErr(firstErr, g.err)
+		}
+	}
+	for _, m := range v.matched {
+		all[m.r.window].add(m)
+		kinds[m.r.window][m.r.kind].add(m)
+	}
+	var rows []*result
+	for w, win := range windows {
+		r := b.fanoutRow(win, &all[w])
+		if w == 0 {
+			if failures > 0 {
+				r.Errors = failures
+				r.fail("%d groups stopped on a failed mutation, first: %v", failures, firstErr)
+			}
+			if v.ok() {
+				r.note("verified over %d window(s): every member got exactly the events of the mutations they may see, once each and in order (%d deliveries)",
+					len(windows), v.expected)
+			} else {
+				r.fail("delivery check over %d window(s): %s", len(windows), v)
+			}
+		}
+		rows = append(rows, r)
+		for _, k := range opKinds {
+			if s := kinds[w][k]; s != nil {
+				kr := newResult(win.name+"/"+string(k), k.eventType()+" deliveries", len(s.lat), b.cfg.duration, s.lat)
+				kl := summarize(s.took)
+				kr.note("%d mutations, p50 %s p99 %s", s.mutations, fmtDur(kl.P50), fmtDur(kl.P99))
+				rows = append(rows, kr)
+			}
+		}
+	}
+	return rows
+}
+
+// fanoutRow is the row of all the deliveries of one window.
+func (b *bench) fanoutRow(win fanWindow, s *fanStats) *result {
+	elapsed := b.cfg.duration
+	r := newResult(win.name, "deliveries", len(s.lat), elapsed, s.lat)
+	ml, sr := summarize(s.took), summarize(s.sinceResponse)
+	r.note("S=%d in groups of <=%d, chatEvents on all their chats; mix %s", b.cfg.Subscribers, fanSize, b.cfg.mix)
+	r.note("R=%.0f/s target, %.1f/s made (%d mutations, %d slots dropped)", b.cfg.Rate, float64(len(s.took))/elapsed.Seconds(), len(s.took), win.dropped)
+	r.note("latency = receive time - time just before sending the mutation; mutations p50 %s p99 %s; deliveries after the mutation's response p50 %s p99 %s",
+		fmtDur(ml.P50), fmtDur(ml.P99), fmtDur(sr.P50), fmtDur(sr.P99))
+	if win.cpu != "" {
+		r.note("%s", win.cpu)
+	}
+	return r
+}
