@@ -146,27 +146,39 @@ func loadEventRows(db *gorm.DB, evs []*Event, reader int64) error {
 	return nil
 }
 
-// loadMessages reads the messages ids and the last message of each of
-// chats in one query, then those they answer that it did not read.
+// loadMessages reads the messages ids, then the last message of each of
+// chats that is not among them (a post's own message usually is), then
+// those they answer that were not read yet: a query each, when needed.
 func loadMessages(db *gorm.DB, ids []int64, chats []*models.Chat) ([]*models.Message, error) {
+	var msgs []*models.Message
+	if len(ids) > 0 {
+		if err := db.Find(&msgs, ids).Error; err != nil {
+			return nil, err
+		}
+	}
+	have := set[int64]{}
+	last := map[[2]int64]bool{}
+	for _, m := range msgs {
+		have.add(m.ID)
+		last[[2]int64{m.ChatID, m.Seq}] = true
+	}
 	var lasts [][]any
 	for _, c := range chats {
-		if c.LastSeq > 0 {
+		if c.LastSeq > 0 && !last[[2]int64{c.ID, c.LastSeq}] {
 			lasts = append(lasts, []any{c.ID, c.LastSeq})
 		}
 	}
-	var msgs []*models.Message
-	q := db.Where("id IN ?", append(ids, 0))
 	if len(lasts) > 0 {
-		q = q.Or("(chat_id, seq) IN ?", lasts)
+		var more []*models.Message
+		if err := db.Where("(chat_id, seq) IN ?", lasts).Find(&more).Error; err != nil {
+			return nil, err
+		}
+		for _, m := range more {
+			have.add(m.ID)
+		}
+		msgs = append(msgs, more...)
 	}
-	if err := q.Find(&msgs).Error; err != nil {
-		return nil, err
-	}
-	have, answered := set[int64]{}, set[int64]{}
-	for _, m := range msgs {
-		have.add(m.ID)
-	}
+	answered := set[int64]{}
 	for _, m := range msgs {
 		if m.ReplyToID != nil && !have.has(*m.ReplyToID) {
 			answered.add(*m.ReplyToID)
