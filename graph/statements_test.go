@@ -65,7 +65,14 @@ func sameForAnyPage(t *testing.T, s *apitest.Server, token, name, query string, 
 		for k, x := range vars {
 			v[k] = x
 		}
-		return counter.During(func() { s.MustDo(t, token, query, v, nil) })
+		// The least of three: on a loaded machine, a dataloader's batch
+		// window can close before every field of the page has asked, and
+		// split one batch in two; what is counted is what the page needs.
+		var least int64 = math.MaxInt64
+		for range 3 {
+			least = min(least, counter.During(func() { s.MustDo(t, token, query, v, nil) }))
+		}
+		return least
 	}
 	few, many := count(small), count(large)
 	if few != many {
