@@ -94,21 +94,3 @@ func cmpErr(first, err error) error {
 	}
 	return err
 }
-
-// latencies collects durations from many goroutines.
-type latencies struct {
-	mu  sync.Mutex
-	lat []time.Duration
-}
-
-func (l *latencies) add(d time.Duration) {
-	l.mu.Lock()
-	l.lat = append(l.lat, d)
-	l.mu.Unlock()
-}
-
-func (l *latencies) take() []time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.lat
-}
