@@ -8,10 +8,13 @@
 # loopback pprof port) and of the benchmark for each measurement.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# BENCH_PORT and BENCH_DB keep runs from several checkouts on one machine
+# and PostgreSQL apart.
 port=${BENCH_PORT:-8099}
+db=${BENCH_DB:-gqlchat_bench}
 admin=${BENCH_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable}
-dsn=${admin/\/postgres\?//gqlchat_bench?}
-psql "$admin" -q -c "DROP DATABASE IF EXISTS gqlchat_bench WITH (FORCE)" -c "CREATE DATABASE gqlchat_bench"
+dsn=${admin/\/postgres\?//$db?}
+psql "$admin" -q -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
 bin=$(mktemp -d)
 go build -o "$bin/server" . && go build -o "$bin/chatbench" ./cmd/chatbench
 ulimit -n "$(ulimit -Hn)" # thousands of WebSockets

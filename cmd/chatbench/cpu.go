@@ -121,3 +121,37 @@ func (t cpuTimes) split(before cpuTimes, elapsed time.Duration) string {
 	}
 	return out
 }
+
+// stallWatch measures how late a goroutine of the benchmark wakes from
+// short sleeps while a window runs: when the machine stops running it for
+// a while (the host's other guests, a stop of the benchmark's own garbage
+// collector), every latency measured meanwhile grows by as much, whatever
+// the server did. Its stop function describes the worst wake-ups.
+func stallWatch() (stop func() string) {
+	const nap = 5 * time.Millisecond
+	done := make(chan struct{})
+	result := make(chan string, 1)
+	go func() {
+		var worst time.Duration
+		over := 0
+		for {
+			select {
+			case <-done:
+				result <- fmt.Sprintf("the benchmark's %s sleeps woke up to %s late (%d times over 20 ms)", nap, worst.Round(time.Millisecond), over)
+				return
+			default:
+			}
+			t := time.Now()
+			time.Sleep(nap)
+			late := time.Since(t) - nap
+			worst = max(worst, late)
+			if late > 20*time.Millisecond {
+				over++
+			}
+		}
+	}()
+	return func() string {
+		close(done)
+		return <-result
+	}
+}

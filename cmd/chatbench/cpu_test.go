@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -41,5 +42,13 @@ func TestBackendDB_ReadsTheDatabaseOfBackendsOnly(t *testing.T) {
 		if db != want || ok != (want != "") {
 			t.Errorf("backendDB(%q) = %q, %v; want %q", title, db, ok, want)
 		}
+	}
+}
+
+func TestStallWatch_ReportsItsWakeUps(t *testing.T) {
+	stop := stallWatch()
+	time.Sleep(30 * time.Millisecond)
+	if got := stop(); !strings.Contains(got, "sleeps woke up to") {
+		t.Fatalf("stallWatch = %q", got)
 	}
 }

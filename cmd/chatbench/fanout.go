@@ -72,9 +72,9 @@ func (b *bench) runFanout(ctx context.Context) ([]*result, error) {
 		if b.cfg.Repeat > 1 {
 			name = fmt.Sprintf("fanout#%d", w+1)
 		}
-		cpu, stopProfile := readCPU(), b.profile(name)
+		cpu, stopProfile, stopWatch := readCPU(), b.profile(name), stallWatch()
 		dropped, elapsed := b.drive(ctx, groups, w)
-		windows = append(windows, fanWindow{name: name, dropped: dropped, cpu: readCPU().split(cpu, elapsed)})
+		windows = append(windows, fanWindow{name: name, dropped: dropped, cpu: readCPU().split(cpu, elapsed), stalls: stopWatch()})
 		stopProfile()
 		logf("%s: mutations done, waiting %s for deliveries", name, grace)
 		sleep(ctx, grace)

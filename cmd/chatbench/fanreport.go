@@ -11,6 +11,7 @@ type fanWindow struct {
 	name    string
 	dropped int64  // slots dropped because a group's mutation ran late
 	cpu     string // how server, database, benchmark and the rest shared the CPU
+	stalls  string // how late the benchmark woke from short sleeps
 }
 
 // fanStats are the latencies of the deliveries and mutations of one window.
@@ -95,8 +96,10 @@ func (b *bench) fanoutRow(win fanWindow, s *fanStats) *result {
 	r.note("R=%.0f/s target, %.1f/s made (%d mutations, %d slots dropped)", b.cfg.Rate, float64(len(s.took))/elapsed.Seconds(), len(s.took), win.dropped)
 	r.note("latency = receive time - time just before sending the mutation; mutations p50 %s p99 %s; deliveries after the mutation's response p50 %s p99 %s",
 		fmtDur(ml.P50), fmtDur(ml.P99), fmtDur(sr.P50), fmtDur(sr.P99))
-	if win.cpu != "" {
-		r.note("%s", win.cpu)
+	for _, n := range []string{win.cpu, win.stalls} {
+		if n != "" {
+			r.note("%s", n)
+		}
 	}
 	return r
 }
