@@ -31,6 +31,6 @@ for i in $(seq 0 $((instances - 1))); do
   pids+=($!) urls+=("http://localhost:$p")
   for _ in $(seq 100); do curl -sf "http://localhost:$p/healthz" >/dev/null && break; sleep 0.1; done
 done
-# The idle scenario reads the first instance's memory.
+# The idle scenario reads the first instance's memory; the CPU notes count all.
 "$bin/chatbench" -url "$(IFS=,; echo "${urls[*]}")" -dsn "$dsn" -server-pid "${pids[0]}" \
-  -pprof "http://127.0.0.1:$((port + 1000))" "$@"
+  -other-server-pids "$(IFS=,; echo "${pids[*]:1}")" -pprof "http://127.0.0.1:$((port + 1000))" "$@"

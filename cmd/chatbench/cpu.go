@@ -9,8 +9,13 @@ import (
 	"time"
 )
 
-// serverPID is the server's process id (-server-pid), read by the CPU split.
-var serverPID int
+// serverPID is the server's process id (-server-pid), read by the CPU split;
+// otherServerPIDs are those of more instances (-other-server-pids), whose
+// CPU time counts with it.
+var (
+	serverPID       int
+	otherServerPIDs []int
+)
 
 // benchDB is the server's database (from -dsn): PostgreSQL's backends
 // serving other databases count as anything else, not as PostgreSQL.
@@ -30,6 +35,9 @@ func readCPU() cpuTimes {
 	t := cpuTimes{bench: procCPU("self"), machine: machineCPU()}
 	if serverPID > 0 {
 		t.server = procCPU(strconv.Itoa(serverPID))
+	}
+	for _, pid := range otherServerPIDs {
+		t.server += procCPU(strconv.Itoa(pid))
 	}
 	comms, _ := filepath.Glob("/proc/[0-9]*/comm")
 	for _, c := range comms {
@@ -112,6 +120,9 @@ func (t cpuTimes) split(before cpuTimes, elapsed time.Duration) string {
 	server := "server ?"
 	if serverPID > 0 {
 		server = fmt.Sprintf("server %.2f", cores(t.server-before.server))
+		if len(otherServerPIDs) > 0 {
+			server = fmt.Sprintf("servers %.2f", cores(t.server-before.server))
+		}
 	}
 	out := fmt.Sprintf("CPU cores used: %s, PostgreSQL %.2f, benchmark %.2f",
 		server, cores(t.postgres-before.postgres), cores(t.bench-before.bench))

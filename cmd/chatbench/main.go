@@ -34,6 +34,7 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -43,19 +44,20 @@ import (
 
 // config is the command line.
 type config struct {
-	URLs        []string `json:"urls"`
-	DSN         bool     `json:"dsn_given"` // the DSN itself may hold a password
-	Scenarios   []string `json:"scenarios"`
-	Duration    string   `json:"duration"`
-	Concurrency int      `json:"concurrency"`
-	Groups      int      `json:"groups"`
-	Subscribers int      `json:"subscribers"`
-	Rate        float64  `json:"rate"`
-	Idle        int      `json:"idle"`
-	ServerPID   int      `json:"server_pid,omitempty"`
-	SeedWorkers int      `json:"seed_workers"`
-	Mix         string   `json:"mix"`
-	Repeat      int      `json:"repeat"`
+	URLs            []string `json:"urls"`
+	DSN             bool     `json:"dsn_given"` // the DSN itself may hold a password
+	Scenarios       []string `json:"scenarios"`
+	Duration        string   `json:"duration"`
+	Concurrency     int      `json:"concurrency"`
+	Groups          int      `json:"groups"`
+	Subscribers     int      `json:"subscribers"`
+	Rate            float64  `json:"rate"`
+	Idle            int      `json:"idle"`
+	ServerPID       int      `json:"server_pid,omitempty"`
+	OtherServerPIDs []int    `json:"other_server_pids,omitempty"`
+	SeedWorkers     int      `json:"seed_workers"`
+	Mix             string   `json:"mix"`
+	Repeat          int      `json:"repeat"`
 
 	dsn        string
 	duration   time.Duration
@@ -81,6 +83,7 @@ func parseFlags() (config, error) {
 	flag.StringVar(&c.Mix, "mix", defaultMix, "fanout's mutations: kind=weight pairs, kinds "+fmt.Sprint(opKinds))
 	flag.IntVar(&c.Idle, "idle", 10000, "idle WebSocket connections (N), capped by the open-file limit")
 	flag.IntVar(&c.ServerPID, "server-pid", 0, "the server's process id, to read its RSS (idle) and CPU time")
+	others := flag.String("other-server-pids", "", "comma-separated process ids of more server instances, whose CPU time counts with the server's")
 	flag.IntVar(&c.SeedWorkers, "seed-workers", 16, "concurrent requests while seeding")
 	flag.BoolVar(&c.json, "json", false, "print a JSON document instead of a table")
 	flag.StringVar(&c.profileDir, "profile", "", "write CPU profiles of each measurement into this directory")
@@ -92,6 +95,15 @@ func parseFlags() (config, error) {
 	var err error
 	if c.URLs, err = parseURLs(*urls); err != nil {
 		return c, err
+	}
+	for p := range strings.SplitSeq(*others, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			pid, err := strconv.Atoi(p)
+			if err != nil || pid <= 0 {
+				return c, fmt.Errorf("-other-server-pids: %q is not a process id", p)
+			}
+			c.OtherServerPIDs = append(c.OtherServerPIDs, pid)
+		}
 	}
 	if c.mix, err = parseMix(c.Mix); err != nil {
 		return c, err
@@ -126,7 +138,7 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	serverPID = cfg.ServerPID
+	serverPID, otherServerPIDs = cfg.ServerPID, cfg.OtherServerPIDs
 	if cfg.dsn != "" {
 		if pc, err := pgx.ParseConfig(cfg.dsn); err == nil {
 			benchDB = pc.Database
