@@ -254,7 +254,7 @@ func (r *logReader) readOnce(ctx context.Context) error {
 		FROM (SELECT pg_current_snapshot() AS snap) s
 		LEFT JOIN LATERAL (SELECT * FROM chat_events e
 			WHERE e.xid >= CAST(? AS text)::xid8 OR e.xid = ANY(CAST(? AS text)::xid8[])) e ON true
-		ORDER BY e.chat_id, e.pos`, strconv.FormatUint(prev.xmax, 10), prev.xipArray()).Scan(&rows).Error
+		ORDER BY e.chat_id, e.pos`, strconv.FormatUint(prev.xmax, 10), pgArray(prev.xip)).Scan(&rows).Error
 	if err != nil {
 		return err
 	}

@@ -2,8 +2,7 @@ package chat
 
 import (
 	"context"
-	"strconv"
-	"strings"
+	"fmt"
 )
 
 // replayBatch is how many events a replay reads at a time.
@@ -120,14 +119,17 @@ func (s *Service) prunedPast(ctx context.Context, starts []replayStart, afterCha
 	return pruned, err
 }
 
-// pgArray is ids as a PostgreSQL array literal: GORM would spread a slice
-// into a list.
-func pgArray(ids []int64) string {
-	parts := make([]string, len(ids))
-	for i, id := range ids {
-		parts[i] = strconv.FormatInt(id, 10)
+// pgArray is xs as a PostgreSQL array literal: GORM would spread a slice
+// into a list. It serves ids and transaction ids alike.
+func pgArray[T ~int64 | ~uint64](xs []T) string {
+	b := []byte{'{'}
+	for i, x := range xs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = fmt.Append(b, x)
 	}
-	return "{" + strings.Join(parts, ",") + "}"
+	return string(append(b, '}'))
 }
 
 // chatEventsAfter returns up to replayBatch events of chatID after pos

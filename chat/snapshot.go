@@ -74,15 +74,6 @@ func (s snapshot) String() string {
 	return b.String()
 }
 
-// xipArray is the in-progress list as a PostgreSQL array literal.
-func (s snapshot) xipArray() string {
-	parts := make([]string, len(s.xip))
-	for i, x := range s.xip {
-		parts[i] = strconv.FormatUint(x, 10)
-	}
-	return "{" + strings.Join(parts, ",") + "}"
-}
-
 // visible reports whether transaction xid had committed (or aborted) when
 // s was taken, as pg_visible_in_snapshot does.
 func (s snapshot) visible(xid uint64) bool {
