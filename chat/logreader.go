@@ -174,18 +174,22 @@ func (r *logReader) kick() {
 
 // start takes the first snapshot and starts reading; r.mu is held.
 func (r *logReader) start(ctx context.Context) error {
+	// Listening before the first snapshot: a commit the snapshot does not
+	// show is noted after it, so no event waits for the poll.
+	sub := r.bus.Subscribe(16, events.LogTopic).Lossy()
+	sub.Notify(r.kick)
 	var text string
 	if err := r.db.WithContext(ctx).Raw(`SELECT pg_current_snapshot()::text`).Scan(&text).Error; err != nil {
+		sub.Close()
 		return err
 	}
 	snap, err := parseSnapshot(text)
 	if err != nil {
+		sub.Close()
 		return err
 	}
 	r.snap, r.running = snap, true
 	r.members.Purge() // kept from an earlier run, it may have missed events since
-	sub := r.bus.Subscribe(16, events.LogTopic).Lossy()
-	sub.Notify(r.kick)
 	go r.loop(sub)
 	return nil
 }
