@@ -16,19 +16,64 @@ import (
 // loaders batch the lookups that lists would otherwise make once per item.
 // They are built per response (each HTTP request, each subscription event),
 // never per connection, so that no response sees another's stale data.
+// Each is made on first use: most responses, a subscription's event above
+// all, use few or none, and a delivery to each of a chat's subscribers
+// would otherwise build all eight.
 type loaders struct {
-	users        *dataloadgen.Loader[int64, *models.User]
-	friendships  *dataloadgen.Loader[int64, chat.FriendshipStatus]
-	chats        *dataloadgen.Loader[int64, *models.Chat]
-	lastMessages *dataloadgen.Loader[int64, *models.Message]
-	messages     *dataloadgen.Loader[int64, *models.Message]
-	reactions    *dataloadgen.Loader[int64, []models.ReactionGroup]
-	readMarkers  *dataloadgen.Loader[int64, int64]
-	memberCounts *dataloadgen.Loader[int64, int]
-	firstMembers map[int]*dataloadgen.Loader[int64, *chat.Page[*models.User]] // by page size
-	mu           sync.Mutex                                                   // guards firstMembers
-	svc          *chat.Service
-	wait         dataloadgen.Option
+	mu            sync.Mutex // guards the loaders, made on first use
+	usersL        *dataloadgen.Loader[int64, *models.User]
+	friendshipsL  *dataloadgen.Loader[int64, chat.FriendshipStatus]
+	chatsL        *dataloadgen.Loader[int64, *models.Chat]
+	lastMessagesL *dataloadgen.Loader[int64, *models.Message]
+	messagesL     *dataloadgen.Loader[int64, *models.Message]
+	reactionsL    *dataloadgen.Loader[int64, []models.ReactionGroup]
+	readMarkersL  *dataloadgen.Loader[int64, int64]
+	memberCountsL *dataloadgen.Loader[int64, int]
+	firstMembers  map[int]*dataloadgen.Loader[int64, *chat.Page[*models.User]] // by page size
+	svc           *chat.Service
+	wait          dataloadgen.Option
+}
+
+func (l *loaders) users() *dataloadgen.Loader[int64, *models.User] {
+	return lazy(l, &l.usersL, l.svc.UsersByIDs)
+}
+
+func (l *loaders) friendships() *dataloadgen.Loader[int64, chat.FriendshipStatus] {
+	return lazy(l, &l.friendshipsL, l.svc.FriendshipStatuses)
+}
+
+func (l *loaders) chats() *dataloadgen.Loader[int64, *models.Chat] {
+	return lazy(l, &l.chatsL, l.svc.ChatsByIDs)
+}
+
+func (l *loaders) lastMessages() *dataloadgen.Loader[int64, *models.Message] {
+	return lazy(l, &l.lastMessagesL, l.svc.LastMessages)
+}
+
+func (l *loaders) messages() *dataloadgen.Loader[int64, *models.Message] {
+	return lazy(l, &l.messagesL, l.svc.MessagesByIDs)
+}
+
+func (l *loaders) reactions() *dataloadgen.Loader[int64, []models.ReactionGroup] {
+	return lazy(l, &l.reactionsL, l.svc.Reactions)
+}
+
+func (l *loaders) readMarkers() *dataloadgen.Loader[int64, int64] {
+	return lazy(l, &l.readMarkersL, l.svc.ReadMarkers)
+}
+
+func (l *loaders) memberCounts() *dataloadgen.Loader[int64, int] {
+	return lazy(l, &l.memberCountsL, l.svc.MemberCounts)
+}
+
+// lazy returns *p, made from fetch if it was not made yet.
+func lazy[V any](l *loaders, p **dataloadgen.Loader[int64, V], fetch func(context.Context, []int64) ([]V, error)) *dataloadgen.Loader[int64, V] {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if *p == nil {
+		*p = dataloadgen.NewLoader(noErrors(fetch), l.wait)
+	}
+	return *p
 }
 
 type loadersKey struct{}
@@ -44,19 +89,7 @@ const DefaultBatchWait = 2 * time.Millisecond
 func WithLoaders(svc *chat.Service, wait time.Duration) graphql.ResponseMiddleware {
 	batchWait := dataloadgen.WithWait(wait)
 	return func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
-		l := &loaders{
-			users:        dataloadgen.NewLoader(noErrors(svc.UsersByIDs), batchWait),
-			friendships:  dataloadgen.NewLoader(noErrors(svc.FriendshipStatuses), batchWait),
-			chats:        dataloadgen.NewLoader(noErrors(svc.ChatsByIDs), batchWait),
-			lastMessages: dataloadgen.NewLoader(noErrors(svc.LastMessages), batchWait),
-			messages:     dataloadgen.NewLoader(noErrors(svc.MessagesByIDs), batchWait),
-			reactions:    dataloadgen.NewLoader(noErrors(svc.Reactions), batchWait),
-			readMarkers:  dataloadgen.NewLoader(noErrors(svc.ReadMarkers), batchWait),
-			memberCounts: dataloadgen.NewLoader(noErrors(svc.MemberCounts), batchWait),
-			firstMembers: map[int]*dataloadgen.Loader[int64, *chat.Page[*models.User]]{},
-			svc:          svc,
-			wait:         batchWait,
-		}
+		l := &loaders{svc: svc, wait: batchWait}
 		return next(context.WithValue(ctx, loadersKey{}, l))
 	}
 }
@@ -76,7 +109,7 @@ func noErrors[V any](fetch func(context.Context, []int64) ([]V, error)) func(con
 
 // user loads a user (a tombstone for deleted accounts) through the loader.
 func user(ctx context.Context, id int64) (*model.User, error) {
-	u, err := loadersFrom(ctx).users.Load(ctx, id)
+	u, err := loadersFrom(ctx).users().Load(ctx, id)
 	if err == nil && u == nil {
 		return nil, chat.Errorf(chat.CodeNotFound, "no such user")
 	}
@@ -93,6 +126,9 @@ func (l *loaders) firstMembersOf(ctx context.Context, chatID int64, first *int) 
 	l.mu.Lock()
 	loader := l.firstMembers[size]
 	if loader == nil {
+		if l.firstMembers == nil {
+			l.firstMembers = map[int]*dataloadgen.Loader[int64, *chat.Page[*models.User]]{}
+		}
 		loader = dataloadgen.NewLoader(noErrors(func(ctx context.Context, ids []int64) ([]*chat.Page[*models.User], error) {
 			return l.svc.FirstMembers(ctx, ids, first)
 		}), l.wait)
