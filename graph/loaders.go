@@ -19,6 +19,7 @@ import (
 type loaders struct {
 	users        *dataloadgen.Loader[int64, *models.User]
 	friendships  *dataloadgen.Loader[int64, chat.FriendshipStatus]
+	blocked      *dataloadgen.Loader[int64, bool] // by the viewer
 	chats        *dataloadgen.Loader[int64, *models.Chat]
 	lastMessages *dataloadgen.Loader[int64, *models.Message]
 	messages     *dataloadgen.Loader[int64, *models.Message]
@@ -47,6 +48,7 @@ func WithLoaders(svc *chat.Service, wait time.Duration) graphql.ResponseMiddlewa
 		l := &loaders{
 			users:        dataloadgen.NewLoader(noErrors(svc.UsersByIDs), batchWait),
 			friendships:  dataloadgen.NewLoader(noErrors(svc.FriendshipStatuses), batchWait),
+			blocked:      dataloadgen.NewLoader(noErrors(svc.BlockedByViewer), batchWait),
 			chats:        dataloadgen.NewLoader(noErrors(svc.ChatsByIDs), batchWait),
 			lastMessages: dataloadgen.NewLoader(noErrors(svc.LastMessages), batchWait),
 			messages:     dataloadgen.NewLoader(noErrors(svc.MessagesByIDs), batchWait),
