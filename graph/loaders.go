@@ -23,6 +23,7 @@ type loaders struct {
 	mu            sync.Mutex // guards the loaders, made on first use
 	usersL        *dataloadgen.Loader[int64, *models.User]
 	friendshipsL  *dataloadgen.Loader[int64, chat.FriendshipStatus]
+	blockedL      *dataloadgen.Loader[int64, bool] // by the viewer
 	chatsL        *dataloadgen.Loader[int64, *models.Chat]
 	lastMessagesL *dataloadgen.Loader[int64, *models.Message]
 	messagesL     *dataloadgen.Loader[int64, *models.Message]
@@ -40,6 +41,10 @@ func (l *loaders) users() *dataloadgen.Loader[int64, *models.User] {
 
 func (l *loaders) friendships() *dataloadgen.Loader[int64, chat.FriendshipStatus] {
 	return lazy(l, &l.friendshipsL, l.svc.FriendshipStatuses)
+}
+
+func (l *loaders) blocked() *dataloadgen.Loader[int64, bool] {
+	return lazy(l, &l.blockedL, l.svc.BlockedByViewer)
 }
 
 func (l *loaders) chats() *dataloadgen.Loader[int64, *models.Chat] {
