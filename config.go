@@ -32,6 +32,7 @@ type config struct {
 	DBMaxConns        int           `env:"DB_MAX_CONNS" envDefault:"20" help:"size of the database connection pool"`
 	MinPasswordLength int           `env:"MIN_PASSWORD_LENGTH" envDefault:"15" help:"least number of characters in a password"`
 	TokenTTL          time.Duration `env:"TOKEN_TTL" envDefault:"720h" help:"lifetime of a log-in token, as a Go duration"`
+	SessionCacheTTL   time.Duration `env:"SESSION_CACHE_TTL" envDefault:"10s" help:"how long an instance trusts a token it checked without asking the database again; revocations reach every instance through the event bus at once, and this bounds one whose note was lost (0 turns the cache off)"`
 	EventRetention    time.Duration `env:"EVENT_RETENTION" envDefault:"720h" help:"how long the event log keeps events for resuming subscriptions; resuming from further back fails with CURSOR_EXPIRED (the message history is kept whole)"`
 	EventBus          string        `env:"EVENT_BUS" envDefault:"postgres" help:"postgres (instances share events through LISTEN/NOTIFY) or memory (one instance)"`
 
@@ -173,6 +174,7 @@ func usage(w io.Writer) {
 func (c config) chatConfig() chat.Config {
 	cfg := chat.DefaultConfig
 	cfg.MinPasswordLength, cfg.TokenTTL, cfg.EventRetention = c.MinPasswordLength, c.TokenTTL, c.EventRetention
+	cfg.SessionCacheTTL = c.SessionCacheTTL
 	return cfg
 }
 

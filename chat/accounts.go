@@ -136,7 +136,7 @@ func (s *Service) LogOut(ctx context.Context) error {
 		return err
 	}
 	return s.inTx(ctx, func(tx *gorm.DB, emit func(...events.Event)) error {
-		emit(sessionsChanged(v.UserID))
+		emit(sessionsChanged(v.UserID)...)
 		return tx.Model(&models.Session{}).
 			Where("id = ? AND revoked_at IS NULL", v.SessionID).
 			Update("revoked_at", gorm.Expr("now()")).Error
@@ -202,7 +202,7 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) erro
 		if err := s.rehash(tx, u, next); err != nil {
 			return err
 		}
-		emit(sessionsChanged(v.UserID))
+		emit(sessionsChanged(v.UserID)...)
 		return revokeSessions(tx, v.UserID, v.SessionID)
 	})
 }
@@ -240,7 +240,7 @@ func (s *Service) DeleteAccount(ctx context.Context, password string) error {
 		if err := forgetBlocks(tx, v.UserID); err != nil {
 			return err
 		}
-		emit(sessionsChanged(v.UserID))
+		emit(sessionsChanged(v.UserID)...)
 		return revokeSessions(tx, v.UserID, 0)
 	})
 	if err == nil {

@@ -52,7 +52,7 @@ func newHarness(t *testing.T, change ...func(*chat.Config)) *harness {
 
 // newInstances starts two services on one fresh database that share events
 // through PostgreSQL, as two instances of the server do.
-func newInstances(t *testing.T) [2]*harness {
+func newInstances(t *testing.T, change ...func(*chat.Config)) [2]*harness {
 	t.Helper()
 	dsn := testdb.New(t)
 	var out [2]*harness
@@ -62,7 +62,7 @@ func newInstances(t *testing.T) [2]*harness {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { bus.Close() })
-		out[i] = startHarness(t, testdb.Open(t, dsn), bus, bus.InMem, testConfig())
+		out[i] = startHarness(t, testdb.Open(t, dsn), bus, bus.InMem, testConfig(change...))
 	}
 	return out
 }

@@ -15,6 +15,9 @@ type Config struct {
 	MinPasswordLength int
 	// TokenTTL is how long a log-in token stays valid.
 	TokenTTL time.Duration
+	// SessionCacheTTL is how long a checked token is trusted without a
+	// query; 0 checks every time. See sessionCache.
+	SessionCacheTTL time.Duration
 	// EventRetention is how long the event log keeps events for resuming
 	// streams; see PruneLog.
 	EventRetention time.Duration
@@ -27,6 +30,7 @@ type Config struct {
 var DefaultConfig = Config{
 	MinPasswordLength: 15,
 	TokenTTL:          30 * 24 * time.Hour,
+	SessionCacheTTL:   10 * time.Second,
 	EventRetention:    30 * 24 * time.Hour,
 	Argon2:            DefaultArgon2,
 }
@@ -38,6 +42,8 @@ type Service struct {
 	cfg Config
 	// log reads new chat events once for all the local streams.
 	log *logReader
+	// sessions remembers recently checked tokens.
+	sessions *sessionCache
 	// dummyHash is checked against when a log-in names an unknown user, so
 	// that both failures take comparable time.
 	dummyHash string
@@ -49,7 +55,8 @@ func NewService(db *gorm.DB, bus events.Bus, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Service{db: db, bus: bus, cfg: cfg, dummyHash: dummy, log: newLogReader(db, bus)}, nil
+	return &Service{db: db, bus: bus, cfg: cfg, dummyHash: dummy, log: newLogReader(db, bus),
+		sessions: newSessionCache(bus, cfg.SessionCacheTTL)}, nil
 }
 
 // Ping reports whether the database answers.

@@ -56,9 +56,14 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Viewer, erro
 	if token == "" {
 		return nil, errBadToken
 	}
+	hash := hashToken(token)
+	v, epoch := s.sessions.get(hash)
+	if v != nil {
+		return v, nil
+	}
 	var sess models.Session
 	err := s.db.WithContext(ctx).
-		Where("token_hash = ? AND revoked_at IS NULL AND expires_at > now()", hashToken(token)).
+		Where("token_hash = ? AND revoked_at IS NULL AND expires_at > now()", hash).
 		Take(&sess).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, errBadToken
@@ -66,7 +71,9 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Viewer, erro
 	if err != nil {
 		return nil, err
 	}
-	return &Viewer{UserID: sess.UserID, SessionID: sess.ID, ExpiresAt: sess.ExpiresAt}, nil
+	v = &Viewer{UserID: sess.UserID, SessionID: sess.ID, ExpiresAt: sess.ExpiresAt}
+	s.sessions.put(hash, v, epoch)
+	return v, nil
 }
 
 // SessionActive reports whether the viewer's session is still live; open
@@ -85,9 +92,13 @@ func revokeSessions(tx *gorm.DB, userID, keep int64) error {
 		Update("revoked_at", gorm.Expr("now()")).Error
 }
 
-// sessionsChanged tells the user's open connections to re-check their session.
-func sessionsChanged(userID int64) events.Event {
-	return events.Event{Topic: events.UserTopic(userID), Kind: events.SessionsChanged}
+// sessionsChanged tells the user's open connections to re-check their
+// session, and every instance's cache to forget the user's tokens.
+func sessionsChanged(userID int64) []events.Event {
+	return []events.Event{
+		{Topic: events.UserTopic(userID), Kind: events.SessionsChanged},
+		{Topic: events.SessionsTopic, Kind: events.SessionsChanged, ID: userID},
+	}
 }
 
 // CheckSession returns UNAUTHENTICATED unless the viewer's session is live.

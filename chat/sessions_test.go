@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/gqlchat/gqlchat/chat"
 )
@@ -21,9 +22,21 @@ func TestLogOut_RevokesOnlyTheTokenUsed(t *testing.T) {
 
 func TestExpiredToken_IsRefused(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t)
+	h := newHarness(t, func(c *chat.Config) { c.SessionCacheTTL = 0 })
 	u := mustSignUp(t, h, "xena")
 	must(t, h.DB.Exec(`UPDATE sessions SET expires_at = now() - interval '1 second'`).Error)
+	mustBeRefused(t, h, u.Token)
+}
+
+// The cache of checked tokens keeps each session's expiry: a token it
+// remembers is refused once its session expires.
+func TestExpiredToken_IsRefusedThoughRemembered(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, func(c *chat.Config) { c.TokenTTL, c.SessionCacheTTL = 500*time.Millisecond, time.Hour })
+	u := mustSignUp(t, h, "xena") // authenticated, so remembered
+	v, err := h.Authenticate(context.Background(), u.Token)
+	must(t, err)
+	time.Sleep(time.Until(v.ExpiresAt)) // a rule about time: the time must pass
 	mustBeRefused(t, h, u.Token)
 }
 
@@ -68,5 +81,51 @@ func TestRace_LogInCannotOutrunChangePassword(t *testing.T) {
 		if token != "" {
 			mustBeRefused(t, h, token)
 		}
+	}
+}
+
+// A revocation reaches the other instances' caches through the bus: with
+// a cache that would trust the token for an hour, the other instance
+// refuses it as soon as the note arrives.
+func TestLogOut_RevokesTheTokenOnEveryInstanceAtOnce(t *testing.T) {
+	t.Parallel()
+	in := newInstances(t, func(c *chat.Config) { c.SessionCacheTTL = time.Hour })
+	u := mustSignUp(t, in[0], "yves")
+	mustAuthenticate(t, in[1], u.Token) // remembered there
+	must(t, in[0].LogOut(u.Ctx))
+	mustBeRefused(t, in[0], u.Token) // the revoking instance: before LogOut returned
+	waitRefused(t, in[1], u.Token, 10*time.Second)
+}
+
+// A revocation whose note never came (here, made behind the service's
+// back) takes effect within the cache's time to live.
+func TestSessionCache_TrustsATokenForAtMostItsTTL(t *testing.T) {
+	t.Parallel()
+	const ttl = 2 * time.Second
+	h := newHarness(t, func(c *chat.Config) { c.SessionCacheTTL = ttl })
+	u := mustSignUp(t, h, "zoe")
+	mustAuthenticate(t, h, u.Token)
+	revoked := time.Now()
+	must(t, h.DB.Exec(`UPDATE sessions SET revoked_at = now()`).Error)
+	if _, err := h.Authenticate(context.Background(), u.Token); err != nil {
+		t.Fatalf("a remembered token was checked again at once: %v", err) // the cache is not in use
+	}
+	waitRefused(t, h, u.Token, ttl+5*time.Second)
+	t.Logf("refused %v after the revocation (ttl %v)", time.Since(revoked).Round(time.Millisecond), ttl)
+}
+
+// waitRefused waits until token is refused, for at most d.
+func waitRefused(t *testing.T, h *harness, token string, d time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		_, err := h.Authenticate(context.Background(), token)
+		if chat.ErrorCode(err) == chat.CodeUnauthenticated {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("token still accepted %v after its revocation (err %v)", d, err)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

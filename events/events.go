@@ -51,6 +51,10 @@ type Event struct {
 // theirs listens on it.
 func UserTopic(userID int64) string { return "user:" + strconv.FormatInt(userID, 10) }
 
+// SessionsTopic carries SessionsChanged for every user (ID), to every
+// instance's cache of checked tokens.
+const SessionsTopic = "sessions"
+
 // LogTopic carries the news that some chat's event log moved on: each
 // instance's log reader listens on it.
 const LogTopic = "log"
