@@ -253,7 +253,7 @@ func FuzzMessageSearchQuery(f *testing.F) {
 	})
 }
 
-// parseTSQuery reads tsquery text of the form 'a' & 'b' & 'c':* (with ''
+// parseTSQuery reads tsquery text of the form 'a' & 'b' & 'c':* (with ”
 // and \ escapes inside quotes) into its words.
 func parseTSQuery(s string) (words []string, prefix, ok bool) {
 	for {

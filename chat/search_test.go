@@ -61,10 +61,10 @@ func TestSearchMessages_FindsOnlyWhatTheViewerMaySee(t *testing.T) {
 	}
 
 	mustFind(t, h, me, "apple", nil, "pineapple is not an apple word", "apple split now", "apple pie at noon")
-	mustFind(t, h, me, "banana", nil)            // the edit's old text is gone
-	mustFind(t, h, me, "crumble", nil)           // deleted
-	mustFind(t, h, me, "cake", nil)              // a chat the viewer left
-	mustFind(t, h, me, "tart", nil)              // a chat the viewer is not in
+	mustFind(t, h, me, "banana", nil)  // the edit's old text is gone
+	mustFind(t, h, me, "crumble", nil) // deleted
+	mustFind(t, h, me, "cake", nil)    // a chat the viewer left
+	mustFind(t, h, me, "tart", nil)    // a chat the viewer is not in
 	mustFind(t, h, f[1], "tart", nil, "apple tart in a chat I am not in")
 	mustFind(t, h, me, "apple", &mine.ID, "pineapple is not an apple word", "apple split now", "apple pie at noon")
 
