@@ -192,7 +192,13 @@ func (b *bench) seedSearch(ctx context.Context, pool *pgxpool.Pool) (*searchData
 			}
 		}
 		for _, sql := range searchSeedSQL {
-			if _, err := tx.Exec(ctx, sql, users[0].name, users[1].name); err != nil {
+			var args []any // the usernames the statement names
+			for i, u := range users {
+				if strings.Contains(sql, fmt.Sprintf("$%d", i+1)) {
+					args = append(args, u.name)
+				}
+			}
+			if _, err := tx.Exec(ctx, sql, args...); err != nil {
 				return fmt.Errorf("%s: %w", sql, err)
 			}
 		}
