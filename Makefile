@@ -15,6 +15,7 @@ fuzz: ## run each fuzz target for FUZZTIME (CI: 20,000 inputs each: a count, not
 	go test -run '^$$' -fuzz '^FuzzCursor$$' -fuzztime $(FUZZTIME) ./chat
 	go test -run '^$$' -fuzz '^FuzzValidation$$' -fuzztime $(FUZZTIME) ./chat
 	go test -run '^$$' -fuzz '^FuzzSearchQuery$$' -fuzztime $(FUZZTIME) ./chat
+	go test -run '^$$' -fuzz '^FuzzMessageSearchQuery$$' -fuzztime $(FUZZTIME) ./chat
 	go test -run '^$$' -fuzz '^FuzzSyncToken$$' -fuzztime $(FUZZTIME) ./chat
 
 generate: ## regenerate schema.graphql and the gqlgen code from schema/*.graphqls and gqlgen.yml, and the list of common passwords

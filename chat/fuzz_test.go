@@ -212,3 +212,83 @@ func likeLiteral(p string) string {
 	}
 	return b.String()
 }
+
+// FuzzMessageSearchQuery checks that a message search query is refused
+// when it is too long or has no letter or digit, and otherwise becomes a
+// to_tsquery of quoted words joined by &, the last one a prefix from
+// MinPrefixLength characters: the words of the query in order, so no
+// text can inject an operator, a weight or a phrase of its own.
+func FuzzMessageSearchQuery(f *testing.F) {
+	for _, s := range append(hostile, "hel", "hello wor", `it's`, `a\'b`, `'':*`, `x' | 'y`, "!a & (b | c):*", "foo-bar example.com 3.14",
+		"a\u0301bc", "٣٤٥", "日本語", strings.Repeat("ab ", 70)) {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, query string) {
+		tsq, err := searchTSQuery(query)
+		clean := strings.TrimSpace(strings.ToValidUTF8(query, " "))
+		wordy := strings.IndexFunc(clean, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0
+		if utf8.RuneCountInString(clean) > MaxSearchLength || !wordy {
+			if err == nil {
+				t.Fatalf("query %q accepted as %q", query, tsq)
+			}
+			invalidField(t, "searchTSQuery", err)
+			return
+		}
+		if err != nil {
+			t.Fatalf("query %q refused: %v", query, err)
+		}
+		words, prefix, ok := parseTSQuery(tsq)
+		if !ok {
+			t.Fatalf("query %q became %q, which is not quoted words joined by &", query, tsq)
+		}
+		if prefix != (utf8.RuneCountInString(words[len(words)-1]) >= MinPrefixLength) {
+			t.Fatalf("query %q became %q: prefix %v on a last word of %d characters", query, tsq, prefix, utf8.RuneCountInString(words[len(words)-1]))
+		}
+		rest := clean
+		for _, w := range words {
+			i := strings.Index(rest, w)
+			if i < 0 || strings.IndexFunc(w, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
+				t.Fatalf("query %q became %q: word %q is not the next word of the query", query, tsq, w)
+			}
+			rest = rest[i+len(w):]
+		}
+	})
+}
+
+// parseTSQuery reads tsquery text of the form 'a' & 'b' & 'c':* (with ”
+// and \ escapes inside quotes) into its words.
+func parseTSQuery(s string) (words []string, prefix, ok bool) {
+	for {
+		if !strings.HasPrefix(s, "'") {
+			return nil, false, false
+		}
+		var w strings.Builder
+		i := 1
+		for ; i < len(s); i++ {
+			if s[i] == '\\' && i+1 < len(s) {
+				i++
+			} else if s[i] == '\'' {
+				if i+1 < len(s) && s[i+1] == '\'' {
+					i++
+				} else {
+					break
+				}
+			}
+			w.WriteByte(s[i])
+		}
+		if i >= len(s) || w.Len() == 0 {
+			return nil, false, false
+		}
+		words, s = append(words, w.String()), s[i+1:]
+		switch {
+		case s == "":
+			return words, false, true
+		case s == ":*":
+			return words, true, true
+		case strings.HasPrefix(s, " & "):
+			s = s[3:]
+		default:
+			return nil, false, false
+		}
+	}
+}

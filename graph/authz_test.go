@@ -44,6 +44,8 @@ var (
 	hidden    = outcome{"", "", unauth, unauth}
 	notFound  = outcome{"NOT_FOUND", "NOT_FOUND", unauth, unauth}
 	forbidden = outcome{"FORBIDDEN", "FORBIDDEN", unauth, unauth}
+	// A cursor of a message in another's chat is as bad as one of no message.
+	badCursor = outcome{"BAD_USER_INPUT", "BAD_USER_INPUT", unauth, unauth}
 )
 
 type authzCase struct {
@@ -105,6 +107,11 @@ var authzCases = []authzCase{
 	{"Message.replyTo", onNodes(`... on Message { replyTo { id body } }`), authzVars{"ids": "@messages"}, hidden},
 	{"Message.reactions", onNodes(`... on Message { reactions { emoji count } }`), authzVars{"ids": "@messages"}, hidden},
 	{"Reaction.users", onNodes(`... on Message { reactions { users { edges { node { username } } } } }`), authzVars{"ids": "@messages"}, hidden},
+	{"Query.searchMessages", searchMessages, authzVars{"q": "vault"}, hidden},
+	{"Query.searchMessages", searchMessages, authzVars{"q": "mill"}, hidden},
+	{"Query.searchMessages", searchMessages, authzVars{"q": "vault", "chat": "@group"}, notFound},
+	{"Query.searchMessages", searchMessages, authzVars{"q": "mill", "chat": "@private"}, notFound},
+	{"Query.searchMessages", searchMessages, authzVars{"q": "the", "after": "@groupCursor"}, badCursor},
 	{"Mutation.sendFriendRequest", sendRequest, authzVars{"id": "@gone"}, notFound},
 	{"Mutation.markFriendRequestRead", markRead, authzVars{"id": "@request"}, notFound},
 	{"Mutation.acceptFriendRequest", acceptRequest, authzVars{"id": "@request"}, notFound},

@@ -30,6 +30,9 @@ func complexity() ComplexityRoot {
 	messages := func(child int, first *int, _ *string, last *int, _ *string) int { return page(child, first, last) }
 	c.Query.Chats = forward
 	c.Query.SearchUsers = func(child int, _ string, first *int, after *string) int { return forward(child, first, after) }
+	c.Query.SearchMessages = func(child int, _ string, _ *string, first *int, after *string) int {
+		return forward(child, first, after)
+	}
 	c.Query.FriendRequests = func(child int, _ model.FriendRequestDirection, _ []models.FriendRequestStatus, first *int, after *string) int {
 		return forward(child, first, after)
 	}

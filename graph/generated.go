@@ -231,6 +231,7 @@ type ComplexityRoot struct {
 		FriendRequests func(childComplexity int, direction model.FriendRequestDirection, status []models.FriendRequestStatus, first *int, after *string) int
 		Node           func(childComplexity int, id string) int
 		Nodes          func(childComplexity int, ids []string) int
+		SearchMessages func(childComplexity int, query string, chatID *string, first *int, after *string) int
 		SearchUsers    func(childComplexity int, query string, first *int, after *string) int
 		SyncToken      func(childComplexity int) int
 		User           func(childComplexity int, username string) int
@@ -363,6 +364,7 @@ type QueryResolver interface {
 	Chats(ctx context.Context, first *int, after *string) (*model.ChatConnection, error)
 	SyncToken(ctx context.Context) (string, error)
 	FriendRequests(ctx context.Context, direction model.FriendRequestDirection, status []models.FriendRequestStatus, first *int, after *string) (*model.FriendRequestConnection, error)
+	SearchMessages(ctx context.Context, query string, chatID *string, first *int, after *string) (*model.MessageConnection, error)
 }
 type ReactionResolver interface {
 	Users(ctx context.Context, obj *model.Reaction, first *int, after *string) (*model.UserConnection, error)
@@ -1316,6 +1318,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Nodes(childComplexity, args["ids"].([]string)), true
+	case "Query.searchMessages":
+		if e.ComplexityRoot.Query.SearchMessages == nil {
+			break
+		}
+
+		args, err := ec.field_Query_searchMessages_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SearchMessages(childComplexity, args["query"].(string), args["chatId"].(*string), args["first"].(*int), args["after"].(*string)), true
 	case "Query.searchUsers":
 		if e.ComplexityRoot.Query.SearchUsers == nil {
 			break
@@ -2455,10 +2468,10 @@ type MessageEdge {
 }
 
 """
-A page of messages (Relay cursor connection), in chronological order.
+A page of messages (Relay cursor connection): a chat's history in chronological order, or search results newest first.
 """
 type MessageConnection {
-  "The messages of this page, oldest first."
+  "The messages of this page: oldest first in a chat's history, newest first in search results."
   edges: [MessageEdge!]!
   "Where this page sits in the history."
   pageInfo: PageInfo!
@@ -2570,6 +2583,29 @@ type Query {
   node("The global id." id: ID!): Node
   "Objects by global ids, in the same order; null where ` + "`" + `node` + "`" + ` would be null."
   nodes("The global ids." ids: [ID!]!): [Node]!
+}
+`, BuiltIn: false},
+	{Name: "../schema/search.graphqls", Input: `# Search: full-text search over the messages of the viewer's chats.
+
+extend type Query {
+  """
+  Messages whose body has every word of ` + "`" + `query` + "`" + `, newest first: in every chat the viewer is in, or in ` + "`" + `chatId` + "`" + ` alone.
+  Words are matched whole, without regard to case and in any language; the last word, from 3 characters, also matches
+  longer words, so a search box can search as the user types ("hel" finds "hello"). Members find the whole history of
+  their chats, as ` + "`" + `messages` + "`" + ` shows it; deleted messages are never found, edited ones by their new text. Each edge's
+  cursor is the message's cursor in its chat's history: pass it as ` + "`" + `after` + "`" + ` to page on, or to that chat's ` + "`" + `messages` + "`" + `
+  to show the message in context.
+  """
+  searchMessages(
+    "The words to look for: up to 200 characters, with at least one letter or digit (` + "`" + `BAD_USER_INPUT` + "`" + ` otherwise)."
+    query: String!
+    "Search this chat only; a chat the viewer is not in is ` + "`" + `NOT_FOUND` + "`" + `."
+    chatId: ID
+    "Page size: default 20, at most 100."
+    first: Int
+    "Return older matches than this cursor (an edge's cursor of this search)."
+    after: String
+  ): MessageConnection!
 }
 `, BuiltIn: false},
 }
@@ -3548,6 +3584,44 @@ func (ec *executionContext) field_Query_nodes_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["ids"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_searchMessages_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "query",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["query"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "chatId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["chatId"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg3
 	return args, nil
 }
 
@@ -7726,6 +7800,50 @@ func (ec *executionContext) fieldContext_Query_friendRequests(ctx context.Contex
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_friendRequests_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_searchMessages(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_searchMessages(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SearchMessages(ctx, fc.Args["query"].(string), fc.Args["chatId"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MessageConnection) graphql.Marshaler {
+			return ec.marshalNMessageConnection2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐMessageConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_searchMessages(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MessageConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_searchMessages_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -12301,6 +12419,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_friendRequests(ctx, field)
+				})
+		case "searchMessages":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_searchMessages(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {

@@ -4,7 +4,8 @@
 // WebSockets for subscriptions.
 //
 // Every scenario seeds its own data through the API first (timed apart
-// from the measurement), then runs for -duration and stops by itself:
+// from the measurement; search writes its million messages by SQL), then
+// runs for -duration and stops by itself:
 //
 //	post      C workers post messages round-robin into G group chats of 4
 //	history   C workers read the newest 50 messages of a chat
@@ -17,6 +18,9 @@
 //	baseline  the history SELECT and the post transaction through pgx on
 //	          -dsn, to compare the API with the database alone
 //	idle      (opt-in) N idle subscribed WebSockets; server RSS growth
+//	search    (opt-in, needs -dsn) searchMessages on 1,000,000 messages
+//	          seeded by SQL, rare to common words, all chats or one, each
+//	          beside its SELECT through pgx
 //
 // A table goes to stdout (or JSON with -json); progress goes to stderr.
 // With -profile, CPU profiles of the server (-pprof) and of the benchmark
@@ -67,7 +71,7 @@ type config struct {
 	pprofURL   string
 }
 
-var allScenarios = []string{"post", "history", "inbox", "fanout", "baseline", "idle"}
+var allScenarios = []string{"post", "history", "inbox", "fanout", "baseline", "idle", "search"}
 
 func parseFlags() (config, error) {
 	var c config
@@ -204,6 +208,8 @@ func (b *bench) run(ctx context.Context, name string) []*result {
 		res, err = b.runBaseline(ctx)
 	case "idle":
 		res, err = b.runIdle(ctx)
+	case "search":
+		res, err = b.runSearch(ctx)
 	}
 	if err != nil {
 		logf("%s: %v", name, err)

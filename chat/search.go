@@ -1,0 +1,157 @@
+package chat
+
+import (
+	"context"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+
+	"github.com/gqlchat/gqlchat/models"
+)
+
+// Limits of a message search query.
+const (
+	// MaxSearchLength is the longest query, in characters.
+	MaxSearchLength = 200
+	// MinPrefixLength is the length from which the last word of a query
+	// also matches longer words ("hel" finds "hello"). A shorter prefix
+	// would match a large share of all messages, each of which the index
+	// must then list: "h" or "he" match whole words only.
+	MinPrefixLength = 3
+)
+
+// searchMatch is the condition that messages_search_idx (migration 0006)
+// serves: its expression and its predicate, as the index spells them.
+const searchMatch = "to_tsvector('simple', messages.body) @@ to_tsquery('simple', ?) AND messages.deleted_at IS NULL"
+
+// searchTSQuery turns what a user typed into the text of a to_tsquery
+// that finds every word, the last one as a prefix when it is long enough.
+//
+// The user's text never reaches to_tsquery's syntax: it is split at white
+// space and control characters into words, each stripped of the
+// punctuation around it and quoted as one operand (with ' and \ escaped),
+// so &, |, !, :, * and parentheses are only characters to search for.
+// Inside a quoted operand, PostgreSQL applies the parser that indexed the
+// bodies, so "foo-bar", "example.com" or "3.14" are found as they were
+// indexed. A query with no letter or digit in it finds nothing and is
+// refused.
+func searchTSQuery(query string) (string, error) {
+	query = strings.TrimSpace(strings.ToValidUTF8(query, " "))
+	if utf8.RuneCountInString(query) > MaxSearchLength {
+		return "", Invalid("query", "query must be at most %d characters", MaxSearchLength)
+	}
+	words := searchWords(query)
+	if len(words) == 0 {
+		return "", Invalid("query", "query must have a letter or a digit")
+	}
+	quote := strings.NewReplacer(`\`, `\\`, `'`, `''`)
+	var b strings.Builder
+	for i, w := range words {
+		if i > 0 {
+			b.WriteString(" & ")
+		}
+		b.WriteString("'" + quote.Replace(w) + "'")
+	}
+	if utf8.RuneCountInString(words[len(words)-1]) >= MinPrefixLength {
+		b.WriteString(":*")
+	}
+	return b.String(), nil
+}
+
+// searchWords splits a query into words: runs of characters other than
+// white space and controls, trimmed of what is not a letter, digit or
+// mark, keeping those left with a letter or a digit.
+func searchWords(query string) []string {
+	var words []string
+	for _, f := range strings.FieldsFunc(query, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) {
+		w := strings.TrimFunc(f, func(r rune) bool { return !isWordRune(r) })
+		if strings.IndexFunc(w, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0 {
+			words = append(words, w)
+		}
+	}
+	return words
+}
+
+func isWordRune(r rune) bool { return unicode.In(r, unicode.L, unicode.N, unicode.M) }
+
+// SearchMessages pages through the messages whose body has every word of
+// query (the last one as a prefix), newest first: in every chat the
+// viewer is in, or in chatID alone. Deleted messages are never found.
+// Members find the whole history of their chats, as they read it.
+//
+// The plan: the chats' ids are read first (one array), and the search
+// index's matches are intersected with the (chat_id, seq) index's rows of
+// those chats, so only the viewer's matches are read from the table, then
+// sorted for the page. The cost grows with the matches of the rarest
+// word in the whole index (read compressed from it) and with the
+// viewer's own matches.
+//
+// An edge's cursor is the message's cursor in its chat's history, so a
+// client can also open the chat at a found message.
+func (s *Service) SearchMessages(ctx context.Context, query string, chatID *int64, page PageArgs) (*Page[*models.Message], error) {
+	v, err := requireViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tsquery, err := searchTSQuery(query)
+	if err != nil {
+		return nil, err
+	}
+	limit, err := page.limit()
+	if err != nil {
+		return nil, err
+	}
+	db := s.db.WithContext(ctx)
+	q := db.Joins("Sender").Where(searchMatch, tsquery)
+	if chatID != nil {
+		if _, err := memberChat(db, *chatID, v.UserID, false); err != nil {
+			return nil, err
+		}
+		q = q.Where("messages.chat_id = ?", *chatID)
+	} else {
+		q = q.Where("messages.chat_id = ANY (ARRAY(SELECT chat_id FROM chat_members WHERE user_id = ?))", v.UserID)
+	}
+	if page.After != nil {
+		before, err := searchBoundary(db, page.After, chatID, v.UserID)
+		if err != nil {
+			return nil, err
+		}
+		q = q.Where("messages.id < ?", before)
+	}
+	var rows []*models.Message
+	if err := q.Order("messages.id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	return newPage(rows, limit, page.After != nil, messageCursor), nil
+}
+
+// searchBoundary returns the id of the message an after cursor points at:
+// results continue with older ids. Ids follow posting order, within a
+// chat as its sequence numbers do. The message must be in a chat the
+// viewer is in (chatID when given), so that a cursor reveals nothing of
+// other chats.
+func searchBoundary(db *gorm.DB, after *string, chatID *int64, userID int64) (int64, error) {
+	var chat, seq int64
+	var err error
+	if chatID != nil {
+		chat = *chatID
+		seq, _, err = decodeMessageCursor("after", after, chat)
+	} else {
+		_, err = decodeCursor("after", after, &chat, &seq)
+	}
+	if err != nil {
+		return 0, err
+	}
+	var ids []int64
+	err = db.Raw(`SELECT m.id FROM messages m JOIN chat_members cm ON cm.chat_id = m.chat_id AND cm.user_id = ?
+		WHERE m.chat_id = ? AND m.seq = ?`, userID, chat, seq).Scan(&ids).Error
+	if err == nil && len(ids) == 0 {
+		err = Invalid("after", "after is not the cursor of a message in your chats")
+	}
+	if err != nil {
+		return 0, err
+	}
+	return ids[0], nil
+}

@@ -1,0 +1,171 @@
+package graph_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/gqlchat/gqlchat/graph/model"
+	"github.com/gqlchat/gqlchat/internal/apitest"
+)
+
+// seedSearch writes, by SQL, 1,000 group chats of owner with 1,000
+// messages each (1,000,000 in all), interleaved in time as busy chats
+// are. Every body has "common"; "w<n>" is in one message in 1,000 (spread by a hash).
+// The viewer is in 10 of the chats. As a bulk load does, it drops the
+// search index and the foreign keys of messages for the load and puts
+// them back from their own definitions. It returns the id of one chat
+// the viewer is in.
+func seedSearch(t *testing.T, s *apitest.Server, owner, viewer string) int64 {
+	t.Helper()
+	start := time.Now()
+	var chatID int64
+	// One transaction, free of the server's statement timeout.
+	err := s.DB.Transaction(func(tx *gorm.DB) error {
+		var restore []string
+		err := tx.Raw(`SELECT indexdef FROM pg_indexes WHERE indexname = 'messages_search_idx'
+			UNION ALL SELECT format('ALTER TABLE messages ADD CONSTRAINT %I %s', conname, pg_get_constraintdef(oid))
+			FROM pg_constraint WHERE conrelid = 'messages'::regclass AND contype = 'f'`).Scan(&restore).Error
+		if err != nil {
+			return err
+		}
+		steps := []struct {
+			sql  string
+			args []any
+		}{
+			{`SET LOCAL statement_timeout = 0; SET LOCAL maintenance_work_mem = '128MB'`, nil},
+			{`DROP INDEX messages_search_idx`, nil},
+			{`DO $$ DECLARE c text; BEGIN
+				FOR c IN SELECT conname FROM pg_constraint WHERE conrelid = 'messages'::regclass AND contype = 'f' LOOP
+					EXECUTE format('ALTER TABLE messages DROP CONSTRAINT %I', c);
+				END LOOP; END $$`, nil},
+			{`INSERT INTO chats (kind, name, owner_id, last_seq, last_pos)
+				SELECT 'GROUP', 'bulk ' || i, u.id, 1000, 1000 FROM generate_series(1, 1000) i, users u WHERE u.username = ?`, []any{owner}},
+			{`INSERT INTO chat_members (chat_id, user_id)
+				SELECT c.id, u.id FROM chats c, users u WHERE c.name LIKE 'bulk %' AND u.username IN (?, ?)
+				AND (u.username = ? OR substr(c.name, 6)::int % 100 = 0)`, []any{owner, viewer, owner}},
+			{`INSERT INTO chat_member_spans (chat_id, user_id, from_pos) SELECT chat_id, user_id, 0 FROM chat_members
+				WHERE chat_id IN (SELECT id FROM chats WHERE name LIKE 'bulk %')`, nil},
+			{`INSERT INTO messages (chat_id, seq, pos, sender_id, body, created_at)
+				SELECT first.id + i % 1000, i / 1000 + 1, i / 1000 + 1, first.owner_id,
+					'w' || abs(hashint8(i) % 1000) || ' common x' || (i % 89),
+					now() - interval '1 second' * (1000000 - i)
+				FROM generate_series(0, 999999) i,
+					(SELECT min(id) AS id, min(owner_id) AS owner_id FROM chats WHERE name LIKE 'bulk %') first`, nil},
+		}
+		for _, sql := range restore {
+			steps = append(steps, struct {
+				sql  string
+				args []any
+			}{sql, nil})
+		}
+		for _, st := range append(steps, struct {
+			sql  string
+			args []any
+		}{`ANALYZE`, nil}) {
+			if err := tx.Exec(st.sql, st.args...).Error; err != nil {
+				return fmt.Errorf("%s: %w", st.sql, err)
+			}
+		}
+		return tx.Raw(`SELECT id FROM chats WHERE name = 'bulk 100'`).Row().Scan(&chatID)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("seeded 1,000,000 messages by SQL in %v", time.Since(start).Round(time.Millisecond))
+	return chatID
+}
+
+// On a million messages, searching stays index-bound: with the planner's
+// own choices (sequential scans allowed), a rare word is looked up in the
+// search index, and no search reads the messages table from end to end,
+// whether in all the viewer's chats or one, on a first or a later page.
+func TestIndexes_SearchOnAMillionMessagesUsesTheSearchIndex(t *testing.T) {
+	if testing.Short() {
+		t.Skip("seeds a million messages")
+	}
+	t.Parallel()
+	s := apitest.NewServer(t)
+	owner, me := s.SignUp(t, "owner"), s.SignUp(t, "me")
+	chatID := model.EncodeID(model.KindChat, seedSearch(t, s, owner.Username, me.Username))
+	var first searchPage
+	s.MustDo(t, me.Token, searchMessages, map[string]any{"q": "common", "first": 5}, &first)
+	if n := len(first.SearchMessages.Edges); n != 5 {
+		t.Fatalf("%d found", n)
+	}
+	after := *first.SearchMessages.PageInfo.EndCursor
+	recorder := apitest.RecordStatements(t, s.DB)
+	for _, c := range []struct {
+		name string
+		vars map[string]any
+		gin  bool // the plan must use the search index
+	}{
+		{"rare word, all chats", map[string]any{"q": "w123"}, true},
+		{"rare word, one chat", map[string]any{"q": "w123", "chat": chatID}, true},
+		{"rare prefix, all chats", map[string]any{"q": "common w999"}, true},
+		{"common word, all chats", map[string]any{"q": "common"}, false},
+		{"common word, one chat", map[string]any{"q": "common", "chat": chatID}, false},
+		{"common word, next page", map[string]any{"q": "common", "after": after}, false},
+	} {
+		recorder.Take()
+		s.MustDo(t, me.Token, searchMessages, c.vars, nil)
+		for _, st := range recorder.Take() {
+			if !strings.Contains(st.SQL, "to_tsquery") {
+				continue
+			}
+			plan := explainWith(t, s, st, `SET LOCAL enable_seqscan = on`) // the planner's own choice
+			scans := planScans(t, plan)
+			if scans["Seq Scan on messages"] {
+				t.Errorf("%s: sequential scan of messages in\n%s", c.name, plan)
+			}
+			if c.gin && !scans["Bitmap Index Scan on messages_search_idx"] {
+				t.Errorf("%s: the search index is not used in\n%s", c.name, plan)
+			}
+			t.Logf("%s: %v", c.name, keys(scans))
+		}
+	}
+}
+
+// planScans names the scans of a JSON plan: "Seq Scan on messages",
+// "Bitmap Index Scan on messages_search_idx", ...
+func planScans(t *testing.T, plan string) map[string]bool {
+	t.Helper()
+	type node struct {
+		NodeType string `json:"Node Type"`
+		Relation string `json:"Relation Name"`
+		Index    string `json:"Index Name"`
+		Plans    []node `json:"Plans"`
+	}
+	var root []struct{ Plan node }
+	if err := json.Unmarshal([]byte(plan), &root); err != nil || len(root) != 1 {
+		t.Fatalf("plan %s: %v", plan, err)
+	}
+	out := map[string]bool{}
+	var walk func(n node)
+	walk = func(n node) {
+		on := n.Index
+		if on == "" {
+			on = n.Relation
+		}
+		if strings.Contains(n.NodeType, "Scan") && on != "" {
+			out[n.NodeType+" on "+on] = true
+		}
+		for _, c := range n.Plans {
+			walk(c)
+		}
+	}
+	walk(root[0].Plan)
+	return out
+}
+
+func keys(m map[string]bool) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
