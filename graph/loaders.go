@@ -25,10 +25,12 @@ type loaders struct {
 	reactions    *dataloadgen.Loader[int64, []models.ReactionGroup]
 	readMarkers  *dataloadgen.Loader[int64, int64]
 	memberCounts *dataloadgen.Loader[int64, int]
-	firstMembers map[int]*dataloadgen.Loader[int64, *chat.Page[*models.User]] // by page size
-	mu           sync.Mutex                                                   // guards firstMembers
-	svc          *chat.Service
-	wait         dataloadgen.Option
+	// presenceVisible says whether the viewer may see a user's presence.
+	presenceVisible *dataloadgen.Loader[int64, bool]
+	firstMembers    map[int]*dataloadgen.Loader[int64, *chat.Page[*models.User]] // by page size
+	mu              sync.Mutex                                                   // guards firstMembers
+	svc             *chat.Service
+	wait            dataloadgen.Option
 }
 
 type loadersKey struct{}
@@ -45,17 +47,18 @@ func WithLoaders(svc *chat.Service, wait time.Duration) graphql.ResponseMiddlewa
 	batchWait := dataloadgen.WithWait(wait)
 	return func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		l := &loaders{
-			users:        dataloadgen.NewLoader(noErrors(svc.UsersByIDs), batchWait),
-			friendships:  dataloadgen.NewLoader(noErrors(svc.FriendshipStatuses), batchWait),
-			chats:        dataloadgen.NewLoader(noErrors(svc.ChatsByIDs), batchWait),
-			lastMessages: dataloadgen.NewLoader(noErrors(svc.LastMessages), batchWait),
-			messages:     dataloadgen.NewLoader(noErrors(svc.MessagesByIDs), batchWait),
-			reactions:    dataloadgen.NewLoader(noErrors(svc.Reactions), batchWait),
-			readMarkers:  dataloadgen.NewLoader(noErrors(svc.ReadMarkers), batchWait),
-			memberCounts: dataloadgen.NewLoader(noErrors(svc.MemberCounts), batchWait),
-			firstMembers: map[int]*dataloadgen.Loader[int64, *chat.Page[*models.User]]{},
-			svc:          svc,
-			wait:         batchWait,
+			users:           dataloadgen.NewLoader(noErrors(svc.UsersByIDs), batchWait),
+			friendships:     dataloadgen.NewLoader(noErrors(svc.FriendshipStatuses), batchWait),
+			chats:           dataloadgen.NewLoader(noErrors(svc.ChatsByIDs), batchWait),
+			lastMessages:    dataloadgen.NewLoader(noErrors(svc.LastMessages), batchWait),
+			messages:        dataloadgen.NewLoader(noErrors(svc.MessagesByIDs), batchWait),
+			reactions:       dataloadgen.NewLoader(noErrors(svc.Reactions), batchWait),
+			readMarkers:     dataloadgen.NewLoader(noErrors(svc.ReadMarkers), batchWait),
+			memberCounts:    dataloadgen.NewLoader(noErrors(svc.MemberCounts), batchWait),
+			presenceVisible: dataloadgen.NewLoader(noErrors(svc.PresenceVisible), batchWait),
+			firstMembers:    map[int]*dataloadgen.Loader[int64, *chat.Page[*models.User]]{},
+			svc:             svc,
+			wait:            batchWait,
 		}
 		return next(context.WithValue(ctx, loadersKey{}, l))
 	}

@@ -36,6 +36,8 @@ type Server struct {
 	Bus     *events.InMem
 	Handler *httpapi.Handler
 	seq     atomic.Int64
+	// stopPresence ends the instance's presence heartbeat and sweeps.
+	stopPresence context.CancelFunc
 }
 
 // cheapArgon2 keeps password hashing fast in tests; the stored PHC string
@@ -100,7 +102,17 @@ func StartInstance(t testing.TB, dsn, channel string, busRole ...string) (*Serve
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { bus.Close() })
-	return start(t, dsn, CheapConfig(), Options(), graph.DefaultBatchWait, bus, bus.InMem), bus
+	return StartInstanceWith(t, dsn, channel, CheapConfig())
+}
+
+// StartInstanceWith is StartInstance with the given configuration.
+func StartInstanceWith(t testing.TB, dsn, channel string, cfg chat.Config) (*Server, *events.PG) {
+	bus, err := events.NewPG(context.Background(), dsn, events.PGOptions{Channel: channel})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bus.Close() })
+	return start(t, dsn, cfg, Options(), graph.DefaultBatchWait, bus, bus.InMem), bus
 }
 
 // start wires the server as server.go does, metrics and readiness included.
@@ -117,8 +129,17 @@ func start(t testing.TB, dsn string, cfg chat.Config, opts httpapi.Options, load
 	h := httpapi.New(svc, graph.NewSchema(svc, loaderWait), opts)
 	ts := httptest.NewServer(h)
 	t.Cleanup(ts.Close)
-	return &Server{URL: ts.URL, DSN: dsn, DB: db, Service: svc, Bus: local, Handler: h}
+	ctx, stopPresence := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); svc.RunPresence(ctx) }()
+	t.Cleanup(func() { stopPresence(); <-done })
+	return &Server{URL: ts.URL, DSN: dsn, DB: db, Service: svc, Bus: local, Handler: h, stopPresence: stopPresence}
 }
+
+// StopHeartbeat stops the instance's presence heartbeat and sweeps, as if
+// it had crashed: its sockets stay open, and nothing marks their users
+// offline but the other instances' sweeps once the heartbeat expires.
+func (s *Server) StopHeartbeat() { s.stopPresence() }
 
 // Response is a GraphQL response.
 type Response struct {
