@@ -46,11 +46,11 @@ func (s *Service) PresenceVisible(ctx context.Context, userIDs []int64) ([]bool,
 	return out, nil
 }
 
-// presenceAudience is who may see userID's presence.
+// presenceAudience is who besides userID may see their presence.
 func presenceAudience(db *gorm.DB, userID int64) ([]int64, error) {
 	var ids []int64
 	err := db.Raw(`SELECT DISTINCT pv.viewer_id FROM `+presenceVisibility+` pv WHERE pv.user_id = ?`, userID).Scan(&ids).Error
-	return append(ids, userID), err
+	return ids, err
 }
 
 // presenceFeed hands the presence changes heard on the bus to this
@@ -146,8 +146,9 @@ func (f *presenceFeed) deliver(userID int64) {
 	}
 }
 
-// PresenceEventsAs streams the presence changes of the users whose presence
-// the viewer may see (themself included), each queued as as(user): the
+// PresenceEventsAs streams the presence changes of the other users whose
+// presence the viewer may see (a subscriber is online: their own changes
+// would tell them nothing), each queued as as(user): the
 // user's row, with Online and LastSeenAt as changed. The stream calls
 // ready (if not nil) after each change it queues and once after closing
 // the channel.

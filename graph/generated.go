@@ -2573,7 +2573,7 @@ extend type Mutation {
 }
 
 extend type Subscription {
-  "Presence changes of the users whose presence the viewer may see (` + "`" + `User.online` + "`" + `): themself, their friends, and members of a chat they share, as the rule stands at each change."
+  "Presence changes of the other users whose presence the viewer may see (` + "`" + `User.online` + "`" + `): their friends and the members of a chat they share, as the rule stands at each change."
   presenceChanged: PresenceChangedEvent!
 }
 `, BuiltIn: false},

@@ -11,7 +11,6 @@ import (
 
 	"github.com/gqlchat/gqlchat/chat"
 	"github.com/gqlchat/gqlchat/graph/model"
-	"github.com/gqlchat/gqlchat/models"
 	"github.com/gqlchat/gqlchat/socket"
 )
 
@@ -45,9 +44,4 @@ func (r *userResolver) LastSeenAt(ctx context.Context, obj *model.User) (*time.T
 		return nil, err
 	}
 	return obj.LastSeenAt, nil
-}
-
-// presenceChangedEvent is a changed user's row as presenceChanged shows it.
-func presenceChangedEvent(u *models.User) *model.PresenceChangedEvent {
-	return &model.PresenceChangedEvent{User: (*model.User)(u), Online: u.Online, LastSeenAt: u.LastSeenAt}
 }
