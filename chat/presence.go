@@ -50,11 +50,14 @@ type presence struct {
 	instance string
 
 	mu       sync.Mutex
-	conns    map[int64]int        // open authenticated sockets here, by user
-	written  map[int64]bool       // users whose row here is open in the database
-	deferred map[int64]bool       // users online here whose announcement waits for the debounce
-	locks    map[int64]*userLock  // serialise each user's writes
+	conns    map[int64]int       // open authenticated sockets here, by user
+	written  map[int64]bool      // users whose row here is open in the database
+	deferred map[int64]bool      // users online here whose announcement waits for the debounce
+	locks    map[int64]*userLock // serialise each user's writes
 }
+
+// writeTimeout bounds the write of one connection's presence.
+const writeTimeout = 3 * time.Second
 
 type userLock struct {
 	sync.Mutex
@@ -90,6 +93,10 @@ func (p *presence) closed(ctx context.Context, userID int64) {
 // at a time per user, so that an open and a close racing end in the
 // state of the last.
 func (p *presence) reconcile(ctx context.Context, userID int64) {
+	// Bounded: a connection's start waits for it, and a database that
+	// hangs must not hold it; the heartbeat writes what failed.
+	ctx, cancel := context.WithTimeout(ctx, writeTimeout)
+	defer cancel()
 	l := p.lock(userID)
 	defer p.unlock(userID, l)
 	p.mu.Lock()

@@ -171,4 +171,3 @@ func (st *eventStream[T]) typingPosition(n *typingNote) (int64, syncToken, bool)
 	}
 	return pos[0], token, true
 }
-
