@@ -245,7 +245,9 @@ func (h *typingHub) heard(n typingNews) {
 			return
 		}
 		change = st.on
-		st.expiry.Stop()
+		if st.expiry != nil {
+			st.expiry.Stop()
+		}
 		if st.trailing != nil {
 			st.trailing.Stop()
 		}

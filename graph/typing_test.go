@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gqlchat/gqlchat/chat"
+	"github.com/gqlchat/gqlchat/events"
 	"github.com/gqlchat/gqlchat/internal/apitest"
 	"github.com/gqlchat/gqlchat/internal/testdb"
 )
@@ -156,12 +157,26 @@ func TestSetTyping_BurstGivesOneEvent(t *testing.T) {
 	c := dialLive(t, s, apitest.TransportWS, f[0])
 	c.subscribe("e", subTyping, nil)
 	s.WaitFollowed(t, g.ID, 1)
+	bus := s.Bus.Subscribe(64, events.TypingTopic)
+	defer bus.Close()
+	start := time.Now()
 	for range 20 {
 		s.MustDo(t, owner.Token, setTyping, map[string]any{"chat": g.ID, "typing": true}, nil)
 	}
+	took := time.Since(start)
 	c.expectTyping("e", owner, true)
 	s.MustDo(t, owner.Token, setTyping, map[string]any{"chat": g.ID, "typing": false}, nil)
 	c.expectTyping("e", owner, false) // next: nothing came in between
+	started := 0
+	for e := range bus.C {
+		if e.Kind == events.TypingStopped {
+			break
+		}
+		started++
+	}
+	if most := 1 + int(took/chat.DefaultTypingTimings.Throttle); started > most {
+		t.Fatalf("%d calls in %v published %d events, want at most %d", 20, took, started, most)
+	}
 }
 
 // An indicator nobody renews ends by itself with typing: false.
