@@ -74,6 +74,8 @@ func TestPresence_CrossesInstances(t *testing.T) {
 	channel := fmt.Sprintf("test_%d", time.Now().UnixNano())
 	a, _ := apitest.StartInstanceWith(t, dsn, channel, presenceConfig(200*time.Millisecond))
 	b, _ := apitest.StartInstanceWith(t, dsn, channel, presenceConfig(200*time.Millisecond))
+	a.RunPresence(t)
+	b.RunPresence(t)
 	u := a.SignUp(t, "u")
 	friend := a.FriendsOf(t, u, 1)[0]
 	watch := watchPresence(t, a, apitest.TransportWS, friend)
@@ -102,6 +104,8 @@ func TestPresence_UsersOfACrashedInstanceGoOfflineWhenItsHeartbeatExpires(t *tes
 	cfg := presenceConfig(100 * time.Millisecond)
 	a, _ := apitest.StartInstanceWith(t, dsn, channel, cfg)
 	b, _ := apitest.StartInstanceWith(t, dsn, channel, cfg)
+	a.RunPresence(t)
+	b.RunPresence(t)
 	u := a.SignUp(t, "u")
 	friend := a.FriendsOf(t, u, 1)[0]
 	watch := watchPresence(t, b, apitest.TransportWS, friend)
@@ -121,7 +125,7 @@ func TestPresence_UsersOfACrashedInstanceGoOfflineWhenItsHeartbeatExpires(t *tes
 func TestPresence_FlappingIsDebounced(t *testing.T) {
 	t.Parallel()
 	const debounce = 400 * time.Millisecond
-	s := apitest.NewServerWith(t, presenceConfig(debounce), apitest.Options())
+	s := apitest.NewServerWith(t, presenceConfig(debounce), apitest.Options()).RunPresence(t)
 	u := s.SignUp(t, "u")
 	friend := s.FriendsOf(t, u, 1)[0]
 	watch := watchPresence(t, s, apitest.LegacyWS, friend)
@@ -148,7 +152,7 @@ func TestPresence_FlappingIsDebounced(t *testing.T) {
 // chat they share; a stranger sees null and gets no presenceChanged.
 func TestPresence_VisibleToFriendsAndChatMatesOnly(t *testing.T) {
 	t.Parallel()
-	s := apitest.NewServerWith(t, presenceConfig(100*time.Millisecond), apitest.Options())
+	s := apitest.NewServerWith(t, presenceConfig(100*time.Millisecond), apitest.Options()).RunPresence(t)
 	u := s.SignUp(t, "u")
 	friends := s.FriendsOf(t, u, 1)
 	mate := s.FriendsOf(t, friends[0], 1)[0] // not u's friend: shares a group

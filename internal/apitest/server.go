@@ -129,16 +129,27 @@ func start(t testing.TB, dsn string, cfg chat.Config, opts httpapi.Options, load
 	h := httpapi.New(svc, graph.NewSchema(svc, loaderWait), opts)
 	ts := httptest.NewServer(h)
 	t.Cleanup(ts.Close)
-	ctx, stopPresence := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); svc.RunPresence(ctx) }()
-	t.Cleanup(func() { stopPresence(); <-done })
-	return &Server{URL: ts.URL, DSN: dsn, DB: db, Service: svc, Bus: local, Handler: h, stopPresence: stopPresence}
+	return &Server{URL: ts.URL, DSN: dsn, DB: db, Service: svc, Bus: local, Handler: h}
 }
 
-// StopHeartbeat stops the instance's presence heartbeat and sweeps, as if
-// it had crashed: its sockets stay open, and nothing marks their users
-// offline but the other instances' sweeps once the heartbeat expires.
+// RunPresence runs the presence heartbeat and sweeps as server.go does,
+// until the test ends. Only presence tests ask for it: a goroutine that
+// queries in the background would race with the statement counters that
+// other tests register on the database handle, and add to their counts.
+// Without it, users still go online when they connect.
+func (s *Server) RunPresence(t testing.TB) *Server {
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); s.Service.RunPresence(ctx) }()
+	t.Cleanup(func() { stop(); <-done })
+	s.stopPresence = stop
+	return s
+}
+
+// StopHeartbeat stops the presence heartbeat and sweeps RunPresence
+// started, as if the instance had crashed: its sockets stay open, and
+// nothing marks their users offline but the other instances' sweeps once
+// the heartbeat expires.
 func (s *Server) StopHeartbeat() { s.stopPresence() }
 
 // Response is a GraphQL response.
