@@ -109,6 +109,7 @@ func run(ctx context.Context, cfg config) error {
 		go servePprof(cfg.PprofAddr)
 	}
 	go svc.RunPruner(baseCtx, pruneInterval(cfg.EventRetention))
+	go svc.RunPresence(baseCtx)
 	errc := make(chan error, 2)
 	go func() { errc <- srv.ListenAndServe() }()
 	if cfg.MetricsAddr != "" {

@@ -115,6 +115,12 @@ func openStream[T any](ctx context.Context, s *Service, chatID *int64, after *st
 	case token != nil:
 		err = s.checkSyncToken(ctx, v.UserID, *token)
 	}
+	// Typing indicators go to chatEvents streams only (see typing.go),
+	// registered first so that a stream the log reader counts gets them.
+	var typing *typingInbox
+	if keep == nil {
+		typing = s.typing.register(v.UserID, chatID, st.l.notify)
+	}
 	var start snapshot
 	if err == nil {
 		start, err = s.log.register(ctx, st.l, min)
@@ -126,10 +132,15 @@ func openStream[T any](ctx context.Context, s *Service, chatID *int64, after *st
 	}
 	if err != nil {
 		s.log.unregister(st.l)
+		s.typing.unregister(typing)
 		sub.Close()
 		return nil, err
 	}
 	st.start = start
+	drain := st.drain
+	if typing != nil {
+		drain = func() bool { return st.drain() && st.drainTyping(typing) }
+	}
 	replay := func() bool {
 		switch {
 		case chatID != nil && hasFrom:
@@ -142,8 +153,9 @@ func openStream[T any](ctx context.Context, s *Service, chatID *int64, after *st
 	}
 	// Bus events only matter for the session checks run makes itself; the
 	// log reader wakes the stream through its listener.
-	k := s.run(ctx, v, sub, replay, func(events.Event) bool { return true }, st.drain, func() {
+	k := s.run(ctx, v, sub, replay, func(events.Event) bool { return true }, drain, func() {
 		s.log.unregister(st.l)
+		s.typing.unregister(typing)
 		close(st.out)
 		st.ready()
 	})

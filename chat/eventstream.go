@@ -204,9 +204,8 @@ func (st *eventStream[T]) deliver(e *Event, t syncToken, live bool) bool {
 			return true
 		}
 		st.lastPos = e.Pos
-	} else {
-		st.at = t
 	}
+	st.at = t // a one-chat stream's too: its typing events repeat it
 	if st.keep == nil || st.keep(e) {
 		if !send(st.ctx, st.out, st.as(e.forReader(st.userID), t.String()), st.ready) {
 			return false

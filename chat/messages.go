@@ -108,6 +108,7 @@ func (s *Service) PostMessage(ctx context.Context, in PostMessageInput) (*models
 	if err != nil {
 		return nil, err
 	}
+	s.typing.clear(v.UserID, in.ChatID) // the message ends the typing
 	return m, nil
 }
 

@@ -24,6 +24,10 @@ type Config struct {
 	// Argon2 sets the cost of new password hashes; older, weaker hashes are
 	// upgraded when their owner logs in.
 	Argon2 Argon2Params
+	// Typing and Presence set the timings of typing indicators and of
+	// presence; zero fields take the defaults.
+	Typing   TypingTimings
+	Presence PresenceTimings
 }
 
 // DefaultConfig is the configuration used where nothing else is set.
@@ -33,6 +37,8 @@ var DefaultConfig = Config{
 	SessionCacheTTL:   10 * time.Second,
 	EventRetention:    30 * 24 * time.Hour,
 	Argon2:            DefaultArgon2,
+	Typing:            DefaultTypingTimings,
+	Presence:          DefaultPresenceTimings,
 }
 
 // Service implements every operation of the chat API on PostgreSQL.
@@ -44,6 +50,11 @@ type Service struct {
 	log *logReader
 	// sessions remembers recently checked tokens.
 	sessions *sessionCache
+	// typing, presence and presenceFeed are this instance's part of
+	// typing indicators and presence.
+	typing       *typingHub
+	presence     *presence
+	presenceFeed *presenceFeed
 	// dummyHash is checked against when a log-in names an unknown user, so
 	// that both failures take comparable time.
 	dummyHash string
@@ -55,8 +66,11 @@ func NewService(db *gorm.DB, bus events.Bus, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
+	cfg.Typing, cfg.Presence = cfg.Typing.withDefaults(), cfg.Presence.withDefaults()
 	return &Service{db: db, bus: bus, cfg: cfg, dummyHash: dummy, log: newLogReader(db, bus),
-		sessions: newSessionCache(bus, cfg.SessionCacheTTL)}, nil
+		sessions: newSessionCache(bus, cfg.SessionCacheTTL),
+		typing:   newTypingHub(db, bus, cfg.Typing), presence: newPresence(db, bus, cfg.Presence),
+		presenceFeed: newPresenceFeed(db, bus)}, nil
 }
 
 // Ping reports whether the database answers.

@@ -35,6 +35,14 @@ const (
 	// connection to the database was down. Subscribers must re-read their
 	// state from the database, as if every topic they follow had moved on.
 	Resync Kind = "bus.resync"
+	// TypingStarted and TypingStopped (typing topic): user ID started or
+	// stopped typing in Chat. Never stored: a lost one only shows or hides
+	// an indicator a few seconds late.
+	TypingStarted Kind = "typing.started"
+	TypingStopped Kind = "typing.stopped"
+	// PresenceChanged (presence topic): user ID went online or offline; the
+	// users table says which.
+	PresenceChanged Kind = "presence.changed"
 )
 
 // Event is one thing that happened, addressed to a topic.
@@ -58,6 +66,14 @@ const SessionsTopic = "sessions"
 // LogTopic carries the news that some chat's event log moved on: each
 // instance's log reader listens on it.
 const LogTopic = "log"
+
+// TypingTopic carries who is typing where: each instance's typing hub
+// listens on it and hands the news to its own streams of the chat's members.
+const TypingTopic = "typing"
+
+// PresenceTopic carries who went online or offline: each instance hands the
+// news to its own presenceChanged subscriptions of those who may see it.
+const PresenceTopic = "presence"
 
 // Bus delivers published events to the subscriptions of their topic.
 type Bus interface {

@@ -65,7 +65,8 @@ var authzPublic = map[string]bool{
 
 // Object fields that reveal something without matching the rule in
 // authzFieldsToCover (arguments, or a chat, message or request type).
-var authzRevealing = []string{"Chat.unreadCount", "GroupChat.owner", "PrivateChat.otherUser", "Message.sender", "User.viewerBlocked"}
+var authzRevealing = []string{"Chat.unreadCount", "GroupChat.owner", "PrivateChat.otherUser", "Message.sender", "User.viewerBlocked",
+	"User.online", "User.lastSeenAt"}
 
 const nodeDoc = `query($id: ID!) { node(id: $id) { __typename id } }`
 
@@ -136,6 +137,13 @@ var authzCases = []authzCase{
 	{"Mutation.deleteMessage", deleteMsg, authzVars{"m": "@privateMsg"}, notFound},
 	{"Mutation.addReaction", addReaction, authzVars{"m": "@privateMsg", "e": "👎"}, notFound},
 	{"Mutation.removeReaction", removeReact, authzVars{"m": "@groupMsg", "e": planted}, notFound},
+	{"Mutation.setTyping", setTyping, authzVars{"chat": "@group", "typing": true}, notFound},
+	{"Mutation.setTyping", setTyping, authzVars{"chat": "@private", "typing": true}, notFound},
+	// Presence: the member is online (the fixture connects them), and
+	// neither a stranger nor the leaver (no friend of theirs, no chat in
+	// common any more) may see it: null, never false.
+	{"User.online", presenceOf, authzVars{"id": "@member"}, hidden},
+	{"User.lastSeenAt", presenceOf, authzVars{"id": "@member"}, hidden},
 }
 
 // Over WebSocket, "" is a subscription that starts and must stay quiet
@@ -160,6 +168,9 @@ var authzSubscriptions = []authzCase{
 	{"Subscription.friendRequestReceived", subReceived, nil, hidden},
 	{"Subscription.friendRequestUpdated", subUpdated, nil, hidden},
 	{"Subscription.friendsChanged", subFriends, nil, hidden},
+	// Quiet while the member types in both chats and comes online.
+	{"Subscription.presenceChanged", subPresence, nil, hidden},
+	{"TypingEvent.user", subTyping, nil, hidden},
 }
 
 // authzFieldsToCover lists, from the schema, the root fields that are not
@@ -254,8 +265,21 @@ func newAuthzFixture(t *testing.T) *authzFixture {
 	s.MustDo(t, f.leaver.Token, leaveGroup, id2("chat", f.group), nil)
 	s.MustDo(t, f.gone.Token, deleteAccount, map[string]any{"p": apitest.Password}, nil)
 	f.secrets = []string{name, groupBody, privateBody, f.owner.Username, f.member.Username, f.gone.Username, f.invitee.Username,
-		f.group, f.private, f.groupMsg.ID, f.privateMsg.ID, f.request, planted, f.blocked.Username}
+		f.group, f.private, f.groupMsg.ID, f.privateMsg.ID, f.request, planted, f.blocked.Username,
+		`"online":true`, `"online":false`, `"lastSeenAt":"`} // presence shows as null only
 	return f
+}
+
+// memberOnline connects the fixture's member, for presence to show.
+func (f *authzFixture) memberOnline(t *testing.T) {
+	f.s.Connect(t, f.member)
+	var got struct{ Node struct{ Online *bool } }
+	for deadline := time.Now().Add(5 * time.Second); got.Node.Online == nil || !*got.Node.Online; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the member did not come online")
+		}
+		f.s.MustDo(t, f.owner.Token, presenceOf, map[string]any{"id": f.member.ID}, &got)
+	}
 }
 
 func (f *authzFixture) token(c caller) string {
@@ -292,6 +316,7 @@ func (f *authzFixture) resolve(v authzVars) map[string]any {
 func TestAuthz_OutsidersGetTheRightCodeAndLearnNothing(t *testing.T) {
 	t.Parallel()
 	f := newAuthzFixture(t)
+	f.memberOnline(t)
 	for _, tc := range authzCases {
 		for c := stranger; c <= anonymous; c++ {
 			t.Run(tc.field+"/"+c.String(), func(t *testing.T) {
@@ -368,6 +393,9 @@ func TestAuthz_OutsidersCannotSubscribeToOthersEvents(t *testing.T) {
 	}
 	f.s.WaitSubscribed(t, f.stranger, live[stranger])
 	f.s.WaitSubscribed(t, f.leaver, live[nonMember])
+	f.s.MustDo(t, f.member.Token, setTyping, map[string]any{"chat": f.group, "typing": true}, nil)
+	f.s.MustDo(t, f.member.Token, setTyping, map[string]any{"chat": f.private, "typing": true}, nil)
+	f.memberOnline(t)
 	post(t, f.s, f.owner, f.group, "posted while they listen")
 	post(t, f.s, f.member, f.private, "posted while they listen")
 	send(t, f.s, f.s.SignUp(t, "azlate"), f.owner)

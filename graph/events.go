@@ -27,6 +27,8 @@ func chatEventNode(e *chat.Event, syncToken string) model.ChatEvent {
 		return &model.MemberLeftEvent{Chat: c, Cursor: cursor, SyncToken: syncToken, At: at, User: user, RemovedBy: actor}
 	case models.EventChatRenamed:
 		return &model.ChatRenamedEvent{Chat: c, Cursor: cursor, SyncToken: syncToken, At: at, Name: *e.Name, By: actor}
+	case chat.EventTyping:
+		return &model.TypingEvent{Chat: c, Cursor: cursor, SyncToken: syncToken, At: at, User: user, Typing: e.Typing()}
 	case models.EventReadMarkerMoved:
 		return &model.ReadMarkerMovedEvent{Chat: c, Cursor: cursor, SyncToken: syncToken, At: at, User: user, Message: msg}
 	}

@@ -204,6 +204,7 @@ type ComplexityRoot struct {
 		RemoveReaction        func(childComplexity int, input model.ReactionInput) int
 		RenameGroupChat       func(childComplexity int, input model.RenameGroupChatInput) int
 		SendFriendRequest     func(childComplexity int, input model.SendFriendRequestInput) int
+		SetTyping             func(childComplexity int, input model.SetTypingInput) int
 		SignUp                func(childComplexity int, input model.SignUpInput) int
 		UnblockUser           func(childComplexity int, input model.BlockUserInput) int
 		UpdateProfile         func(childComplexity int, input model.UpdateProfileInput) int
@@ -214,6 +215,12 @@ type ComplexityRoot struct {
 		HasNextPage     func(childComplexity int) int
 		HasPreviousPage func(childComplexity int) int
 		StartCursor     func(childComplexity int) int
+	}
+
+	PresenceChangedEvent struct {
+		LastSeenAt func(childComplexity int) int
+		Online     func(childComplexity int) int
+		User       func(childComplexity int) int
 	}
 
 	PrivateChat struct {
@@ -269,6 +276,16 @@ type ComplexityRoot struct {
 		FriendRequestUpdated  func(childComplexity int) int
 		FriendsChanged        func(childComplexity int) int
 		MessagePosted         func(childComplexity int, chatID *string, after *string) int
+		PresenceChanged       func(childComplexity int) int
+	}
+
+	TypingEvent struct {
+		At        func(childComplexity int) int
+		Chat      func(childComplexity int) int
+		Cursor    func(childComplexity int) int
+		SyncToken func(childComplexity int) int
+		Typing    func(childComplexity int) int
+		User      func(childComplexity int) int
 	}
 
 	User struct {
@@ -279,6 +296,8 @@ type ComplexityRoot struct {
 		Friends       func(childComplexity int, first *int, after *string) int
 		Friendship    func(childComplexity int) int
 		GlobalID      func(childComplexity int) int
+		LastSeenAt    func(childComplexity int) int
+		Online        func(childComplexity int) int
 		Username      func(childComplexity int) int
 		ViewerBlocked func(childComplexity int) int
 	}
@@ -347,6 +366,7 @@ type MutationResolver interface {
 	DeleteMessage(ctx context.Context, input model.DeleteMessageInput) (*model.Message, error)
 	AddReaction(ctx context.Context, input model.ReactionInput) (*model.Message, error)
 	RemoveReaction(ctx context.Context, input model.ReactionInput) (*model.Message, error)
+	SetTyping(ctx context.Context, input model.SetTypingInput) (bool, error)
 }
 type PrivateChatResolver interface {
 	Members(ctx context.Context, obj *model.PrivateChat, first *int, after *string) (*model.UserConnection, error)
@@ -375,12 +395,15 @@ type SubscriptionResolver interface {
 	FriendsChanged(ctx context.Context) (<-chan *model.FriendsChangedEvent, error)
 	ChatEvents(ctx context.Context, chatID *string, after *string) (<-chan model.ChatEvent, error)
 	MessagePosted(ctx context.Context, chatID *string, after *string) (<-chan *model.Message, error)
+	PresenceChanged(ctx context.Context) (<-chan *model.PresenceChangedEvent, error)
 }
 type UserResolver interface {
 	Friendship(ctx context.Context, obj *model.User) (chat.FriendshipStatus, error)
 	Friends(ctx context.Context, obj *model.User, first *int, after *string) (*model.UserConnection, error)
 	ViewerBlocked(ctx context.Context, obj *model.User) (bool, error)
 	BlockedUsers(ctx context.Context, obj *model.User, first *int, after *string) (*model.UserConnection, error)
+	Online(ctx context.Context, obj *model.User) (*bool, error)
+	LastSeenAt(ctx context.Context, obj *model.User) (*time.Time, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -1161,6 +1184,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SendFriendRequest(childComplexity, args["input"].(model.SendFriendRequestInput)), true
+	case "Mutation.setTyping":
+		if e.ComplexityRoot.Mutation.SetTyping == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setTyping_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetTyping(childComplexity, args["input"].(model.SetTypingInput)), true
 	case "Mutation.signUp":
 		if e.ComplexityRoot.Mutation.SignUp == nil {
 			break
@@ -1219,6 +1253,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
+
+	case "PresenceChangedEvent.lastSeenAt":
+		if e.ComplexityRoot.PresenceChangedEvent.LastSeenAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PresenceChangedEvent.LastSeenAt(childComplexity), true
+	case "PresenceChangedEvent.online":
+		if e.ComplexityRoot.PresenceChangedEvent.Online == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PresenceChangedEvent.Online(childComplexity), true
+	case "PresenceChangedEvent.user":
+		if e.ComplexityRoot.PresenceChangedEvent.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PresenceChangedEvent.User(childComplexity), true
 
 	case "PrivateChat.createdAt":
 		if e.ComplexityRoot.PrivateChat.CreatedAt == nil {
@@ -1508,6 +1561,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.MessagePosted(childComplexity, args["chatId"].(*string), args["after"].(*string)), true
+	case "Subscription.presenceChanged":
+		if e.ComplexityRoot.Subscription.PresenceChanged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscription.PresenceChanged(childComplexity), true
+
+	case "TypingEvent.at":
+		if e.ComplexityRoot.TypingEvent.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TypingEvent.At(childComplexity), true
+	case "TypingEvent.chat":
+		if e.ComplexityRoot.TypingEvent.Chat == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TypingEvent.Chat(childComplexity), true
+	case "TypingEvent.cursor":
+		if e.ComplexityRoot.TypingEvent.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TypingEvent.Cursor(childComplexity), true
+	case "TypingEvent.syncToken":
+		if e.ComplexityRoot.TypingEvent.SyncToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TypingEvent.SyncToken(childComplexity), true
+	case "TypingEvent.typing":
+		if e.ComplexityRoot.TypingEvent.Typing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TypingEvent.Typing(childComplexity), true
+	case "TypingEvent.user":
+		if e.ComplexityRoot.TypingEvent.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TypingEvent.User(childComplexity), true
 
 	case "User.blockedUsers":
 		if e.ComplexityRoot.User.BlockedUsers == nil {
@@ -1561,6 +1657,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.GlobalID(childComplexity), true
+	case "User.lastSeenAt":
+		if e.ComplexityRoot.User.LastSeenAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.LastSeenAt(childComplexity), true
+	case "User.online":
+		if e.ComplexityRoot.User.Online == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.Online(childComplexity), true
 	case "User.username":
 		if e.ComplexityRoot.User.Username == nil {
 			break
@@ -1633,6 +1741,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("RemoveFromGroupChatInput", ec.unmarshalInputRemoveFromGroupChatInput),
 			graphql.NewInputUnmarshaler("RenameGroupChatInput", ec.unmarshalInputRenameGroupChatInput),
 			graphql.NewInputUnmarshaler("SendFriendRequestInput", ec.unmarshalInputSendFriendRequestInput),
+			graphql.NewInputUnmarshaler("SetTypingInput", ec.unmarshalInputSetTypingInput),
 			graphql.NewInputUnmarshaler("SignUpInput", ec.unmarshalInputSignUpInput),
 			graphql.NewInputUnmarshaler("UpdateProfileInput", ec.unmarshalInputUpdateProfileInput),
 		)
@@ -2545,6 +2654,59 @@ extend type Subscription {
     @deprecated(reason: "Use ` + "`" + `chatEvents` + "`" + `, which carries every change to a chat (its ` + "`" + `MessagePostedEvent` + "`" + `s are these messages) and resumes across all chats with a ` + "`" + `syncToken` + "`" + `. This field stays, as a filter of the same log.")
 }
 `, BuiltIn: false},
+	{Name: "../schema/presence.graphqls", Input: `# Typing indicators and presence: ephemeral, never stored in a chat's log.
+
+extend type User {
+  "Whether the user has a connection open (a WebSocket, on any server), debounced: a connection that drops and comes back within 10 s changes nothing, and it changes at most once per 10 s. Null unless the viewer may see it: the user themself, their friends, and members of a chat they share."
+  online: Boolean
+  "When the user's last connection closed: when they went offline (while online, the end of their previous visit); null if they never have, or unless the viewer may see it (as ` + "`" + `online` + "`" + `)."
+  lastSeenAt: Time
+}
+
+"Whether a member is typing in a chat. Not stored, not replayed and not ordered with the chat's other events; its ` + "`" + `cursor` + "`" + ` and ` + "`" + `syncToken` + "`" + ` are those of the last event the subscription delivered (or the position it started from), so resuming after it misses nothing. Started indicators end with a ` + "`" + `typing: false` + "`" + ` event: when the member says so, posts in the chat, closes the connection that set it, or stops renewing it for 6 s."
+type TypingEvent implements ChatEvent {
+  "The chat it happens in."
+  chat: Chat!
+  "The position the subscription has delivered in this chat: resuming after it misses nothing."
+  cursor: String!
+  "The subscription's position in the stream of all the viewer's chats' events."
+  syncToken: String!
+  "When the server heard it."
+  at: Time!
+  "The member who is typing, or stopped."
+  user: User!
+  "True when they started typing, false when they stopped."
+  typing: Boolean!
+}
+
+"A user went online or offline."
+type PresenceChangedEvent {
+  "The user, as they are now."
+  user: User!
+  "Whether they are online now."
+  online: Boolean!
+  "When their last connection closed; null if it never has."
+  lastSeenAt: Time
+}
+
+"Whether the viewer is typing in a chat."
+input SetTypingInput {
+  "The chat, one the viewer is a member of."
+  chatId: ID!
+  "True on each keystroke (or every few seconds while typing), false when the viewer stops."
+  typing: Boolean!
+}
+
+extend type Mutation {
+  "Tells the chat's other members whether the viewer is typing (a ` + "`" + `TypingEvent` + "`" + ` on their ` + "`" + `chatEvents` + "`" + `). Call it as often as you like: at most one event per 2 s goes out per user and chat, and an indicator not renewed for 6 s ends by itself. Posting a message in the chat ends it too, as does closing the WebSocket that set it. ` + "`" + `NOT_FOUND` + "`" + ` unless the viewer is a member. Always true."
+  setTyping(input: SetTypingInput!): Boolean!
+}
+
+extend type Subscription {
+  "Presence changes of the other users whose presence the viewer may see (` + "`" + `User.online` + "`" + `): their friends and the members of a chat they share, as the rule stands at each change."
+  presenceChanged: PresenceChangedEvent!
+}
+`, BuiltIn: false},
 	{Name: "../schema/schema.graphqls", Input: `# The parts of the schema every area shares: the Node interface, pages
 # and the root Query type, which the other files extend.
 
@@ -2791,6 +2953,18 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
 }
 
+func (ec *executionContext) childFields_PresenceChangedEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "user":
+		return ec.fieldContext_PresenceChangedEvent_user(ctx, field)
+	case "online":
+		return ec.fieldContext_PresenceChangedEvent_online(ctx, field)
+	case "lastSeenAt":
+		return ec.fieldContext_PresenceChangedEvent_lastSeenAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PresenceChangedEvent", field.Name)
+}
+
 func (ec *executionContext) childFields_PrivateChat(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2845,6 +3019,10 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_viewerBlocked(ctx, field)
 	case "blockedUsers":
 		return ec.fieldContext_User_blockedUsers(ctx, field)
+	case "online":
+		return ec.fieldContext_User_online(ctx, field)
+	case "lastSeenAt":
+		return ec.fieldContext_User_lastSeenAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type User", field.Name)
 }
@@ -3375,6 +3553,20 @@ func (ec *executionContext) field_Mutation_sendFriendRequest_args(ctx context.Co
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.SendFriendRequestInput, error) {
 			return ec.unmarshalNSendFriendRequestInput2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐSendFriendRequestInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setTyping_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SetTypingInput, error) {
+			return ec.unmarshalNSetTypingInput2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐSetTypingInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -7174,6 +7366,50 @@ func (ec *executionContext) fieldContext_Mutation_removeReaction(ctx context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_setTyping(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setTyping(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetTyping(ctx, fc.Args["input"].(model.SetTypingInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setTyping(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setTyping_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7264,6 +7500,84 @@ func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _PresenceChangedEvent_user(ctx context.Context, field graphql.CollectedField, obj *model.PresenceChangedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PresenceChangedEvent_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.User, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PresenceChangedEvent_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PresenceChangedEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PresenceChangedEvent_online(ctx context.Context, field graphql.CollectedField, obj *model.PresenceChangedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PresenceChangedEvent_online(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Online, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PresenceChangedEvent_online(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PresenceChangedEvent", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PresenceChangedEvent_lastSeenAt(ctx context.Context, field graphql.CollectedField, obj *model.PresenceChangedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PresenceChangedEvent_lastSeenAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastSeenAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PresenceChangedEvent_lastSeenAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PresenceChangedEvent", field, false, false, "Time")
 }
 
 func (ec *executionContext) _PrivateChat_id(ctx context.Context, field graphql.CollectedField, obj *model.PrivateChat) (ret graphql.Marshaler) {
@@ -8553,6 +8867,194 @@ func (ec *executionContext) fieldContext_Subscription_messagePosted(ctx context.
 	return fc, nil
 }
 
+func (ec *executionContext) _Subscription_presenceChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_presenceChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Subscription().PresenceChanged(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PresenceChangedEvent) graphql.Marshaler {
+			return ec.marshalNPresenceChangedEvent2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐPresenceChangedEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_presenceChanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PresenceChangedEvent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TypingEvent_chat(ctx context.Context, field graphql.CollectedField, obj *model.TypingEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TypingEvent_chat(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Chat, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Chat) graphql.Marshaler {
+			return ec.marshalNChat2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐChat(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TypingEvent_chat(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TypingEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TypingEvent_cursor(ctx context.Context, field graphql.CollectedField, obj *model.TypingEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TypingEvent_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TypingEvent_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TypingEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _TypingEvent_syncToken(ctx context.Context, field graphql.CollectedField, obj *model.TypingEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TypingEvent_syncToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SyncToken, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TypingEvent_syncToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TypingEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _TypingEvent_at(ctx context.Context, field graphql.CollectedField, obj *model.TypingEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TypingEvent_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TypingEvent_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TypingEvent", field, false, false, "Time")
+}
+
+func (ec *executionContext) _TypingEvent_user(ctx context.Context, field graphql.CollectedField, obj *model.TypingEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TypingEvent_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.User, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TypingEvent_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TypingEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TypingEvent_typing(ctx context.Context, field graphql.CollectedField, obj *model.TypingEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TypingEvent_typing(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Typing, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TypingEvent_typing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TypingEvent", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *model.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8800,6 +9302,52 @@ func (ec *executionContext) fieldContext_User_blockedUsers(ctx context.Context, 
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _User_online(ctx context.Context, field graphql.CollectedField, obj *model.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_online(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.User().Online(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_User_online(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("User", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _User_lastSeenAt(ctx context.Context, field graphql.CollectedField, obj *model.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_lastSeenAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.User().LastSeenAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_User_lastSeenAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("User", field, true, true, "Time")
 }
 
 func (ec *executionContext) _UserConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.UserConnection) (ret graphql.Marshaler) {
@@ -10857,6 +11405,55 @@ func UnmarshalSendFriendRequestInput(ctx context.Context, raw any) (model.SendFr
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputSetTypingInput(ctx context.Context, obj any) (model.SetTypingInput, error) {
+	var it model.SetTypingInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"chatId", "typing"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "chatId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("chatId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ChatID = data
+		case "typing":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("typing"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Typing = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSetTypingInput unmarshals raw into the SetTypingInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSetTypingInput(ctx context.Context, raw any) (model.SetTypingInput, error) {
+	var out model.SetTypingInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SetTypingInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputSignUpInput(ctx context.Context, obj any) (model.SignUpInput, error) {
 	var it model.SignUpInput
 	if obj == nil {
@@ -10993,6 +11590,13 @@ func (ec *executionContext) _ChatEvent(ctx context.Context, sel ast.SelectionSet
 	switch obj := (obj).(type) {
 	case nil:
 		return graphql.Null
+	case model.TypingEvent:
+		return ec._TypingEvent(ctx, sel, &obj)
+	case *model.TypingEvent:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._TypingEvent(ctx, sel, obj)
 	case model.ReadMarkerMovedEvent:
 		return ec._ReadMarkerMovedEvent(ctx, sel, &obj)
 	case *model.ReadMarkerMovedEvent:
@@ -12220,6 +12824,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "setTyping":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setTyping(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -12265,6 +12876,49 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "endCursor":
 			out.Values[i] = ec._PageInfo_endCursor(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var presenceChangedEventImplementors = []string{"PresenceChangedEvent"}
+
+func (ec *executionContext) _PresenceChangedEvent(ctx context.Context, sel ast.SelectionSet, obj *model.PresenceChangedEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, presenceChangedEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PresenceChangedEvent")
+		case "user":
+			out.Values[i] = ec._PresenceChangedEvent_user(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "online":
+			out.Values[i] = ec._PresenceChangedEvent_online(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lastSeenAt":
+			out.Values[i] = ec._PresenceChangedEvent_lastSeenAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -12645,9 +13299,69 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 		return ec._Subscription_chatEvents(ctx, fields[0])
 	case "messagePosted":
 		return ec._Subscription_messagePosted(ctx, fields[0])
+	case "presenceChanged":
+		return ec._Subscription_presenceChanged(ctx, fields[0])
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
+}
+
+var typingEventImplementors = []string{"TypingEvent", "ChatEvent"}
+
+func (ec *executionContext) _TypingEvent(ctx context.Context, sel ast.SelectionSet, obj *model.TypingEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, typingEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TypingEvent")
+		case "chat":
+			out.Values[i] = ec._TypingEvent_chat(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._TypingEvent_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "syncToken":
+			out.Values[i] = ec._TypingEvent_syncToken(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._TypingEvent_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "user":
+			out.Values[i] = ec._TypingEvent_user(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "typing":
+			out.Values[i] = ec._TypingEvent_typing(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
 }
 
 var userImplementors = []string{"User", "Node"}
@@ -12709,6 +13423,18 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._User_blockedUsers(ctx, field, obj)
+				})
+		case "online":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_online(ctx, field, obj)
+				})
+		case "lastSeenAt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_lastSeenAt(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -13559,6 +14285,14 @@ func (ec *executionContext) unmarshalNPostMessageInput2githubᚗcomᚋgqlchatᚋ
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNPresenceChangedEvent2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐPresenceChangedEvent(ctx context.Context, sel ast.SelectionSet, v *model.PresenceChangedEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PresenceChangedEvent!")
+		return graphql.Null
+	}
+	return ec._PresenceChangedEvent(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNPrivateChat2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐPrivateChat(ctx context.Context, sel ast.SelectionSet, v *model.PrivateChat) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PrivateChat!")
@@ -13613,6 +14347,11 @@ func (ec *executionContext) unmarshalNRenameGroupChatInput2githubᚗcomᚋgqlcha
 
 func (ec *executionContext) unmarshalNSendFriendRequestInput2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐSendFriendRequestInput(ctx context.Context, v any) (model.SendFriendRequestInput, error) {
 	res, err := ec.unmarshalInputSendFriendRequestInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNSetTypingInput2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐSetTypingInput(ctx context.Context, v any) (model.SetTypingInput, error) {
+	res, err := ec.unmarshalInputSetTypingInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 

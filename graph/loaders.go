@@ -30,9 +30,11 @@ type loaders struct {
 	reactionsL    *dataloadgen.Loader[int64, []models.ReactionGroup]
 	readMarkersL  *dataloadgen.Loader[int64, int64]
 	memberCountsL *dataloadgen.Loader[int64, int]
-	firstMembers  map[int]*dataloadgen.Loader[int64, *chat.Page[*models.User]] // by page size
-	svc           *chat.Service
-	wait          dataloadgen.Option
+	// presenceVisibleL says whether the viewer may see a user's presence.
+	presenceVisibleL *dataloadgen.Loader[int64, bool]
+	firstMembers     map[int]*dataloadgen.Loader[int64, *chat.Page[*models.User]] // by page size
+	svc              *chat.Service
+	wait             dataloadgen.Option
 }
 
 func (l *loaders) users() *dataloadgen.Loader[int64, *models.User] {
@@ -69,6 +71,10 @@ func (l *loaders) readMarkers() *dataloadgen.Loader[int64, int64] {
 
 func (l *loaders) memberCounts() *dataloadgen.Loader[int64, int] {
 	return lazy(l, &l.memberCountsL, l.svc.MemberCounts)
+}
+
+func (l *loaders) presenceVisible() *dataloadgen.Loader[int64, bool] {
+	return lazy(l, &l.presenceVisibleL, l.svc.PresenceVisible)
 }
 
 // lazy returns *p, made from fetch if it was not made yet.

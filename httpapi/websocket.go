@@ -53,7 +53,7 @@ func newSockets(svc *chat.Service, opts Options) *socket.Transport {
 	return &socket.Transport{
 		Accept:                     websocket.AcceptOptions{OriginPatterns: slices.Concat(opts.APIHosts, opts.OriginPatterns)},
 		Init:                       initFunc(svc, users, anonymous),
-		Closed:                     released,
+		Closed:                     func(ctx context.Context) { released(ctx); svc.CloseConnection(ctx) },
 		InitTimeout:                ws.InitTimeout,
 		KeepAlive:                  ws.KeepAlive,
 		ReadLimit:                  opts.Limits.MaxBodyBytes,
@@ -94,7 +94,8 @@ func initFunc(svc *chat.Service, users *connCounter[int64], anonymous *connCount
 			return nil, tooMany("too many connections for this user")
 		}
 		ctx = context.WithValue(ctx, releaseKey{}, release)
-		return chat.WithViewer(ctx, v), nil
+		// The user is online from here until Closed (presence, typing).
+		return svc.OpenConnection(chat.WithViewer(ctx, v)), nil
 	}
 }
 

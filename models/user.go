@@ -15,6 +15,11 @@ type User struct {
 	PasswordHash string `json:"-"`
 	CreatedAt    time.Time
 	DeletedAt    *time.Time
+	// Online is the user's announced presence and LastSeenAt when their
+	// last connection closed (chat/presence.go); who may see them is the
+	// domain's rule.
+	Online     bool
+	LastSeenAt *time.Time
 }
 
 // Deleted reports whether the account was deleted.

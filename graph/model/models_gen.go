@@ -252,6 +252,16 @@ type PostMessageInput struct {
 	ReplyToID *string `json:"replyToId,omitempty"`
 }
 
+// A user went online or offline.
+type PresenceChangedEvent struct {
+	// The user, as they are now.
+	User *User `json:"user"`
+	// Whether they are online now.
+	Online bool `json:"online"`
+	// When their last connection closed; null if it never has.
+	LastSeenAt *time.Time `json:"lastSeenAt,omitempty"`
+}
+
 // Reading the API. Everything but `viewer` needs a logged-in user.
 type Query struct {
 }
@@ -328,6 +338,14 @@ type SendFriendRequestInput struct {
 	UserID string `json:"userId"`
 }
 
+// Whether the viewer is typing in a chat.
+type SetTypingInput struct {
+	// The chat, one the viewer is a member of.
+	ChatID string `json:"chatId"`
+	// True on each keystroke (or every few seconds while typing), false when the viewer stops.
+	Typing bool `json:"typing"`
+}
+
 // The fields of a new account.
 type SignUpInput struct {
 	// 3 to 32 letters, digits, `_` or `.`; unique without regard to case; `deleted_user` and its spellings are reserved.
@@ -341,6 +359,24 @@ type SignUpInput struct {
 // Live events over WebSocket. They need a logged-in connection and end when its token is revoked or expires.
 type Subscription struct {
 }
+
+// Whether a member is typing in a chat. Not stored, not replayed and not ordered with the chat's other events; its `cursor` and `syncToken` are those of the last event the subscription delivered (or the position it started from), so resuming after it misses nothing. Started indicators end with a `typing: false` event: when the member says so, posts in the chat, closes the connection that set it, or stops renewing it for 6 s.
+type TypingEvent struct {
+	// The chat it happens in.
+	Chat Chat `json:"chat"`
+	// The position the subscription has delivered in this chat: resuming after it misses nothing.
+	Cursor string `json:"cursor"`
+	// The subscription's position in the stream of all the viewer's chats' events.
+	SyncToken string `json:"syncToken"`
+	// When the server heard it.
+	At time.Time `json:"at"`
+	// The member who is typing, or stopped.
+	User *User `json:"user"`
+	// True when they started typing, false when they stopped.
+	Typing bool `json:"typing"`
+}
+
+func (TypingEvent) IsChatEvent() {}
 
 // Profile changes; fields left out stay as they are.
 type UpdateProfileInput struct {

@@ -36,6 +36,8 @@ type Server struct {
 	Bus     *events.InMem
 	Handler *httpapi.Handler
 	seq     atomic.Int64
+	// stopPresence ends the instance's presence heartbeat and sweeps.
+	stopPresence context.CancelFunc
 }
 
 // cheapArgon2 keeps password hashing fast in tests; the stored PHC string
@@ -100,7 +102,17 @@ func StartInstance(t testing.TB, dsn, channel string, busRole ...string) (*Serve
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { bus.Close() })
-	return start(t, dsn, CheapConfig(), Options(), graph.DefaultBatchWait, bus, bus.InMem), bus
+	return StartInstanceWith(t, dsn, channel, CheapConfig())
+}
+
+// StartInstanceWith is StartInstance with the given configuration.
+func StartInstanceWith(t testing.TB, dsn, channel string, cfg chat.Config) (*Server, *events.PG) {
+	bus, err := events.NewPG(context.Background(), dsn, events.PGOptions{Channel: channel})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bus.Close() })
+	return start(t, dsn, cfg, Options(), graph.DefaultBatchWait, bus, bus.InMem), bus
 }
 
 // start wires the server as server.go does, metrics and readiness included.
@@ -119,6 +131,26 @@ func start(t testing.TB, dsn string, cfg chat.Config, opts httpapi.Options, load
 	t.Cleanup(ts.Close)
 	return &Server{URL: ts.URL, DSN: dsn, DB: db, Service: svc, Bus: local, Handler: h}
 }
+
+// RunPresence runs the presence heartbeat and sweeps as server.go does,
+// until the test ends. Only presence tests ask for it: a goroutine that
+// queries in the background would race with the statement counters that
+// other tests register on the database handle, and add to their counts.
+// Without it, users still go online when they connect.
+func (s *Server) RunPresence(t testing.TB) *Server {
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); s.Service.RunPresence(ctx) }()
+	t.Cleanup(func() { stop(); <-done })
+	s.stopPresence = stop
+	return s
+}
+
+// StopHeartbeat stops the presence heartbeat and sweeps RunPresence
+// started, as if the instance had crashed: its sockets stay open, and
+// nothing marks their users offline but the other instances' sweeps once
+// the heartbeat expires.
+func (s *Server) StopHeartbeat() { s.stopPresence() }
 
 // Response is a GraphQL response.
 type Response struct {

@@ -1,0 +1,189 @@
+package graph_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/gqlchat/gqlchat/chat"
+	"github.com/gqlchat/gqlchat/graph/model"
+	"github.com/gqlchat/gqlchat/internal/apitest"
+	"github.com/gqlchat/gqlchat/internal/testdb"
+)
+
+const subPresence = `subscription { presenceChanged { user { id online lastSeenAt } online lastSeenAt } }`
+
+const presenceOf = `query($id: ID!) { node(id: $id) { ... on User { online lastSeenAt } } }`
+
+// presenceEvent is one event of subPresence.
+type presenceEvent struct {
+	User struct {
+		ID         string
+		Online     *bool
+		LastSeenAt *string
+	}
+	Online     bool
+	LastSeenAt *string
+}
+
+// presenceConfig is the test configuration with presence in short times:
+// the debounce is debounce, and a heartbeat expires after a second.
+func presenceConfig(debounce time.Duration) chat.Config {
+	cfg := apitest.CheapConfig()
+	cfg.Presence = chat.PresenceTimings{Heartbeat: 100 * time.Millisecond, Expiry: time.Second,
+		Sweep: 20 * time.Millisecond, Debounce: debounce}
+	return cfg
+}
+
+// watchPresence subscribes u to presenceChanged on s and waits until the
+// server holds the subscription.
+func watchPresence(t *testing.T, s *apitest.Server, proto string, u apitest.User) *liveConn {
+	t.Helper()
+	c := dialLive(t, s, proto, u)
+	c.subscribe("p", subPresence, nil)
+	_, id, err := model.DecodeID(u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); s.Service.PresenceSubscribers(id) != 1; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("presenceChanged did not start")
+		}
+	}
+	return c
+}
+
+// expectPresence fails unless the next presence change is u's to online.
+func (c *liveConn) expectPresence(u apitest.User, online bool) presenceEvent {
+	c.t.Helper()
+	var out struct{ PresenceChanged presenceEvent }
+	c.next("p", &out)
+	e := out.PresenceChanged
+	if e.User.ID != u.ID || e.Online != online || e.User.Online == nil || *e.User.Online != online ||
+		(!online && (e.LastSeenAt == nil || e.User.LastSeenAt == nil)) {
+		c.t.Fatalf("want %s online %v, got %+v", u.ID, online, e)
+	}
+	return e
+}
+
+// A user connected on one instance is online for a friend subscribed on
+// another, and offline once the connection closes, with lastSeenAt.
+func TestPresence_CrossesInstances(t *testing.T) {
+	t.Parallel()
+	dsn := testdb.New(t)
+	channel := fmt.Sprintf("test_%d", time.Now().UnixNano())
+	a, _ := apitest.StartInstanceWith(t, dsn, channel, presenceConfig(200*time.Millisecond))
+	b, _ := apitest.StartInstanceWith(t, dsn, channel, presenceConfig(200*time.Millisecond))
+	a.RunPresence(t)
+	b.RunPresence(t)
+	u := a.SignUp(t, "u")
+	friend := a.FriendsOf(t, u, 1)[0]
+	watch := watchPresence(t, a, apitest.TransportWS, friend)
+	conn := dialLive(t, b, apitest.LegacyWS, u)
+	watch.expectPresence(u, true)
+	conn.ws.Close()
+	watch.expectPresence(u, false)
+	var node struct {
+		Node struct {
+			Online     *bool
+			LastSeenAt *string
+		}
+	}
+	a.MustDo(t, friend.Token, presenceOf, map[string]any{"id": u.ID}, &node)
+	if node.Node.Online == nil || *node.Node.Online || node.Node.LastSeenAt == nil {
+		t.Fatalf("after the last connection closed: %+v", node.Node)
+	}
+}
+
+// An instance that dies without closing its sockets (its heartbeat stops)
+// leaves its users online only until the heartbeat expires.
+func TestPresence_UsersOfACrashedInstanceGoOfflineWhenItsHeartbeatExpires(t *testing.T) {
+	t.Parallel()
+	dsn := testdb.New(t)
+	channel := fmt.Sprintf("test_%d", time.Now().UnixNano())
+	cfg := presenceConfig(100 * time.Millisecond)
+	a, _ := apitest.StartInstanceWith(t, dsn, channel, cfg)
+	b, _ := apitest.StartInstanceWith(t, dsn, channel, cfg)
+	a.RunPresence(t)
+	b.RunPresence(t)
+	u := a.SignUp(t, "u")
+	friend := a.FriendsOf(t, u, 1)[0]
+	watch := watchPresence(t, b, apitest.TransportWS, friend)
+	dialLive(t, a, apitest.TransportWS, u) // stays open
+	watch.expectPresence(u, true)
+	a.StopHeartbeat()
+	crashed := time.Now()
+	watch.expectPresence(u, false)
+	if took := time.Since(crashed); took > cfg.Presence.Expiry+cfg.Presence.Heartbeat+500*time.Millisecond {
+		t.Fatalf("offline %v after the crash, want within the expiry (%v)", took, cfg.Presence.Expiry)
+	}
+}
+
+// A flapping connection changes nothing within the debounce; the last
+// close is announced once, and coming back right after waits for the
+// window to end: at most one change per debounce.
+func TestPresence_FlappingIsDebounced(t *testing.T) {
+	t.Parallel()
+	const debounce = 400 * time.Millisecond
+	s := apitest.NewServerWith(t, presenceConfig(debounce), apitest.Options()).RunPresence(t)
+	u := s.SignUp(t, "u")
+	friend := s.FriendsOf(t, u, 1)[0]
+	watch := watchPresence(t, s, apitest.LegacyWS, friend)
+	conn := dialLive(t, s, apitest.TransportWS, u)
+	watch.expectPresence(u, true)
+	for range 3 { // offline and back within the window: nothing
+		conn.ws.Close()
+		conn = dialLive(t, s, apitest.TransportWS, u)
+	}
+	watch.ws.Quiet(2 * debounce)
+	closed := time.Now()
+	conn.ws.Close()
+	watch.expectPresence(u, false) // proves the subscription was live
+	conn = dialLive(t, s, apitest.TransportWS, u)
+	watch.expectPresence(u, true)
+	// Offline a debounce after the close, online a debounce after that.
+	if gap := time.Since(closed); gap < 2*debounce*9/10 {
+		t.Fatalf("online again %v after the close, want at least %v", gap, 2*debounce)
+	}
+	conn.ws.Close()
+}
+
+// Presence is visible to the user, their friends and the members of a
+// chat they share; a stranger sees null and gets no presenceChanged.
+func TestPresence_VisibleToFriendsAndChatMatesOnly(t *testing.T) {
+	t.Parallel()
+	s := apitest.NewServerWith(t, presenceConfig(100*time.Millisecond), apitest.Options()).RunPresence(t)
+	u := s.SignUp(t, "u")
+	friends := s.FriendsOf(t, u, 1)
+	mate := s.FriendsOf(t, friends[0], 1)[0] // not u's friend: shares a group
+	createGroupChat(t, s, friends[0], "G", u, mate)
+	stranger := s.SignUp(t, "stranger")
+	watchMate := watchPresence(t, s, apitest.TransportWS, mate)
+	watchStranger := watchPresence(t, s, apitest.TransportWS, stranger)
+	dialLive(t, s, apitest.TransportWS, u)
+	watchMate.expectPresence(u, true)
+	for _, tc := range []struct {
+		viewer  apitest.User
+		visible bool
+	}{{u, true}, {friends[0], true}, {mate, true}, {stranger, false}} {
+		var got struct {
+			Node struct {
+				Online     *bool
+				LastSeenAt *string
+			}
+		}
+		s.MustDo(t, tc.viewer.Token, presenceOf, map[string]any{"id": u.ID}, &got)
+		if visible := got.Node.Online != nil; visible != tc.visible || (visible && !*got.Node.Online) {
+			t.Errorf("%s sees online %v, want visible %v", tc.viewer.Username, got.Node.Online, tc.visible)
+		}
+		if !tc.visible && got.Node.LastSeenAt != nil {
+			t.Errorf("%s sees lastSeenAt", tc.viewer.Username)
+		}
+	}
+	watchStranger.ws.Quiet(200 * time.Millisecond)
+	// The stranger's subscription is live: a new friend's change arrives.
+	pal := s.SignUp(t, "pal")
+	s.Befriend(t, stranger, pal)
+	dialLive(t, s, apitest.TransportWS, pal)
+	watchStranger.expectPresence(pal, true)
+}

@@ -1,0 +1,241 @@
+package graph_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/gqlchat/gqlchat/chat"
+	"github.com/gqlchat/gqlchat/events"
+	"github.com/gqlchat/gqlchat/internal/apitest"
+	"github.com/gqlchat/gqlchat/internal/testdb"
+)
+
+const setTyping = `mutation($chat: ID!, $typing: Boolean!) { setTyping(input: {chatId: $chat, typing: $typing}) }`
+
+// subTyping is chatEvents with what a typing indicator needs.
+const subTyping = `subscription($chat: ID, $after: String) { chatEvents(chatId: $chat, after: $after) {
+	__typename cursor syncToken chat { id }
+	... on TypingEvent { user { id } typing }
+	... on MessagePostedEvent { message { id body } }
+} }`
+
+// liveEvent is one event of subTyping.
+type liveEvent struct {
+	Typename  string `json:"__typename"`
+	Cursor    string
+	SyncToken string
+	Chat      struct{ ID string }
+	User      struct{ ID string }
+	Typing    bool
+	Message   struct{ ID, Body string }
+}
+
+func (e liveEvent) String() string {
+	if e.Typename == "TypingEvent" {
+		return fmt.Sprintf("typing %v by %s", e.Typing, e.User.ID)
+	}
+	return fmt.Sprintf("%s %s", e.Typename, e.Message.Body)
+}
+
+// liveConn is a WebSocket of either protocol for subscriptions.
+type liveConn struct {
+	t      *testing.T
+	ws     *apitest.WS
+	legacy bool
+}
+
+func dialLive(t *testing.T, s *apitest.Server, proto string, u apitest.User) *liveConn {
+	t.Helper()
+	ws := s.DialWS(t, proto)
+	if m, err := ws.Init(u.Token); err != nil || m.Type != "connection_ack" {
+		t.Fatalf("%s connection_init: %+v %v", proto, m, err)
+	}
+	return &liveConn{t: t, ws: ws, legacy: proto == apitest.LegacyWS}
+}
+
+func (c *liveConn) subscribe(id, query string, vars map[string]any) {
+	typ := "subscribe"
+	if c.legacy {
+		typ = "start"
+	}
+	c.ws.Send(typ, id, map[string]any{"query": query, "variables": vars})
+}
+
+// next decodes the data of the next result of operation id into out.
+func (c *liveConn) next(id string, out any) {
+	c.t.Helper()
+	m := c.ws.MustRead(5 * time.Second)
+	if (m.Type != "next" && m.Type != "data") || m.ID != id {
+		c.t.Fatalf("want a result of %s, got %s %s: %s", id, m.Type, m.ID, m.Payload)
+	}
+	var r apitest.Response
+	if err := json.Unmarshal(m.Payload, &r); err != nil || len(r.Errors) > 0 {
+		c.t.Fatalf("result of %s: %s (%v)", id, m.Payload, err)
+	}
+	if err := json.Unmarshal(r.Data, out); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+// event is the next chatEvents event of operation id.
+func (c *liveConn) event(id string) liveEvent {
+	c.t.Helper()
+	var out struct{ ChatEvents liveEvent }
+	c.next(id, &out)
+	return out.ChatEvents
+}
+
+// expectTyping fails unless the next event of id is u's typing set to on.
+func (c *liveConn) expectTyping(id string, u apitest.User, on bool) liveEvent {
+	c.t.Helper()
+	e := c.event(id)
+	if e.Typename != "TypingEvent" || e.User.ID != u.ID || e.Typing != on || e.Cursor == "" || e.SyncToken == "" {
+		c.t.Fatalf("want typing %v by %s, got %+v", on, u.ID, e)
+	}
+	return e
+}
+
+// typingConfig is the test configuration with typing expiring after expiry.
+func typingConfig(expiry time.Duration) chat.Config {
+	cfg := apitest.CheapConfig()
+	cfg.Typing.Expiry = expiry
+	return cfg
+}
+
+// Typing set through one instance reaches the other members' chatEvents
+// on both (all chats with one protocol, the one chat with the other), and
+// not the typer's own; resuming after a TypingEvent misses nothing.
+func TestSetTyping_ReachesTheOtherMembersOnEveryInstance(t *testing.T) {
+	t.Parallel()
+	dsn := testdb.New(t)
+	channel := fmt.Sprintf("test_%d", time.Now().UnixNano())
+	a, _ := apitest.StartInstance(t, dsn, channel)
+	b, _ := apitest.StartInstance(t, dsn, channel)
+	owner := a.SignUp(t, "own")
+	f := a.FriendsOf(t, owner, 2)
+	g := createGroupChat(t, a, owner, "G", f...)
+	post(t, a, owner, g.ID, "before")
+	all := dialLive(t, a, apitest.TransportWS, f[0])
+	all.subscribe("e", subTyping, nil)
+	one := dialLive(t, b, apitest.LegacyWS, f[1])
+	one.subscribe("e", subTyping, map[string]any{"chat": g.ID})
+	own := dialLive(t, a, apitest.TransportWS, owner)
+	own.subscribe("e", subTyping, map[string]any{"chat": g.ID})
+	a.WaitFollowed(t, g.ID, 2)
+	b.WaitFollowed(t, g.ID, 1)
+
+	b.MustDo(t, owner.Token, setTyping, map[string]any{"chat": g.ID, "typing": true}, nil)
+	all.expectTyping("e", owner, true)
+	typed := one.expectTyping("e", owner, true)
+	a.MustDo(t, owner.Token, setTyping, map[string]any{"chat": g.ID, "typing": false}, nil)
+	all.expectTyping("e", owner, false)
+	one.expectTyping("e", owner, false)
+	post(t, b, f[0], g.ID, "after")
+	for _, c := range []*liveConn{all, one, own} { // the typer got only the post
+		if e := c.event("e"); e.Message.Body != "after" {
+			t.Fatalf("got %s, want the post", e)
+		}
+	}
+	// Resuming after the typing event replays what came after it, only.
+	again := dialLive(t, b, apitest.TransportWS, f[1])
+	again.subscribe("r", subTyping, map[string]any{"chat": g.ID, "after": typed.Cursor})
+	if e := again.event("r"); e.Message.Body != "after" {
+		t.Fatalf("resumed after the typing event: got %s, want the post after it", e)
+	}
+	again.ws.Quiet(100 * time.Millisecond)
+}
+
+// A client calling setTyping on every keystroke costs one event.
+func TestSetTyping_BurstGivesOneEvent(t *testing.T) {
+	t.Parallel()
+	s := apitest.NewServer(t)
+	owner := s.SignUp(t, "own")
+	f := s.FriendsOf(t, owner, 1)
+	g := createGroupChat(t, s, owner, "G", f...)
+	c := dialLive(t, s, apitest.TransportWS, f[0])
+	c.subscribe("e", subTyping, nil)
+	s.WaitFollowed(t, g.ID, 1)
+	bus := s.Bus.Subscribe(64, events.TypingTopic)
+	defer bus.Close()
+	start := time.Now()
+	for range 20 {
+		s.MustDo(t, owner.Token, setTyping, map[string]any{"chat": g.ID, "typing": true}, nil)
+	}
+	took := time.Since(start)
+	c.expectTyping("e", owner, true)
+	s.MustDo(t, owner.Token, setTyping, map[string]any{"chat": g.ID, "typing": false}, nil)
+	c.expectTyping("e", owner, false) // next: nothing came in between
+	started := 0
+	for e := range bus.C {
+		if e.Kind == events.TypingStopped {
+			break
+		}
+		started++
+	}
+	if most := 1 + int(took/chat.DefaultTypingTimings.Throttle); started > most {
+		t.Fatalf("%d calls in %v published %d events, want at most %d", 20, took, started, most)
+	}
+}
+
+// An indicator nobody renews ends by itself with typing: false.
+func TestSetTyping_ExpiresWithoutRenewal(t *testing.T) {
+	t.Parallel()
+	const expiry = 300 * time.Millisecond
+	s := apitest.NewServerWith(t, typingConfig(expiry), apitest.Options())
+	owner := s.SignUp(t, "own")
+	f := s.FriendsOf(t, owner, 1)
+	dm := openPrivateChat(t, s, owner, f[0])
+	c := dialLive(t, s, apitest.LegacyWS, f[0])
+	c.subscribe("e", subTyping, map[string]any{"chat": dm.ID})
+	s.WaitFollowed(t, dm.ID, 1)
+	s.MustDo(t, owner.Token, setTyping, map[string]any{"chat": dm.ID, "typing": true}, nil)
+	start := time.Now()
+	c.expectTyping("e", owner, true)
+	c.expectTyping("e", owner, false)
+	if waited := time.Since(start); waited < expiry*9/10 {
+		t.Fatalf("expired after %v, want %v", waited, expiry)
+	}
+}
+
+// Posting in the chat ends the poster's typing there.
+func TestSetTyping_PostingClearsIt(t *testing.T) {
+	t.Parallel()
+	s := apitest.NewServer(t)
+	owner := s.SignUp(t, "own")
+	f := s.FriendsOf(t, owner, 1)
+	g := createGroupChat(t, s, owner, "G", f...)
+	c := dialLive(t, s, apitest.TransportWS, f[0])
+	c.subscribe("e", subTyping, map[string]any{"chat": g.ID})
+	s.WaitFollowed(t, g.ID, 1)
+	s.MustDo(t, owner.Token, setTyping, map[string]any{"chat": g.ID, "typing": true}, nil)
+	c.expectTyping("e", owner, true)
+	post(t, s, owner, g.ID, "done typing")
+	got := map[string]bool{}
+	for range 2 { // two channels: either may come first
+		got[c.event("e").String()] = true
+	}
+	if want := fmt.Sprintf("typing false by %s", owner.ID); !got[want] || !got["MessagePostedEvent done typing"] {
+		t.Fatalf("got %v, want %q and the post", got, want)
+	}
+}
+
+// Closing the WebSocket that set typing ends it.
+func TestSetTyping_ClosingTheConnectionClearsIt(t *testing.T) {
+	t.Parallel()
+	s := apitest.NewServer(t)
+	owner := s.SignUp(t, "own")
+	f := s.FriendsOf(t, owner, 1)
+	g := createGroupChat(t, s, owner, "G", f...)
+	c := dialLive(t, s, apitest.TransportWS, f[0])
+	c.subscribe("e", subTyping, nil)
+	s.WaitFollowed(t, g.ID, 1)
+	typer := dialLive(t, s, apitest.LegacyWS, owner)
+	typer.subscribe("t", setTyping, map[string]any{"chat": g.ID, "typing": true})
+	var out struct{ SetTyping bool }
+	typer.next("t", &out)
+	c.expectTyping("e", owner, true)
+	typer.ws.Close()
+	c.expectTyping("e", owner, false)
+}
