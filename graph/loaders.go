@@ -25,6 +25,8 @@ type loaders struct {
 	reactions    *dataloadgen.Loader[int64, []models.ReactionGroup]
 	readMarkers  *dataloadgen.Loader[int64, int64]
 	memberCounts *dataloadgen.Loader[int64, int]
+	receipts     *dataloadgen.Loader[int64, *chat.Receipts] // by chat
+	lastRead     *dataloadgen.Loader[chat.ChatSeq, *models.Message]
 	firstMembers map[int]*dataloadgen.Loader[int64, *chat.Page[*models.User]] // by page size
 	mu           sync.Mutex                                                   // guards firstMembers
 	svc          *chat.Service
@@ -53,6 +55,8 @@ func WithLoaders(svc *chat.Service, wait time.Duration) graphql.ResponseMiddlewa
 			reactions:    dataloadgen.NewLoader(noErrors(svc.Reactions), batchWait),
 			readMarkers:  dataloadgen.NewLoader(noErrors(svc.ReadMarkers), batchWait),
 			memberCounts: dataloadgen.NewLoader(noErrors(svc.MemberCounts), batchWait),
+			receipts:     dataloadgen.NewLoader(noErrors(svc.ChatReceipts), batchWait),
+			lastRead:     dataloadgen.NewLoader(noErrors(svc.LastReadMessages), batchWait),
 			firstMembers: map[int]*dataloadgen.Loader[int64, *chat.Page[*models.User]]{},
 			svc:          svc,
 			wait:         batchWait,
@@ -64,8 +68,8 @@ func WithLoaders(svc *chat.Service, wait time.Duration) graphql.ResponseMiddlewa
 func loadersFrom(ctx context.Context) *loaders { return ctx.Value(loadersKey{}).(*loaders) }
 
 // noErrors adapts a batch function that fails as a whole to dataloadgen.
-func noErrors[V any](fetch func(context.Context, []int64) ([]V, error)) func(context.Context, []int64) ([]V, []error) {
-	return func(ctx context.Context, keys []int64) ([]V, []error) {
+func noErrors[K comparable, V any](fetch func(context.Context, []K) ([]V, error)) func(context.Context, []K) ([]V, []error) {
+	return func(ctx context.Context, keys []K) ([]V, []error) {
 		vs, err := fetch(ctx, keys)
 		if err != nil {
 			return nil, []error{err}

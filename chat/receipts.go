@@ -1,0 +1,132 @@
+package chat
+
+import (
+	"context"
+	"time"
+
+	"github.com/gqlchat/gqlchat/models"
+)
+
+// Read receipts come from the read markers alone: a member has seen every
+// message up to their marker, so "seen by" of a message is whoever's
+// marker is at or after it. There are no rows per message and reader, and
+// one read of a chat's markers (at most MaxGroupMembers rows) answers for
+// every message of a page, however many it shows.
+
+// Receipts are the read markers of one chat's members, as the viewer may
+// see them: those of a chat the viewer is in, or none.
+type Receipts struct {
+	chatID  int64
+	viewer  int64
+	markers []*memberMarker // in member order: longest-standing first
+}
+
+// memberMarker is one member's read marker.
+type memberMarker struct {
+	ChatID      int64
+	UserID      int64
+	JoinedAt    time.Time
+	LastReadSeq int64
+}
+
+// ChatReceipts returns the receipts of each chat, in order: one statement
+// whatever the number of chats. A chat the viewer is not in (never, or
+// not any more) gets receipts that show nobody.
+func (s *Service) ChatReceipts(ctx context.Context, chatIDs []int64) ([]*Receipts, error) {
+	v, err := requireViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var rows []*memberMarker
+	err = s.db.WithContext(ctx).Raw(`SELECT m.chat_id, m.user_id, m.joined_at, m.last_read_seq
+		FROM chat_members m
+		WHERE m.chat_id IN ? AND m.chat_id IN (SELECT chat_id FROM chat_members WHERE user_id = ?)
+		ORDER BY m.chat_id, m.joined_at, m.user_id`, chatIDs, v.UserID).Scan(&rows).Error
+	if err != nil {
+		return nil, err
+	}
+	byChat := map[int64][]*memberMarker{}
+	for _, r := range rows {
+		byChat[r.ChatID] = append(byChat[r.ChatID], r)
+	}
+	out := make([]*Receipts, len(chatIDs))
+	for i, id := range chatIDs {
+		out[i] = &Receipts{chatID: id, viewer: v.UserID, markers: byChat[id]}
+	}
+	return out, nil
+}
+
+// SeenBy returns a page of the members who have seen m, and how many they
+// are in all: those whose read marker is at or after m, but for m's sender
+// (posting marks it read, so they always would be) and the viewer (who
+// knows what they have read: viewerLastRead). Members who left are not
+// members, and show no more. The order is the members' (longest-standing
+// first), which a marker moving does not change, so pages stay stable
+// while the list grows; markers carry no time to order by.
+func (r *Receipts) SeenBy(m *models.Message, page PageArgs) (*Page[int64], int, error) {
+	var afterMicros, afterID int64
+	limit, hasCursor, err := page.forward(&afterMicros, &afterID)
+	if err != nil {
+		return nil, 0, err
+	}
+	var rows []*memberMarker
+	total := 0
+	for _, mk := range r.markers {
+		if m.ChatID != r.chatID || mk.LastReadSeq < m.Seq || mk.UserID == m.SenderID || mk.UserID == r.viewer {
+			continue
+		}
+		total++
+		micros := mk.JoinedAt.UnixMicro()
+		past := !hasCursor || micros > afterMicros || (micros == afterMicros && mk.UserID > afterID)
+		if past && len(rows) <= limit {
+			rows = append(rows, mk)
+		}
+	}
+	p := newPage(rows, limit, hasCursor, func(mk *memberMarker) []any {
+		return []any{mk.JoinedAt.UnixMicro(), mk.UserID}
+	})
+	ids := &Page[int64]{Cursors: p.Cursors, HasNext: p.HasNext, HasPrevious: p.HasPrevious, Items: make([]int64, len(p.Items))}
+	for i, mk := range p.Items {
+		ids.Items[i] = mk.UserID
+	}
+	return ids, total, nil
+}
+
+// LastReadMessages returns the message at the viewer's read marker in each
+// chat, in order: nil where nothing was read or the viewer is not in the
+// chat. Each key is a chat and the marker's sequence number, which the
+// caller has (the chat's row loaded with an event carries it) or reads
+// with ReadMarkers.
+func (s *Service) LastReadMessages(ctx context.Context, keys []ChatSeq) ([]*models.Message, error) {
+	v, err := requireViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var pairs [][]any
+	for _, k := range keys {
+		if k.Seq > 0 {
+			pairs = append(pairs, []any{k.ChatID, k.Seq})
+		}
+	}
+	out := make([]*models.Message, len(keys))
+	if len(pairs) == 0 {
+		return out, nil
+	}
+	var rows []*models.Message
+	err = s.db.WithContext(ctx).Where("(chat_id, seq) IN ? AND chat_id IN (SELECT chat_id FROM chat_members WHERE user_id = ?)",
+		pairs, v.UserID).Find(&rows).Error
+	if err != nil {
+		return nil, err
+	}
+	bySeq := make(map[ChatSeq]*models.Message, len(rows))
+	for _, m := range rows {
+		bySeq[ChatSeq{m.ChatID, m.Seq}] = m
+	}
+	for i, k := range keys {
+		out[i] = bySeq[k]
+	}
+	return out, nil
+}
+
+// ChatSeq names a message by its chat and sequence number.
+type ChatSeq struct{ ChatID, Seq int64 }
