@@ -164,3 +164,26 @@ func TestStatements_AnInboxEventCostsTheSameForAnyNumberOfSubscribers(t *testing
 	}
 	t.Logf("one post to 20 inbox subscriptions: %d statements", many)
 }
+
+// Read receipts: seenBy reads each chat's markers once for the whole
+// response, and the users of every message's page in one batch; the
+// viewer's last read message is batched across chats too.
+func TestStatements_SeenByDoesNotGrowWithThePage(t *testing.T) {
+	t.Parallel()
+	s := newCountingServer(t)
+	me := s.SignUp(t, "me")
+	f := s.FriendsOf(t, me, 5)
+	g := createGroupChat(t, s, me, "G", f...)
+	for i := range 30 { // each post moves its sender's marker: receipts vary along the history
+		post(t, s, f[i%5], g.ID, fmt.Sprint("m", i))
+	}
+	q := `query($id: ID!, $n: Int!) { node(id: $id) { ... on Chat { viewerLastRead { id } messages(last: $n) { edges { node { id
+		seenBy(first: 3) { totalCount edges { node { id displayName } } } } } } } } }`
+	sameForAnyPage(t, s, me.Token, "seenBy in the history", q, map[string]any{"id": g.ID}, 2, 30)
+	for i := range 11 {
+		post(t, s, f[i%5], createGroupChat(t, s, me, fmt.Sprint("g", i), f...).ID, "hello")
+	}
+	inbox := `query($n: Int!) { chats(first: $n) { edges { node { id viewerLastRead { id }
+		lastMessage { id seenBy(first: 3) { totalCount edges { node { id displayName } } } } } } } }`
+	sameForAnyPage(t, s, me.Token, "seenBy in the inbox", inbox, map[string]any{}, 2, 12)
+}
