@@ -17,6 +17,9 @@
 //	baseline  the history SELECT and the post transaction through pgx on
 //	          -dsn, to compare the API with the database alone
 //	idle      (opt-in) N idle subscribed WebSockets; server RSS growth
+//	seenby    (opt-in) C workers read a page of 50 messages with
+//	          seenBy(first: 3) { totalCount } in a group of 1,000 members
+//	          (seeded through the API), with its SQL through pgx as a floor
 //
 // A table goes to stdout (or JSON with -json); progress goes to stderr.
 // With -profile, CPU profiles of the server (-pprof) and of the benchmark
@@ -67,7 +70,7 @@ type config struct {
 	pprofURL   string
 }
 
-var allScenarios = []string{"post", "history", "inbox", "fanout", "baseline", "idle"}
+var allScenarios = []string{"post", "history", "inbox", "fanout", "baseline", "idle", "seenby"}
 
 func parseFlags() (config, error) {
 	var c config
@@ -204,6 +207,8 @@ func (b *bench) run(ctx context.Context, name string) []*result {
 		res, err = b.runBaseline(ctx)
 	case "idle":
 		res, err = b.runIdle(ctx)
+	case "seenby":
+		res, err = b.runSeenBy(ctx)
 	}
 	if err != nil {
 		logf("%s: %v", name, err)
