@@ -62,9 +62,10 @@ func decodeChatCursor(db *gorm.DB, field string, cursor *string, chatID int64) (
 // loadEventRows loads what evs name, and with each chat what an inbox
 // shows of it: its last message, its users, and the read markers of reader
 // (of every member when 0), from which each subscriber's unread count
-// follows without a query of its own. It reads each kind of row once for
-// all the events: chats, messages (those named, the chats' last ones, and
-// the messages they answer), users, markers, reactions.
+// follows without a query of its own, and with every member's markers the
+// first readers of each message (see firstReaders). It reads each kind of
+// row once for all the events: chats, messages (those named, the chats'
+// last ones, and the messages they answer), markers, users, reactions.
 func loadEventRows(db *gorm.DB, evs []*Event, reader int64) error {
 	if len(evs) == 0 {
 		return nil
@@ -84,7 +85,17 @@ func loadEventRows(db *gorm.DB, evs []*Event, reader int64) error {
 	if err != nil {
 		return err
 	}
+	markers, members, err := readMarkers(db, chatIDs.list(), reader)
+	if err != nil {
+		return err
+	}
+	readers := firstReaders(msgs, members)
 	userIDs := set[int64]{}
+	for _, r := range readers {
+		for id := range r {
+			userIDs.add(id)
+		}
+	}
 	for _, e := range evs {
 		addIDs(userIDs, e.UserID, e.ActorID)
 	}
@@ -96,10 +107,6 @@ func loadEventRows(db *gorm.DB, evs []*Event, reader int64) error {
 	}
 	var users []*models.User
 	if err := db.Find(&users, userIDs.list()).Error; err != nil {
-		return err
-	}
-	markers, err := readMarkers(db, chatIDs.list(), reader)
-	if err != nil {
 		return err
 	}
 	var groups map[int64][]models.ReactionGroup
@@ -124,11 +131,14 @@ func loadEventRows(db *gorm.DB, evs []*Event, reader int64) error {
 		}
 	}
 	for _, c := range chats {
-		c.LastMessage, c.Users = lastOf[c.ID], map[int64]*models.User{}
+		c.LastMessage, c.Users, c.Markers = lastOf[c.ID], map[int64]*models.User{}, members[c.ID]
 		for _, id := range []*int64{c.OwnerID, c.UserAID, c.UserBID} {
 			if id != nil {
 				c.Users[*id] = userByID[*id]
 			}
+		}
+		for id := range readers[c.ID] {
+			c.Users[id] = userByID[id]
 		}
 	}
 	for _, e := range evs {
@@ -204,24 +214,29 @@ func addIDs(s set[int64], ids ...*int64) {
 }
 
 // readMarkers returns the read markers of chatIDs' members, by chat and
-// user: of reader only, or of all when it is 0.
-func readMarkers(db *gorm.DB, chatIDs []int64, reader int64) (map[int64]map[int64]int64, error) {
-	q := db.Select("chat_id", "user_id", "last_read_seq").Where("chat_id IN ?", chatIDs)
+// user: of reader only, or of all when it is 0. Of all, it also returns
+// them as lists in member order, from which every subscriber's receipts
+// (Message.seenBy) follow without a query of their own.
+func readMarkers(db *gorm.DB, chatIDs []int64, reader int64) (map[int64]map[int64]int64, map[int64][]*models.ChatMember, error) {
+	q := db.Select("chat_id", "user_id", "joined_at", "last_read_seq").Where("chat_id IN ?", chatIDs)
 	if reader != 0 {
 		q = q.Where("user_id = ?", reader)
 	}
-	var rows []models.ChatMember
-	if err := q.Find(&rows).Error; err != nil {
-		return nil, err
+	var rows []*models.ChatMember
+	if err := q.Order("chat_id, joined_at, user_id").Find(&rows).Error; err != nil {
+		return nil, nil, err
 	}
-	out := map[int64]map[int64]int64{}
+	out, lists := map[int64]map[int64]int64{}, map[int64][]*models.ChatMember{}
 	for _, r := range rows {
 		if out[r.ChatID] == nil {
 			out[r.ChatID] = map[int64]int64{}
 		}
 		out[r.ChatID][r.UserID] = r.LastReadSeq
+		if reader == 0 {
+			lists[r.ChatID] = append(lists[r.ChatID], r)
+		}
 	}
-	return out, nil
+	return out, lists, nil
 }
 
 // forReader is e as userID gets it: with their read marker on a copy of

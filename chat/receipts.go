@@ -2,7 +2,6 @@ package chat
 
 import (
 	"context"
-	"time"
 
 	"github.com/gqlchat/gqlchat/models"
 )
@@ -18,15 +17,18 @@ import (
 type Receipts struct {
 	chatID  int64
 	viewer  int64
-	markers []*memberMarker // in member order: longest-standing first
+	markers []*models.ChatMember // in member order: longest-standing first
 }
 
-// memberMarker is one member's read marker.
-type memberMarker struct {
-	ChatID      int64
-	UserID      int64
-	JoinedAt    time.Time
-	LastReadSeq int64
+// ReceiptsOf returns the receipts of chat c for viewer from the markers
+// loaded with it for the live subscribers of an event (see
+// models.Chat.Markers), who were members at the time of the event; nil
+// where they were not loaded.
+func ReceiptsOf(c *models.Chat, viewer int64) *Receipts {
+	if c == nil || c.Markers == nil {
+		return nil
+	}
+	return &Receipts{chatID: c.ID, viewer: viewer, markers: c.Markers}
 }
 
 // ChatReceipts returns the receipts of each chat, in order: one statement
@@ -37,7 +39,7 @@ func (s *Service) ChatReceipts(ctx context.Context, chatIDs []int64) ([]*Receipt
 	if err != nil {
 		return nil, err
 	}
-	var rows []*memberMarker
+	var rows []*models.ChatMember
 	err = s.db.WithContext(ctx).Raw(`SELECT m.chat_id, m.user_id, m.joined_at, m.last_read_seq
 		FROM chat_members m
 		WHERE m.chat_id IN ? AND m.chat_id IN (SELECT chat_id FROM chat_members WHERE user_id = ?)
@@ -45,7 +47,7 @@ func (s *Service) ChatReceipts(ctx context.Context, chatIDs []int64) ([]*Receipt
 	if err != nil {
 		return nil, err
 	}
-	byChat := map[int64][]*memberMarker{}
+	byChat := map[int64][]*models.ChatMember{}
 	for _, r := range rows {
 		byChat[r.ChatID] = append(byChat[r.ChatID], r)
 	}
@@ -69,7 +71,7 @@ func (r *Receipts) SeenBy(m *models.Message, page PageArgs) (*Page[int64], int, 
 	if err != nil {
 		return nil, 0, err
 	}
-	var rows []*memberMarker
+	var rows []*models.ChatMember
 	total := 0
 	for _, mk := range r.markers {
 		if m.ChatID != r.chatID || mk.LastReadSeq < m.Seq || mk.UserID == m.SenderID || mk.UserID == r.viewer {
@@ -82,7 +84,7 @@ func (r *Receipts) SeenBy(m *models.Message, page PageArgs) (*Page[int64], int, 
 			rows = append(rows, mk)
 		}
 	}
-	p := newPage(rows, limit, hasCursor, func(mk *memberMarker) []any {
+	p := newPage(rows, limit, hasCursor, func(mk *models.ChatMember) []any {
 		return []any{mk.JoinedAt.UnixMicro(), mk.UserID}
 	})
 	ids := &Page[int64]{Cursors: p.Cursors, HasNext: p.HasNext, HasPrevious: p.HasPrevious, Items: make([]int64, len(p.Items))}
@@ -90,6 +92,35 @@ func (r *Receipts) SeenBy(m *models.Message, page PageArgs) (*Page[int64], int, 
 		ids.Items[i] = mk.UserID
 	}
 	return ids, total, nil
+}
+
+// eventReaders is how many readers of each message an event loads: those
+// of a default first page of seenBy for any subscriber, who is left out
+// of their own list (so one more).
+const eventReaders = DefaultPageSize + 1
+
+// firstReaders returns, by chat, the first readers of each of msgs in
+// member order (but for its sender), from the markers loaded for all the
+// live subscribers of an event: their users are loaded with the event,
+// so that each subscriber's first page of seenBy needs no query.
+func firstReaders(msgs []*models.Message, markers map[int64][]*models.ChatMember) map[int64]set[int64] {
+	out := map[int64]set[int64]{}
+	for _, m := range msgs {
+		n := 0
+		for _, mk := range markers[m.ChatID] {
+			if n == eventReaders {
+				break
+			}
+			if mk.LastReadSeq >= m.Seq && mk.UserID != m.SenderID {
+				if out[m.ChatID] == nil {
+					out[m.ChatID] = set[int64]{}
+				}
+				out[m.ChatID].add(mk.UserID)
+				n++
+			}
+		}
+	}
+	return out
 }
 
 // LastReadMessages returns the message at the viewer's read marker in each

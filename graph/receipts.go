@@ -29,18 +29,37 @@ func viewerLastRead(ctx context.Context, c *models.Chat) (*model.Message, error)
 	return asMessage(l.lastRead.Load(ctx, chat.ChatSeq{ChatID: c.ID, Seq: seq}))
 }
 
-// seenBy pages through the members who have seen m: the markers of its
-// chat are read once for every message of the response, and the users of
-// every page in one batch, so a history page costs the same few
-// statements however many messages it shows.
+// seenBy pages through the members who have seen m: from the markers
+// loaded once for all the live subscribers of an event, or else read
+// through the loader once per chat for every message of the response; the
+// users of every page in one batch. A history page costs the same few
+// statements however many messages it shows, and an event the same
+// however many members get it.
 func seenBy(ctx context.Context, m *models.Message, first *int, after *string) (*model.UserConnection, error) {
-	r, err := loadersFrom(ctx).receipts.Load(ctx, m.ChatID)
-	if err != nil {
-		return nil, err
+	var viewer int64
+	if v := chat.ViewerFrom(ctx); v != nil {
+		viewer = v.UserID
+	}
+	r := chat.ReceiptsOf(m.Chat, viewer)
+	if r == nil {
+		var err error
+		if r, err = loadersFrom(ctx).receipts.Load(ctx, m.ChatID); err != nil {
+			return nil, err
+		}
 	}
 	page, total, err := r.SeenBy(m, chat.PageArgs{First: first, After: after})
 	if err != nil {
 		return nil, err
+	}
+	if m.Chat != nil { // an event's: its first readers came with it
+		users := make([]*models.User, len(page.Items))
+		for i, id := range page.Items {
+			if users[i] = m.Chat.Users[id]; users[i] == nil {
+				return usersOfPage(ctx, page, total)
+			}
+		}
+		p := &chat.Page[*models.User]{Items: users, Cursors: page.Cursors, HasNext: page.HasNext, HasPrevious: page.HasPrevious}
+		return model.NewUserConnection(p, func(context.Context) (int, error) { return total, nil }), nil
 	}
 	return usersOfPage(ctx, page, total)
 }

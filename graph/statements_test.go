@@ -187,3 +187,59 @@ func TestStatements_SeenByDoesNotGrowWithThePage(t *testing.T) {
 		lastMessage { id seenBy(first: 3) { totalCount edges { node { id displayName } } } } } } } }`
 	sameForAnyPage(t, s, me.Token, "seenBy in the inbox", inbox, map[string]any{}, 2, 12)
 }
+
+// Read receipts live: a read marker goes to every member, each selecting
+// its message's seenBy, for the same statements however many they are:
+// the markers and the first readers' users come with the event.
+func TestStatements_AReceiptCostsTheSameForAnyNumberOfSubscribers(t *testing.T) {
+	t.Parallel()
+	s := newCountingServer(t)
+	owner := s.SignUp(t, "own")
+	f := s.FriendsOf(t, owner, 23)
+	reader := f[0]
+	counter := apitest.CountStatements(t, s.DB)
+	const receipts = `subscription { chatEvents { __typename chat { id unreadCount } ... on ReadMarkerMovedEvent {
+		user { id } message { id seenBy(first: 3) { totalCount edges { node { id displayName } } } } } } }`
+	cost := func(us []apitest.User) int64 {
+		g := createGroupChat(t, s, owner, "G", append([]apitest.User{reader}, us...)...)
+		var msgs []string
+		for range 3 {
+			msgs = append(msgs, post(t, s, owner, g.ID, "read me").ID)
+		}
+		var conns []*apitest.WS
+		for _, u := range us {
+			ws := s.Connect(t, u)
+			ws.Subscribe("e", receipts, nil)
+			conns = append(conns, ws)
+		}
+		s.WaitFollowed(t, g.ID, len(us))
+		var least int64 = math.MaxInt64
+		for _, m := range msgs { // the least: the log reader's poll may fall into one
+			least = min(least, counter.During(func() {
+				s.MustDo(t, reader.Token, markChatRead, map[string]any{"chat": g.ID, "msg": m}, nil)
+				for _, ws := range conns {
+					var ev struct {
+						ChatEvents struct {
+							Message struct {
+								SeenBy struct {
+									TotalCount int
+									Edges      []struct{ Node struct{ DisplayName string } }
+								}
+							}
+						}
+					}
+					ws.Next("e", &ev)
+					if sb := ev.ChatEvents.Message.SeenBy; sb.TotalCount != 1 || len(sb.Edges) != 1 || sb.Edges[0].Node.DisplayName == "" {
+						t.Errorf("seen by %+v, want the reader", sb)
+					}
+				}
+			}))
+		}
+		return least
+	}
+	few, many := cost(f[1:3]), cost(f[3:])
+	if few != many {
+		t.Fatalf("one read marker cost %d statements for 2 subscribers and %d for 20", few, many)
+	}
+	t.Logf("one read marker to 20 subscribers with seenBy: %d statements", many)
+}
