@@ -237,6 +237,9 @@ func (s *Service) DeleteAccount(ctx context.Context, password string) error {
 		if err := leaveAllFriends(tx, v.UserID, emit); err != nil {
 			return err
 		}
+		if err := forgetBlocks(tx, v.UserID); err != nil {
+			return err
+		}
 		emit(sessionsChanged(v.UserID))
 		return revokeSessions(tx, v.UserID, 0)
 	})

@@ -62,10 +62,10 @@ func decodeChatCursor(db *gorm.DB, field string, cursor *string, chatID int64) (
 // loadEventRows loads what evs name, and with each chat what an inbox
 // shows of it: its last message, its users, and the read markers of reader
 // (of every member when 0), from which each subscriber's unread count
-// follows without a query of its own, and with every member's markers the
-// first readers of each message (see firstReaders). It reads each kind of
-// row once for all the events: chats, messages (those named, the chats'
-// last ones, and the messages they answer), markers, users, reactions.
+// follows without a query of its own. It reads each kind of row once for
+// all the events: chats, messages (those named, the chats' last ones, and
+// the messages they answer), users, markers, reactions. (The live reader
+// reads the same rows in one round trip: see readLog.)
 func loadEventRows(db *gorm.DB, evs []*Event, reader int64) error {
 	if len(evs) == 0 {
 		return nil
@@ -77,48 +77,74 @@ func loadEventRows(db *gorm.DB, evs []*Event, reader int64) error {
 			msgIDs.add(*e.MessageID)
 		}
 	}
-	var chats []*models.Chat
-	if err := db.Find(&chats, chatIDs.list()).Error; err != nil {
+	var rows eventRows
+	if err := db.Find(&rows.chats, chatIDs.list()).Error; err != nil {
 		return err
 	}
-	msgs, err := loadMessages(db, msgIDs.list(), chats)
-	if err != nil {
+	var err error
+	if rows.msgs, err = loadMessages(db, msgIDs.list(), rows.chats); err != nil {
 		return err
 	}
-	markers, members, err := readMarkers(db, chatIDs.list(), reader)
-	if err != nil {
-		return err
-	}
-	readers := firstReaders(msgs, members)
 	userIDs := set[int64]{}
-	for _, r := range readers {
-		for id := range r {
-			userIDs.add(id)
-		}
-	}
 	for _, e := range evs {
 		addIDs(userIDs, e.UserID, e.ActorID)
 	}
-	for _, c := range chats {
+	for _, c := range rows.chats {
 		addIDs(userIDs, c.OwnerID, c.UserAID, c.UserBID)
 	}
-	for _, m := range msgs {
+	for _, m := range rows.msgs {
 		userIDs.add(m.SenderID)
 	}
-	var users []*models.User
-	if err := db.Find(&users, userIDs.list()).Error; err != nil {
+	if err := db.Find(&rows.users, userIDs.list()).Error; err != nil {
 		return err
 	}
-	var groups map[int64][]models.ReactionGroup
+	q := db.Select("chat_id", "user_id", "last_read_seq").Where("chat_id IN ?", chatIDs.list())
+	if reader != 0 {
+		q = q.Where("user_id = ?", reader)
+	}
+	if err := q.Find(&rows.members).Error; err != nil {
+		return err
+	}
 	if len(msgIDs) > 0 {
-		if groups, err = reactionGroups(db.Where("message_id IN ?", msgIDs.list()), msgIDs.list()); err != nil {
+		err := db.Where("message_id IN ?", msgIDs.list()).Order("message_id, created_at, user_id").Find(&rows.reactions).Error
+		if err != nil {
 			return err
 		}
 	}
-	chatByID, userByID := byID(chats, func(c *models.Chat) int64 { return c.ID }), byID(users, func(u *models.User) int64 { return u.ID })
-	msgByID := byID(msgs, func(m *models.Message) int64 { return m.ID })
+	rows.attach(evs)
+	return nil
+}
+
+// attach links the rows to each other and to evs: messages to their
+// senders, chats and originals, chats to their last messages and users,
+// events to all they name, with the reactions of the messages they name
+// and their chat's read markers. With every member's markers (the live
+// read), each chat also gets them in member order and the users of its
+// messages' first readers, from which every subscriber's receipts
+// (Message.seenBy) follow without a query of their own.
+func (rows *eventRows) attach(evs []*Event) {
+	msgIDs := set[int64]{}
+	for _, e := range evs {
+		if e.MessageID != nil {
+			msgIDs.add(*e.MessageID)
+		}
+	}
+	groups := groupReactions(rows.reactions, msgIDs.list())
+	markers, lists := map[int64]map[int64]int64{}, map[int64][]*models.ChatMember{}
+	for _, m := range rows.members {
+		if markers[m.ChatID] == nil {
+			markers[m.ChatID] = map[int64]int64{}
+		}
+		markers[m.ChatID][m.UserID] = m.LastReadSeq
+		if rows.everyMember {
+			lists[m.ChatID] = append(lists[m.ChatID], m)
+		}
+	}
+	readers := firstReaders(rows.msgs, lists)
+	chatByID, userByID := byID(rows.chats, func(c *models.Chat) int64 { return c.ID }), byID(rows.users, func(u *models.User) int64 { return u.ID })
+	msgByID := byID(rows.msgs, func(m *models.Message) int64 { return m.ID })
 	lastOf := map[int64]*models.Message{}
-	for _, m := range msgs {
+	for _, m := range rows.msgs {
 		m.Sender, m.Chat = userByID[m.SenderID], chatByID[m.ChatID]
 		if m.ReplyToID != nil {
 			m.ReplyTo = msgByID[*m.ReplyToID]
@@ -130,15 +156,17 @@ func loadEventRows(db *gorm.DB, evs []*Event, reader int64) error {
 			m.Reactions = groups[m.ID]
 		}
 	}
-	for _, c := range chats {
-		c.LastMessage, c.Users, c.Markers = lastOf[c.ID], map[int64]*models.User{}, members[c.ID]
+	for _, c := range rows.chats {
+		c.LastMessage, c.Users, c.Markers = lastOf[c.ID], map[int64]*models.User{}, lists[c.ID]
 		for _, id := range []*int64{c.OwnerID, c.UserAID, c.UserBID} {
 			if id != nil {
 				c.Users[*id] = userByID[*id]
 			}
 		}
 		for id := range readers[c.ID] {
-			c.Users[id] = userByID[id]
+			if u := userByID[id]; u != nil { // loaded for the messages events name
+				c.Users[id] = u
+			}
 		}
 	}
 	for _, e := range evs {
@@ -153,7 +181,6 @@ func loadEventRows(db *gorm.DB, evs []*Event, reader int64) error {
 			e.Actor = userByID[*e.ActorID]
 		}
 	}
-	return nil
 }
 
 // loadMessages reads the messages ids, then the last message of each of
@@ -211,32 +238,6 @@ func addIDs(s set[int64], ids ...*int64) {
 			s.add(*id)
 		}
 	}
-}
-
-// readMarkers returns the read markers of chatIDs' members, by chat and
-// user: of reader only, or of all when it is 0. Of all, it also returns
-// them as lists in member order, from which every subscriber's receipts
-// (Message.seenBy) follow without a query of their own.
-func readMarkers(db *gorm.DB, chatIDs []int64, reader int64) (map[int64]map[int64]int64, map[int64][]*models.ChatMember, error) {
-	q := db.Select("chat_id", "user_id", "joined_at", "last_read_seq").Where("chat_id IN ?", chatIDs)
-	if reader != 0 {
-		q = q.Where("user_id = ?", reader)
-	}
-	var rows []*models.ChatMember
-	if err := q.Order("chat_id, joined_at, user_id").Find(&rows).Error; err != nil {
-		return nil, nil, err
-	}
-	out, lists := map[int64]map[int64]int64{}, map[int64][]*models.ChatMember{}
-	for _, r := range rows {
-		if out[r.ChatID] == nil {
-			out[r.ChatID] = map[int64]int64{}
-		}
-		out[r.ChatID][r.UserID] = r.LastReadSeq
-		if reader == 0 {
-			lists[r.ChatID] = append(lists[r.ChatID], r)
-		}
-	}
-	return out, lists, nil
 }
 
 // forReader is e as userID gets it: with their read marker on a copy of

@@ -1,6 +1,10 @@
 package chat
 
-import "github.com/gqlchat/gqlchat/models"
+import (
+	"gorm.io/gorm"
+
+	"github.com/gqlchat/gqlchat/models"
+)
 
 // TokenOf is the sync token of a snapshot of transactions below xmin and
 // none in progress up to xmax, for tests that forge one.
@@ -11,4 +15,15 @@ func TokenOf(xmin, xmax uint64) string {
 // EventCursor is the cursor of position pos of chat chatID.
 func EventCursor(chatID, pos int64) string {
 	return (&Event{ChatEvent: models.ChatEvent{ChatID: chatID, Pos: pos}}).Cursor()
+}
+
+// BlockedEitherWay is blockedEitherWay on db.
+var BlockedEitherWay = blockedEitherWay
+
+// UsersNotBlockedWith lists, of ids, the users who and viewerID did not
+// block each other, with the notBlockedEitherWay condition.
+func UsersNotBlockedWith(db *gorm.DB, viewerID int64, ids []int64) ([]int64, error) {
+	var out []int64
+	err := db.Table("users u").Where("u.id IN ?", ids).Where(notBlockedEitherWay("u.id", viewerID)).Order("u.id").Pluck("u.id", &out).Error
+	return out, err
 }

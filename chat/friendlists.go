@@ -104,13 +104,15 @@ func (s *Service) CountFriends(ctx context.Context, userID int64) (int, error) {
 	return int(n), err
 }
 
+// requireSelf refuses (FORBIDDEN) a list only its owner may see, such as
+// their friends or the users they blocked, to anyone else.
 func (s *Service) requireSelf(ctx context.Context, userID int64) error {
 	v, err := requireViewer(ctx)
 	if err != nil {
 		return err
 	}
 	if v.UserID != userID {
-		return Errorf(CodeForbidden, "only the user themself can see their friends")
+		return Errorf(CodeForbidden, "only the user themself can see this list")
 	}
 	return nil
 }

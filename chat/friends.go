@@ -30,6 +30,23 @@ func lockLiveUsers(tx *gorm.DB, a, b int64) (bool, error) {
 	return len(ids) == 2, err
 }
 
+// errNoSuchUser answers a user id that names nobody live, and also, so
+// that nothing tells them they are blocked, a user who blocked the viewer.
+var errNoSuchUser = Errorf(CodeNotFound, "no such user")
+
+// friendshipChanged tells both users, on every connection, that their
+// friendship began or ended (the friendsChanged subscription).
+func friendshipChanged(a, b int64, friends bool) []events.Event {
+	kind := events.FriendshipEnded
+	if friends {
+		kind = events.FriendshipStarted
+	}
+	return []events.Event{
+		{Topic: events.UserTopic(a), Kind: kind, ID: b},
+		{Topic: events.UserTopic(b), Kind: kind, ID: a},
+	}
+}
+
 func requestUpdated(r *models.FriendRequest) []events.Event {
 	return []events.Event{
 		{Topic: events.UserTopic(r.FromID), Kind: events.FriendRequestUpdated, ID: r.ID},
@@ -53,7 +70,10 @@ func (s *Service) SendFriendRequest(ctx context.Context, toID int64) (*models.Fr
 			return err
 		}
 		if live, err := lockLiveUsers(tx, v.UserID, toID); err != nil || !live {
-			return cmpErr(err, Errorf(CodeNotFound, "no such user"))
+			return cmpErr(err, errNoSuchUser)
+		}
+		if err := refuseBlocked(tx, v.UserID, toID); err != nil {
+			return err
 		}
 		if friends, err := areFriends(tx, v.UserID, toID); err != nil || friends {
 			return cmpErr(err, Errorf(CodeConflict, "you are already friends"))
@@ -112,6 +132,7 @@ func decide(tx *gorm.DB, req *models.FriendRequest, status models.FriendRequestS
 		if err != nil {
 			return err
 		}
+		emit(friendshipChanged(req.FromID, req.ToID, true)...)
 	}
 	emit(requestUpdated(req)...)
 	return nil
@@ -190,16 +211,15 @@ func (s *Service) RemoveFriend(ctx context.Context, userID int64) (*models.User,
 	if err != nil {
 		return nil, err
 	}
-	err = s.inTx(ctx, func(tx *gorm.DB, _ func(...events.Event)) error {
+	err = s.inTx(ctx, func(tx *gorm.DB, emit func(...events.Event)) error {
 		if err := lockPair(tx, v.UserID, userID); err != nil {
 			return err
 		}
-		res := tx.Where("(user_id = ? AND friend_id = ?) OR (user_id = ? AND friend_id = ?)", v.UserID, userID, userID, v.UserID).
-			Delete(&models.Friendship{})
-		if res.Error == nil && res.RowsAffected == 0 {
+		ended, err := endFriendship(tx, v.UserID, userID, emit)
+		if err == nil && !ended {
 			return Errorf(CodeNotFound, "you are not friends with this user")
 		}
-		return res.Error
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -207,11 +227,44 @@ func (s *Service) RemoveFriend(ctx context.Context, userID int64) (*models.User,
 	return s.UserByID(ctx, userID)
 }
 
+// endFriendship deletes the friendship of a and b, if any, both ways, and
+// tells both. The caller holds the pair's lock.
+func endFriendship(tx *gorm.DB, a, b int64, emit func(...events.Event)) (bool, error) {
+	res := tx.Where("(user_id = ? AND friend_id = ?) OR (user_id = ? AND friend_id = ?)", a, b, b, a).
+		Delete(&models.Friendship{})
+	if res.Error != nil || res.RowsAffected == 0 {
+		return false, res.Error
+	}
+	emit(friendshipChanged(a, b, false)...)
+	return true, nil
+}
+
+// cancelPending cancels the pending friend requests between a and b,
+// whichever way they point, and tells both parties of each. The caller
+// holds the pair's lock.
+func cancelPending(tx *gorm.DB, a, b int64, emit func(...events.Event)) error {
+	var canceled []*models.FriendRequest
+	err := tx.Raw(`UPDATE friend_requests SET status = 'CANCELED', responded_at = now()
+		WHERE least(from_id, to_id) = ? AND greatest(from_id, to_id) = ? AND status IN ('UNREAD', 'READ') RETURNING *`,
+		min(a, b), max(a, b)).Scan(&canceled).Error
+	for _, r := range canceled {
+		emit(requestUpdated(r)...)
+	}
+	return err
+}
+
 // leaveAllFriends ends every friendship of a user being deleted and cancels
 // their pending requests, inside the deleting transaction.
 func leaveAllFriends(tx *gorm.DB, userID int64, emit func(...events.Event)) error {
-	if err := tx.Where("user_id = ? OR friend_id = ?", userID, userID).Delete(&models.Friendship{}).Error; err != nil {
+	var former []int64
+	if err := tx.Raw(`WITH gone AS (DELETE FROM friendships WHERE user_id = ? OR friend_id = ? RETURNING friend_id)
+		SELECT friend_id FROM gone WHERE friend_id <> ?`, userID, userID, userID).Scan(&former).Error; err != nil {
 		return err
+	}
+	// Only the former friends hear of it: the deleted account's own
+	// connections are being closed.
+	for _, f := range former {
+		emit(events.Event{Topic: events.UserTopic(f), Kind: events.FriendshipEnded, ID: userID})
 	}
 	var canceled []*models.FriendRequest
 	err := tx.Raw(`UPDATE friend_requests SET status = 'CANCELED', responded_at = now()

@@ -161,7 +161,8 @@ func FuzzSearchQuery(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, query string) {
-		scope, err := searchScope(query)
+		const viewer = int64(7)
+		scope, err := searchScope(viewer, query)
 		q := strings.ToLower(strings.TrimSpace(query))
 		if q == "" || utf8.RuneCountInString(q) > 64 {
 			if err == nil {
@@ -174,10 +175,11 @@ func FuzzSearchQuery(f *testing.F) {
 			t.Fatalf("query %q refused: %v", query, err)
 		}
 		stmt := db.Scopes(scope).Find(&[]models.User{}).Statement
-		if len(stmt.Vars) != 2 {
-			t.Fatalf("query %q: want the pattern twice, got %q", query, stmt.Vars)
+		// The pattern twice, then the viewer of the block check.
+		if len(stmt.Vars) != 3 || stmt.Vars[2] != viewer {
+			t.Fatalf("query %q: want the pattern twice and the viewer, got %q", query, stmt.Vars)
 		}
-		for _, v := range stmt.Vars {
+		for _, v := range stmt.Vars[:2] {
 			if p, _ := v.(string); likeLiteral(p) != q {
 				t.Fatalf("query %q became pattern %q, which does not match exactly its prefix", query, v)
 			}

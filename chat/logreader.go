@@ -2,14 +2,10 @@ package chat
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"log/slog"
-	"strconv"
 	"sync"
 	"time"
 
-	lru "github.com/hashicorp/golang-lru/v2"
 	"gorm.io/gorm"
 
 	"github.com/gqlchat/gqlchat/events"
@@ -32,16 +28,10 @@ type logReader struct {
 	byUser  map[int64]map[*listener]struct{}
 	running bool
 	wake    chan struct{}
-
-	// members holds, for recently active chats, their members as of snap:
-	// the reader sees every event of every chat in order, so joins and
-	// departures keep it exact. Only the reading goroutine uses it.
-	members *lru.Cache[int64, set[int64]]
 }
 
 // Bounds of the log reader.
 const (
-	memberCacheChats = 4096
 	// maxPending is how many events a listener may hold unread before the
 	// reader drops them; its stream then replays them from the database.
 	maxPending = 1024
@@ -51,9 +41,8 @@ const (
 )
 
 func newLogReader(db *gorm.DB, bus events.Bus) *logReader {
-	members, _ := lru.New[int64, set[int64]](memberCacheChats)
 	return &logReader{db: db, bus: bus, byUser: map[int64]map[*listener]struct{}{},
-		read: make(chan struct{}), wake: make(chan struct{}, 1), members: members}
+		read: make(chan struct{}), wake: make(chan struct{}, 1)}
 }
 
 // listener is one stream's place in the reader: the events of its user's
@@ -189,7 +178,6 @@ func (r *logReader) start(ctx context.Context) error {
 		return err
 	}
 	r.snap, r.running = snap, true
-	r.members.Purge() // kept from an earlier run, it may have missed events since
 	go r.loop(sub)
 	return nil
 }
@@ -223,7 +211,6 @@ func (r *logReader) loop(sub *events.Subscription) {
 		}
 		r.mu.Unlock()
 		if err := r.readOnce(context.Background()); err != nil {
-			r.members.Purge()
 			slog.Warn("event log reader: reading failed; retrying", "err", err, "retry_in", wait)
 			time.Sleep(wait)
 			wait = min(2*wait, 5*time.Second)
@@ -240,102 +227,35 @@ func (r *logReader) readOnce(ctx context.Context) error {
 	r.mu.Lock()
 	prev := r.snap
 	r.mu.Unlock()
-	// One snapshot for the events and the members read with them.
-	tx := r.db.WithContext(ctx).Begin(&sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
-	if tx.Error != nil {
-		return tx.Error
-	}
-	defer tx.Rollback()
-	// The snapshot and what prev did not see in one statement: transactions
-	// from its xmax on, and those in progress when it was taken; both
-	// through the xid index, so a read costs what is new, however old the
-	// oldest open transaction. With nothing new, one row of nulls.
-	var rows []struct {
-		Snap string
-		Event
-	}
-	err := tx.Raw(`SELECT s.snap::text AS snap, `+eventColumns+`
-		FROM (SELECT pg_current_snapshot() AS snap) s
-		LEFT JOIN LATERAL (SELECT * FROM chat_events e
-			WHERE e.xid >= CAST(? AS text)::xid8 OR e.xid = ANY(CAST(? AS text)::xid8[])) e ON true
-		ORDER BY e.chat_id, e.pos`, strconv.FormatUint(prev.xmax, 10), pgArray(prev.xip)).Scan(&rows).Error
+	read, err := readLog(ctx, r.db, prev)
 	if err != nil {
 		return err
 	}
-	if len(rows) == 0 {
-		return errors.New("event log reader: no snapshot came back")
-	}
-	next, err := parseSnapshot(rows[0].Snap)
-	if err != nil {
-		return err
-	}
-	var evs []*Event
-	for i := range rows {
-		if rows[i].Kind != "" {
-			evs = append(evs, &rows[i].Event)
-		}
-	}
-	var before map[int64]set[int64]
-	if len(evs) > 0 {
-		if before, err = r.membersBefore(tx, evs); err != nil {
-			return err
-		}
-		if err := loadEventRows(tx, evs, 0); err != nil {
-			return err
-		}
-	}
-	if err := tx.Commit().Error; err != nil {
-		return err
-	}
-	r.dispatch(prev, next, evs, before)
+	read.attach(read.evs)
+	r.dispatch(prev, read.next, read.evs, membersBefore(read.evs, read.members))
 	return nil
 }
 
 // membersBefore returns the members of each chat of evs as of the last
-// read: from the cache, or read now (after evs) and taken back through them.
-func (r *logReader) membersBefore(tx *gorm.DB, evs []*Event) (map[int64]set[int64], error) {
+// read: those read with evs (after them), taken back through them.
+func membersBefore(evs []*Event, after []*models.ChatMember) map[int64]set[int64] {
 	out := map[int64]set[int64]{}
-	var missing []int64
 	for _, e := range evs {
-		if _, ok := out[e.ChatID]; ok {
-			continue
-		}
-		if m, ok := r.members.Get(e.ChatID); ok {
-			out[e.ChatID] = m
-		} else {
-			out[e.ChatID] = nil
-			missing = append(missing, e.ChatID)
-		}
+		out[e.ChatID] = set[int64]{}
 	}
-	if len(missing) == 0 {
-		return out, nil
-	}
-	var rows []models.ChatMember
-	if err := tx.Select("chat_id", "user_id").Where("chat_id IN ?", missing).Find(&rows).Error; err != nil {
-		return nil, err
-	}
-	now := map[int64]set[int64]{}
-	for _, id := range missing {
-		now[id] = set[int64]{}
-	}
-	for _, m := range rows {
-		now[m.ChatID].add(m.UserID)
+	for _, m := range after {
+		out[m.ChatID].add(m.UserID)
 	}
 	for i := len(evs) - 1; i >= 0; i-- { // undo the batch's joins and departures
 		e := evs[i]
-		if m, ok := now[e.ChatID]; ok {
-			switch e.Kind {
-			case models.EventMemberJoined:
-				delete(m, *e.UserID)
-			case models.EventMemberLeft:
-				m.add(*e.UserID)
-			}
+		switch e.Kind {
+		case models.EventMemberJoined:
+			delete(out[e.ChatID], *e.UserID)
+		case models.EventMemberLeft:
+			out[e.ChatID].add(*e.UserID)
 		}
 	}
-	for id, m := range now {
-		out[id] = m
-	}
-	return out, nil
+	return out
 }
 
 // dispatch hands each event to the listeners of the members who may see
@@ -361,9 +281,6 @@ func (r *logReader) dispatch(prev, next snapshot, evs []*Event, members map[int6
 		if e.Kind == models.EventMemberLeft {
 			delete(m, *e.UserID)
 		}
-	}
-	for id, m := range members {
-		r.members.Add(id, m)
 	}
 	for u, evs := range byUser {
 		b := &userBatch{lo: prev, hi: next, events: evs}

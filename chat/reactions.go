@@ -89,16 +89,22 @@ func (s *Service) Reactions(ctx context.Context, messageIDs []int64) ([][]models
 // with, so that the order does not flicker as counts tie; the users of
 // each in the order they reacted.
 func reactionGroups(q *gorm.DB, messageIDs []int64) (map[int64][]models.ReactionGroup, error) {
+	if len(messageIDs) == 0 {
+		return groupReactions(nil, messageIDs), nil
+	}
+	var rows []*models.MessageReaction
+	if err := q.Order("message_id, created_at, user_id").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	return groupReactions(rows, messageIDs), nil
+}
+
+// groupReactions groups rows, in the order they were made, as
+// reactionGroups does; every id of messageIDs has an entry.
+func groupReactions(rows []*models.MessageReaction, messageIDs []int64) map[int64][]models.ReactionGroup {
 	out := make(map[int64][]models.ReactionGroup, len(messageIDs))
 	for _, id := range messageIDs {
 		out[id] = []models.ReactionGroup{}
-	}
-	if len(messageIDs) == 0 {
-		return out, nil
-	}
-	var rows []models.MessageReaction
-	if err := q.Order("message_id, created_at, user_id").Find(&rows).Error; err != nil {
-		return nil, err
 	}
 	for _, r := range rows {
 		gs := out[r.MessageID]
@@ -112,7 +118,7 @@ func reactionGroups(q *gorm.DB, messageIDs []int64) (map[int64][]models.Reaction
 	for _, gs := range out {
 		slices.SortStableFunc(gs, func(a, b models.ReactionGroup) int { return len(b.UserIDs) - len(a.UserIDs) })
 	}
-	return out, nil
+	return out
 }
 
 // ReactionUsers pages through the users of reaction g to message

@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/gqlchat/gqlchat/models"
 )
@@ -98,6 +99,15 @@ func (r *Receipts) SeenBy(m *models.Message, page PageArgs) (*Page[int64], int, 
 // of a default first page of seenBy for any subscriber, who is left out
 // of their own list (so one more).
 const eventReaders = DefaultPageSize + 1
+
+// firstReadersOfEvents selects, for the live read's users (see readLog,
+// whose ev and mm it uses), the first eventReaders readers of each message
+// the new events name, as firstReaders picks them: through the members'
+// (chat_id, joined_at, user_id) index, stopping at the last one needed.
+var firstReadersOfEvents = `SELECT r.user_id FROM mm JOIN ev ON ev.message_id = mm.id
+	CROSS JOIN LATERAL (SELECT cm.user_id FROM chat_members cm
+		WHERE cm.chat_id = mm.chat_id AND cm.last_read_seq >= mm.seq AND cm.user_id <> mm.sender_id
+		ORDER BY cm.joined_at, cm.user_id LIMIT ` + strconv.Itoa(eventReaders) + `) r`
 
 // firstReaders returns, by chat, the first readers of each of msgs in
 // member order (but for its sender), from the markers loaded for all the

@@ -176,3 +176,42 @@ func FriendRequestEventsAs[T any](ctx context.Context, s *Service, kind events.K
 	}, nil, func() { close(out); ready() })
 	return out, nil
 }
+
+// FriendsChange is a friendship of the viewer that began or ended.
+type FriendsChange struct {
+	// User is the other user, as they are when the change is delivered
+	// (a tombstone if they deleted their account).
+	User *models.User
+	// Friends is whether the two became friends (true) or stopped being
+	// friends (false): what the event says, not what holds at delivery,
+	// so that a friendship begun and ended at once arrives as both.
+	Friends bool
+}
+
+// FriendsChangesAs streams, as as(change), the friendships of the viewer
+// as they begin (a request accepted) and end (removeFriend, a block, an
+// account deletion), on every connection of both users. The channel closes
+// when the subscription ends; ready is called as by FriendRequestEvents.
+func FriendsChangesAs[T any](ctx context.Context, s *Service, as func(FriendsChange) T, ready func()) (<-chan T, error) {
+	v, sub, err := s.subscribe(ctx, subscriptionBuffer)
+	if err != nil {
+		return nil, err
+	}
+	out := make(chan T, 1)
+	ready = orNothing(ready)
+	s.run(ctx, v, sub, nil, func(e events.Event) bool {
+		if e.Kind != events.FriendshipStarted && e.Kind != events.FriendshipEnded {
+			return true
+		}
+		u, err := s.UserByID(ctx, e.ID)
+		if err != nil {
+			slog.ErrorContext(ctx, "friendsChanged subscription: reading the user", "err", err)
+			return false
+		}
+		if u == nil {
+			return true
+		}
+		return send(ctx, out, as(FriendsChange{User: u, Friends: e.Kind == events.FriendshipStarted}), ready)
+	}, nil, func() { close(out); ready() })
+	return out, nil
+}

@@ -42,38 +42,45 @@ func (s *Service) UsersByIDs(ctx context.Context, ids []int64) ([]*models.User, 
 	return inOrder(ids, rows, func(u *models.User) int64 { return u.ID }), nil
 }
 
-// UserByUsername finds a live user by username without regard to case, or nil.
+// UserByUsername finds a live user by username without regard to case, or
+// nil; a user who blocked the viewer is nil too (see blocks.go).
 func (s *Service) UserByUsername(ctx context.Context, username string) (*models.User, error) {
-	if _, err := requireViewer(ctx); err != nil {
+	v, err := requireViewer(ctx)
+	if err != nil {
 		return nil, err
 	}
 	var u models.User
-	err := s.db.WithContext(ctx).Where("lower(username) = lower(?) AND deleted_at IS NULL", username).Take(&u).Error
+	err = s.db.WithContext(ctx).Where("lower(username) = lower(?) AND deleted_at IS NULL", username).
+		Where(notBlockedBy("users.id", v.UserID)).Take(&u).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, nil
 	}
 	return &u, err
 }
 
-// searchScope matches live users whose username or display name starts with query.
-func searchScope(query string) (func(*gorm.DB) *gorm.DB, error) {
+// searchScope matches live users whose username or display name starts
+// with query, but not those who blocked the viewer.
+func searchScope(viewerID int64, query string) (func(*gorm.DB) *gorm.DB, error) {
 	q := strings.ToLower(strings.TrimSpace(query))
 	if q == "" || utf8.RuneCountInString(q) > 64 {
 		return nil, Invalid("query", "query must be 1 to 64 characters")
 	}
 	pattern := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(q) + "%"
 	return func(db *gorm.DB) *gorm.DB {
-		return db.Model(&models.User{}).Where("deleted_at IS NULL AND (lower(username) LIKE ? OR lower(display_name) LIKE ?)", pattern, pattern)
+		return db.Model(&models.User{}).Where("deleted_at IS NULL AND (lower(username) LIKE ? OR lower(display_name) LIKE ?)", pattern, pattern).
+			Where(notBlockedBy("users.id", viewerID))
 	}, nil
 }
 
 // SearchUsers returns live users whose username or display name starts
-// with query (without regard to case), ordered by username.
+// with query (without regard to case), ordered by username, leaving out
+// those who blocked the viewer (see blocks.go).
 func (s *Service) SearchUsers(ctx context.Context, query string, page PageArgs) (*Page[*models.User], error) {
-	if _, err := requireViewer(ctx); err != nil {
+	v, err := requireViewer(ctx)
+	if err != nil {
 		return nil, err
 	}
-	scope, err := searchScope(query)
+	scope, err := searchScope(v.UserID, query)
 	if err != nil {
 		return nil, err
 	}
@@ -98,10 +105,11 @@ func (s *Service) SearchUsers(ctx context.Context, query string, page PageArgs) 
 
 // CountSearchUsers is the total number of matches of SearchUsers.
 func (s *Service) CountSearchUsers(ctx context.Context, query string) (int, error) {
-	if _, err := requireViewer(ctx); err != nil {
+	v, err := requireViewer(ctx)
+	if err != nil {
 		return 0, err
 	}
-	scope, err := searchScope(query)
+	scope, err := searchScope(v.UserID, query)
 	if err != nil {
 		return 0, err
 	}

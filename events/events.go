@@ -19,6 +19,11 @@ const (
 	FriendRequestCreated Kind = "friend_request.created"
 	// FriendRequestUpdated (user topic): ID is the request whose status changed.
 	FriendRequestUpdated Kind = "friend_request.updated"
+	// FriendshipStarted (user topic): the user and user ID became friends.
+	FriendshipStarted Kind = "friendship.started"
+	// FriendshipEnded (user topic): the user and user ID stopped being
+	// friends (one removed the other, blocked them, or deleted the account).
+	FriendshipEnded Kind = "friendship.ended"
 	// SessionsChanged (user topic): some of the user's sessions were revoked
 	// or the account was deleted; subscribers re-check their own session.
 	SessionsChanged Kind = "sessions.changed"

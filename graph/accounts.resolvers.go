@@ -63,7 +63,7 @@ func (r *queryResolver) SearchUsers(ctx context.Context, query string, first *in
 
 // Friendship is the resolver for the friendship field.
 func (r *userResolver) Friendship(ctx context.Context, obj *model.User) (chat.FriendshipStatus, error) {
-	return loadersFrom(ctx).friendships.Load(ctx, obj.ID)
+	return loadersFrom(ctx).friendships().Load(ctx, obj.ID)
 }
 
 // Friends is the resolver for the friends field.

@@ -63,7 +63,7 @@ var authzPublic = map[string]bool{
 
 // Object fields that reveal something without matching the rule in
 // authzFieldsToCover (arguments, or a chat, message or request type).
-var authzRevealing = []string{"Chat.unreadCount", "GroupChat.owner", "PrivateChat.otherUser", "Message.sender"}
+var authzRevealing = []string{"Chat.unreadCount", "GroupChat.owner", "PrivateChat.otherUser", "Message.sender", "User.viewerBlocked"}
 
 const nodeDoc = `query($id: ID!) { node(id: $id) { __typename id } }`
 
@@ -89,6 +89,11 @@ var authzCases = []authzCase{
 		out: friendRequests(direction: OUTGOING) { totalCount edges { node { id status } } } }`, nil, hidden},
 	{"User.friends", `query($id: ID!) { node(id: $id) { ... on User { friends(first: 100) { totalCount
 		edges { node { username } } } } } }`, authzVars{"id": "@owner"}, forbidden},
+	{"User.blockedUsers", `query($id: ID!) { node(id: $id) { ... on User { blockedUsers(first: 100) { totalCount
+		edges { node { username } } } } } }`, authzVars{"id": "@owner"}, forbidden},
+	// Whether the owner blocked someone shows to the owner only: to anyone
+	// else, viewerBlocked is about their own blocks (false here).
+	{"User.viewerBlocked", `query($id: ID!) { node(id: $id) { ... on User { viewerBlocked } } }`, authzVars{"id": "@blocked"}, hidden},
 	{"Chat.members", onNodes(`... on Chat { members(first: 100) { edges { node { username } } } }`), authzVars{"ids": "@chats"}, hidden},
 	{"Chat.messages", onNodes(`... on Chat { messages(last: 100) { edges { node { body } } } }`), authzVars{"ids": "@chats"}, hidden},
 	{"Chat.lastMessage", onNodes(`... on Chat { lastMessage { id body } }`), authzVars{"ids": "@chats"}, hidden},
@@ -108,6 +113,8 @@ var authzCases = []authzCase{
 	{"Mutation.rejectFriendRequest", rejectRequest, authzVars{"id": "@request"}, notFound},
 	{"Mutation.cancelFriendRequest", cancelRequest, authzVars{"id": "@request"}, notFound},
 	{"Mutation.removeFriend", removeFriend, authzVars{"id": "@member"}, notFound},
+	{"Mutation.blockUser", blockUser, authzVars{"id": "@gone"}, notFound},
+	{"Mutation.unblockUser", unblockUser, authzVars{"id": "@gone"}, notFound},
 	{"Mutation.createGroupChat", createGroup, authzVars{"name": "intruders", "ids": "@members"}, forbidden},
 	{"Mutation.inviteToGroupChat", inviteGroup, authzVars{"chat": "@group", "ids": "@members"}, notFound},
 	{"Mutation.leaveGroupChat", leaveGroup, authzVars{"chat": "@group"}, notFound},
@@ -147,6 +154,7 @@ var authzSubscriptions = []authzCase{
 	{"ReadMarkerMovedEvent.message", subChatEvents, nil, hidden},
 	{"Subscription.friendRequestReceived", subReceived, nil, hidden},
 	{"Subscription.friendRequestUpdated", subUpdated, nil, hidden},
+	{"Subscription.friendsChanged", subFriends, nil, hidden},
 }
 
 // authzFieldsToCover lists, from the schema, the root fields that are not
@@ -212,11 +220,12 @@ const planted = "🦩"
 // authzFixture is an owner with three friends: member, in a group chat
 // with a planted name and message and in a private chat with the owner;
 // leaver, who left the group; gone, who deleted their account. The owner
-// has a pending request to invitee and reacted to the group's message;
-// stranger knows nobody.
+// has a pending request to invitee, reacted to the group's message and
+// blocked blocked; stranger knows nobody.
 type authzFixture struct {
 	s                                              *apitest.Server
 	owner, member, leaver, gone, invitee, stranger apitest.User
+	blocked                                        apitest.User
 	group, private, request                        string
 	groupMsg, privateMsg                           message
 	secrets                                        []string
@@ -225,7 +234,7 @@ type authzFixture struct {
 func newAuthzFixture(t *testing.T) *authzFixture {
 	s := apitest.NewServer(t)
 	f := &authzFixture{s: s, owner: s.SignUp(t, "azowner"), member: s.SignUp(t, "azmember"), leaver: s.SignUp(t, "azleaver"),
-		gone: s.SignUp(t, "azgone"), invitee: s.SignUp(t, "azinvitee"), stranger: s.SignUp(t, "azstranger")}
+		gone: s.SignUp(t, "azgone"), invitee: s.SignUp(t, "azinvitee"), stranger: s.SignUp(t, "azstranger"), blocked: s.SignUp(t, "azblocked")}
 	for _, u := range []apitest.User{f.member, f.leaver, f.gone} {
 		s.Befriend(t, f.owner, u)
 	}
@@ -236,10 +245,11 @@ func newAuthzFixture(t *testing.T) *authzFixture {
 	f.privateMsg = post(t, s, f.member, f.private, privateBody)
 	react(t, s, f.owner, f.groupMsg.ID, planted)
 	f.request = send(t, s, f.owner, f.invitee).ID
+	block(t, s, f.owner, f.blocked)
 	s.MustDo(t, f.leaver.Token, leaveGroup, id2("chat", f.group), nil)
 	s.MustDo(t, f.gone.Token, deleteAccount, map[string]any{"p": apitest.Password}, nil)
 	f.secrets = []string{name, groupBody, privateBody, f.owner.Username, f.member.Username, f.gone.Username, f.invitee.Username,
-		f.group, f.private, f.groupMsg.ID, f.privateMsg.ID, f.request, planted}
+		f.group, f.private, f.groupMsg.ID, f.privateMsg.ID, f.request, planted, f.blocked.Username}
 	return f
 }
 
@@ -261,7 +271,7 @@ func (f *authzFixture) leaks(t *testing.T, raw []byte) {
 func (f *authzFixture) resolve(v authzVars) map[string]any {
 	refs := map[string]any{"@group": f.group, "@private": f.private, "@request": f.request,
 		"@groupMsg": f.groupMsg.ID, "@privateMsg": f.privateMsg.ID, "@groupCursor": f.groupMsg.Cursor,
-		"@owner": f.owner.ID, "@member": f.member.ID, "@members": []string{f.member.ID}, "@gone": f.gone.ID,
+		"@owner": f.owner.ID, "@member": f.member.ID, "@members": []string{f.member.ID}, "@gone": f.gone.ID, "@blocked": f.blocked.ID,
 		"@chats": []string{f.group, f.private}, "@messages": []string{f.groupMsg.ID, f.privateMsg.ID},
 		"@all": []string{f.group, f.private, f.groupMsg.ID, f.privateMsg.ID, f.request}}
 	out := map[string]any{}
@@ -359,6 +369,7 @@ func TestAuthz_OutsidersCannotSubscribeToOthersEvents(t *testing.T) {
 	post(t, f.s, f.member, f.private, "posted while they listen")
 	send(t, f.s, f.s.SignUp(t, "azlate"), f.owner)
 	decide(t, f.s, f.invitee, markRead, f.request)
+	f.s.MustDo(t, f.owner.Token, removeFriend, id(f.member.ID), nil) // friendsChanged of the owner and member only
 	for _, ws := range quiet {
 		ws.Quiet(300 * time.Millisecond)
 	}

@@ -32,7 +32,7 @@ func (r *Resolver) chatMembers(ctx context.Context, c *models.Chat, first *int, 
 	if err != nil {
 		return nil, err
 	}
-	return model.NewUserConnection(page, func(ctx context.Context) (int, error) { return loadersFrom(ctx).memberCounts.Load(ctx, c.ID) }), nil
+	return model.NewUserConnection(page, func(ctx context.Context) (int, error) { return loadersFrom(ctx).memberCounts().Load(ctx, c.ID) }), nil
 }
 
 func (r *Resolver) chatMessages(ctx context.Context, c *models.Chat, first *int, after *string, last *int, before *string) (*model.MessageConnection, error) {
@@ -50,13 +50,13 @@ func lastMessage(ctx context.Context, c *models.Chat) (*model.Message, error) {
 	if c.LastMessage != nil { // loaded once for all the subscribers of an event
 		return (*model.Message)(c.LastMessage), nil
 	}
-	return asMessage(loadersFrom(ctx).lastMessages.Load(ctx, c.ID))
+	return asMessage(loadersFrom(ctx).lastMessages().Load(ctx, c.ID))
 }
 
 func unreadCount(ctx context.Context, c *models.Chat) (int, error) {
 	if c.ViewerReadSeq != nil { // loaded with the event for this subscriber
 		return int(max(c.LastSeq-*c.ViewerReadSeq, 0)), nil
 	}
-	read, err := loadersFrom(ctx).readMarkers.Load(ctx, c.ID)
+	read, err := loadersFrom(ctx).readMarkers().Load(ctx, c.ID)
 	return int(max(c.LastSeq-read, 0)), err
 }

@@ -34,7 +34,7 @@ func complexity() ComplexityRoot {
 		return forward(child, first, after)
 	}
 	c.Query.Nodes = func(child int, ids []string) int { return 1 + child*max(len(ids), 1) }
-	c.User.Friends = forward
+	c.User.Friends, c.User.BlockedUsers = forward, forward
 	c.GroupChat.Members, c.PrivateChat.Members = forward, forward
 	c.GroupChat.Messages, c.PrivateChat.Messages = messages, messages
 	c.Reaction.Users = forward

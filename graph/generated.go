@@ -92,6 +92,11 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	FriendsChangedEvent struct {
+		Friends func(childComplexity int) int
+		User    func(childComplexity int) int
+	}
+
 	GroupChat struct {
 		CreatedAt      func(childComplexity int) int
 		GlobalID       func(childComplexity int) int
@@ -179,6 +184,7 @@ type ComplexityRoot struct {
 	Mutation struct {
 		AcceptFriendRequest   func(childComplexity int, input model.FriendRequestInput) int
 		AddReaction           func(childComplexity int, input model.ReactionInput) int
+		BlockUser             func(childComplexity int, input model.BlockUserInput) int
 		CancelFriendRequest   func(childComplexity int, input model.FriendRequestInput) int
 		ChangePassword        func(childComplexity int, input model.ChangePasswordInput) int
 		CreateGroupChat       func(childComplexity int, input model.CreateGroupChatInput) int
@@ -201,6 +207,7 @@ type ComplexityRoot struct {
 		RenameGroupChat       func(childComplexity int, input model.RenameGroupChatInput) int
 		SendFriendRequest     func(childComplexity int, input model.SendFriendRequestInput) int
 		SignUp                func(childComplexity int, input model.SignUpInput) int
+		UnblockUser           func(childComplexity int, input model.BlockUserInput) int
 		UpdateProfile         func(childComplexity int, input model.UpdateProfileInput) int
 	}
 
@@ -262,17 +269,20 @@ type ComplexityRoot struct {
 		ChatEvents            func(childComplexity int, chatID *string, after *string) int
 		FriendRequestReceived func(childComplexity int) int
 		FriendRequestUpdated  func(childComplexity int) int
+		FriendsChanged        func(childComplexity int) int
 		MessagePosted         func(childComplexity int, chatID *string, after *string) int
 	}
 
 	User struct {
-		CreatedAt   func(childComplexity int) int
-		Deleted     func(childComplexity int) int
-		DisplayName func(childComplexity int) int
-		Friends     func(childComplexity int, first *int, after *string) int
-		Friendship  func(childComplexity int) int
-		GlobalID    func(childComplexity int) int
-		Username    func(childComplexity int) int
+		BlockedUsers  func(childComplexity int, first *int, after *string) int
+		CreatedAt     func(childComplexity int) int
+		Deleted       func(childComplexity int) int
+		DisplayName   func(childComplexity int) int
+		Friends       func(childComplexity int, first *int, after *string) int
+		Friendship    func(childComplexity int) int
+		GlobalID      func(childComplexity int) int
+		Username      func(childComplexity int) int
+		ViewerBlocked func(childComplexity int) int
 	}
 
 	UserConnection struct {
@@ -320,6 +330,8 @@ type MutationResolver interface {
 	UpdateProfile(ctx context.Context, input model.UpdateProfileInput) (*model.User, error)
 	ChangePassword(ctx context.Context, input model.ChangePasswordInput) (bool, error)
 	DeleteAccount(ctx context.Context, input model.DeleteAccountInput) (bool, error)
+	BlockUser(ctx context.Context, input model.BlockUserInput) (*model.User, error)
+	UnblockUser(ctx context.Context, input model.BlockUserInput) (*model.User, error)
 	CreateGroupChat(ctx context.Context, input model.CreateGroupChatInput) (*model.GroupChat, error)
 	InviteToGroupChat(ctx context.Context, input model.InviteToGroupChatInput) (*model.GroupChat, error)
 	LeaveGroupChat(ctx context.Context, input model.LeaveGroupChatInput) (bool, error)
@@ -364,12 +376,15 @@ type ReactionResolver interface {
 type SubscriptionResolver interface {
 	FriendRequestReceived(ctx context.Context) (<-chan *model.FriendRequest, error)
 	FriendRequestUpdated(ctx context.Context) (<-chan *model.FriendRequest, error)
+	FriendsChanged(ctx context.Context) (<-chan *model.FriendsChangedEvent, error)
 	ChatEvents(ctx context.Context, chatID *string, after *string) (<-chan model.ChatEvent, error)
 	MessagePosted(ctx context.Context, chatID *string, after *string) (<-chan *model.Message, error)
 }
 type UserResolver interface {
 	Friendship(ctx context.Context, obj *model.User) (chat.FriendshipStatus, error)
 	Friends(ctx context.Context, obj *model.User, first *int, after *string) (*model.UserConnection, error)
+	ViewerBlocked(ctx context.Context, obj *model.User) (bool, error)
+	BlockedUsers(ctx context.Context, obj *model.User, first *int, after *string) (*model.UserConnection, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -540,6 +555,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.FriendRequestEdge.Node(childComplexity), true
+
+	case "FriendsChangedEvent.friends":
+		if e.ComplexityRoot.FriendsChangedEvent.Friends == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FriendsChangedEvent.Friends(childComplexity), true
+	case "FriendsChangedEvent.user":
+		if e.ComplexityRoot.FriendsChangedEvent.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FriendsChangedEvent.User(childComplexity), true
 
 	case "GroupChat.createdAt":
 		if e.ComplexityRoot.GroupChat.CreatedAt == nil {
@@ -917,6 +945,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddReaction(childComplexity, args["input"].(model.ReactionInput)), true
+	case "Mutation.blockUser":
+		if e.ComplexityRoot.Mutation.BlockUser == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_blockUser_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.BlockUser(childComplexity, args["input"].(model.BlockUserInput)), true
 	case "Mutation.cancelFriendRequest":
 		if e.ComplexityRoot.Mutation.CancelFriendRequest == nil {
 			break
@@ -1154,6 +1193,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SignUp(childComplexity, args["input"].(model.SignUpInput)), true
+	case "Mutation.unblockUser":
+		if e.ComplexityRoot.Mutation.UnblockUser == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_unblockUser_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UnblockUser(childComplexity, args["input"].(model.BlockUserInput)), true
 	case "Mutation.updateProfile":
 		if e.ComplexityRoot.Mutation.UpdateProfile == nil {
 			break
@@ -1457,6 +1507,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.FriendRequestUpdated(childComplexity), true
+	case "Subscription.friendsChanged":
+		if e.ComplexityRoot.Subscription.FriendsChanged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscription.FriendsChanged(childComplexity), true
 	case "Subscription.messagePosted":
 		if e.ComplexityRoot.Subscription.MessagePosted == nil {
 			break
@@ -1469,6 +1525,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Subscription.MessagePosted(childComplexity, args["chatId"].(*string), args["after"].(*string)), true
 
+	case "User.blockedUsers":
+		if e.ComplexityRoot.User.BlockedUsers == nil {
+			break
+		}
+
+		args, err := ec.field_User_blockedUsers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.User.BlockedUsers(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "User.createdAt":
 		if e.ComplexityRoot.User.CreatedAt == nil {
 			break
@@ -1516,6 +1583,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.Username(childComplexity), true
+	case "User.viewerBlocked":
+		if e.ComplexityRoot.User.ViewerBlocked == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.ViewerBlocked(childComplexity), true
 
 	case "UserConnection.edges":
 		if e.ComplexityRoot.UserConnection.Edges == nil {
@@ -1558,6 +1631,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("BlockUserInput", ec.unmarshalInputBlockUserInput),
 			graphql.NewInputUnmarshaler("ChangePasswordInput", ec.unmarshalInputChangePasswordInput),
 			graphql.NewInputUnmarshaler("CreateGroupChatInput", ec.unmarshalInputCreateGroupChatInput),
 			graphql.NewInputUnmarshaler("DeleteAccountInput", ec.unmarshalInputDeleteAccountInput),
@@ -1801,6 +1875,49 @@ type Mutation {
   changePassword(input: ChangePasswordInput!): Boolean!
   "Deletes the viewer's account: all tokens are revoked and the username becomes free."
   deleteAccount(input: DeleteAccountInput!): Boolean!
+}
+`, BuiltIn: false},
+	{Name: "../schema/blocks.graphqls", Input: `# Blocking, and friendsChanged: the live friends list, which a block is one
+# of the ways to change.
+
+extend type User {
+  "Whether the viewer blocked this user (false for the viewer themself). Clients use ` + "`" + `Message.sender.viewerBlocked` + "`" + ` to hide a blocked user's messages in a shared group."
+  viewerBlocked: Boolean!
+  "The users this user blocked, the latest block first. Only the viewer's own list is visible: ` + "`" + `FORBIDDEN` + "`" + ` for anyone else."
+  blockedUsers(
+    "Page size: default 20, at most 100."
+    first: Int
+    "Return users after this cursor."
+    after: String
+  ): UserConnection!
+}
+
+"Whom to block or unblock."
+input BlockUserInput {
+  "The user's global id."
+  userId: ID!
+}
+
+"""
+A friendship of the viewer began or ended.
+"""
+type FriendsChangedEvent {
+  "The other user, as they are now (a tombstone if they deleted their account)."
+  user: User!
+  "True: the two became friends (a request was accepted). False: they no longer are (one removed or blocked the other, or deleted the account)."
+  friends: Boolean!
+}
+
+extend type Mutation {
+  "Blocks a user and returns them. In one step it ends your friendship and cancels the pending friend requests between you, both ways. From then on they cannot send you friend requests, open or post in your private chat, or find you by username or in ` + "`" + `searchUsers` + "`" + `: they get the answers of a user who does not exist or is not their friend, and nothing tells them they are blocked. Shared groups are untouched. Blocking again changes nothing. Yourself: ` + "`" + `BAD_USER_INPUT` + "`" + `; an unknown or deleted user: ` + "`" + `NOT_FOUND` + "`" + `."
+  blockUser(input: BlockUserInput!): User!
+  "Lifts your block of a user, if any, and returns them. Nothing the block ended comes back: friendship needs a new request. Yourself: ` + "`" + `BAD_USER_INPUT` + "`" + `; an unknown or deleted user: ` + "`" + `NOT_FOUND` + "`" + `."
+  unblockUser(input: BlockUserInput!): User!
+}
+
+extend type Subscription {
+  "Every friendship of the viewer that begins or ends, on every open connection of both users, so that friend lists stay true live."
+  friendsChanged: FriendsChangedEvent!
 }
 `, BuiltIn: false},
 	{Name: "../schema/chats.graphqls", Input: `# Chats: private chats and groups, their members.
@@ -2590,6 +2707,16 @@ func (ec *executionContext) childFields_FriendRequestEdge(ctx context.Context, f
 	return nil, fmt.Errorf("no field named %q was found under type FriendRequestEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_FriendsChangedEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "user":
+		return ec.fieldContext_FriendsChangedEvent_user(ctx, field)
+	case "friends":
+		return ec.fieldContext_FriendsChangedEvent_friends(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FriendsChangedEvent", field.Name)
+}
+
 func (ec *executionContext) childFields_GroupChat(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2740,6 +2867,10 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_friendship(ctx, field)
 	case "friends":
 		return ec.fieldContext_User_friends(ctx, field)
+	case "viewerBlocked":
+		return ec.fieldContext_User_viewerBlocked(ctx, field)
+	case "blockedUsers":
+		return ec.fieldContext_User_blockedUsers(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type User", field.Name)
 }
@@ -2998,6 +3129,20 @@ func (ec *executionContext) field_Mutation_addReaction_args(ctx context.Context,
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.ReactionInput, error) {
 			return ec.unmarshalNReactionInput2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐReactionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_blockUser_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.BlockUserInput, error) {
+			return ec.unmarshalNBlockUserInput2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐBlockUserInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3300,6 +3445,20 @@ func (ec *executionContext) field_Mutation_signUp_args(ctx context.Context, rawA
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_unblockUser_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.BlockUserInput, error) {
+			return ec.unmarshalNBlockUserInput2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐBlockUserInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_updateProfile_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3575,6 +3734,28 @@ func (ec *executionContext) field_Subscription_messagePosted_args(ctx context.Co
 		return nil, err
 	}
 	args["chatId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_User_blockedUsers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
@@ -4331,6 +4512,61 @@ func (ec *executionContext) fieldContext_FriendRequestEdge_node(_ context.Contex
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _FriendsChangedEvent_user(ctx context.Context, field graphql.CollectedField, obj *model.FriendsChangedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FriendsChangedEvent_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.User, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FriendsChangedEvent_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FriendsChangedEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FriendsChangedEvent_friends(ctx context.Context, field graphql.CollectedField, obj *model.FriendsChangedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FriendsChangedEvent_friends(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Friends, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FriendsChangedEvent_friends(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FriendsChangedEvent", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _GroupChat_id(ctx context.Context, field graphql.CollectedField, obj *model.GroupChat) (ret graphql.Marshaler) {
@@ -6094,6 +6330,94 @@ func (ec *executionContext) fieldContext_Mutation_deleteAccount(ctx context.Cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_deleteAccount_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_blockUser(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_blockUser(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().BlockUser(ctx, fc.Args["input"].(model.BlockUserInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_blockUser(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_blockUser_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_unblockUser(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_unblockUser(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UnblockUser(ctx, fc.Args["input"].(model.BlockUserInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_unblockUser(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_unblockUser_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -8183,6 +8507,38 @@ func (ec *executionContext) fieldContext_Subscription_friendRequestUpdated(_ con
 	return fc, nil
 }
 
+func (ec *executionContext) _Subscription_friendsChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_friendsChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Subscription().FriendsChanged(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.FriendsChangedEvent) graphql.Marshaler {
+			return ec.marshalNFriendsChangedEvent2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐFriendsChangedEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_friendsChanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FriendsChangedEvent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Subscription_chatEvents(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
 	return graphql.ResolveFieldStream(
 		ctx,
@@ -8447,6 +8803,73 @@ func (ec *executionContext) fieldContext_User_friends(ctx context.Context, field
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_User_friends_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _User_viewerBlocked(ctx context.Context, field graphql.CollectedField, obj *model.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_viewerBlocked(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.User().ViewerBlocked(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_User_viewerBlocked(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("User", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _User_blockedUsers(ctx context.Context, field graphql.CollectedField, obj *model.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_blockedUsers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.User().BlockedUsers(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UserConnection) graphql.Marshaler {
+			return ec.marshalNUserConnection2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐUserConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_User_blockedUsers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "User",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_User_blockedUsers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -9667,6 +10090,48 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 // endregion **************************** field.gotpl *****************************
 
 // region    **************************** input.gotpl *****************************
+
+func (ec *executionContext) unmarshalInputBlockUserInput(ctx context.Context, obj any) (model.BlockUserInput, error) {
+	var it model.BlockUserInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"userId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "userId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalBlockUserInput unmarshals raw into the BlockUserInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalBlockUserInput(ctx context.Context, raw any) (model.BlockUserInput, error) {
+	var out model.BlockUserInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "BlockUserInput", raw, &out)
+	return out, err
+}
 
 func (ec *executionContext) unmarshalInputChangePasswordInput(ctx context.Context, obj any) (model.ChangePasswordInput, error) {
 	var it model.ChangePasswordInput
@@ -11034,6 +11499,44 @@ func (ec *executionContext) _FriendRequestEdge(ctx context.Context, sel ast.Sele
 	return out
 }
 
+var friendsChangedEventImplementors = []string{"FriendsChangedEvent"}
+
+func (ec *executionContext) _FriendsChangedEvent(ctx context.Context, sel ast.SelectionSet, obj *model.FriendsChangedEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, friendsChangedEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FriendsChangedEvent")
+		case "user":
+			out.Values[i] = ec._FriendsChangedEvent_user(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "friends":
+			out.Values[i] = ec._FriendsChangedEvent_friends(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var groupChatImplementors = []string{"GroupChat", "Chat", "Node"}
 
 func (ec *executionContext) _GroupChat(ctx context.Context, sel ast.SelectionSet, obj *model.GroupChat) graphql.Marshaler {
@@ -11656,6 +12159,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "blockUser":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_blockUser(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unblockUser":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_unblockUser(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createGroupChat":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createGroupChat(ctx, field)
@@ -12208,6 +12725,8 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 		return ec._Subscription_friendRequestReceived(ctx, fields[0])
 	case "friendRequestUpdated":
 		return ec._Subscription_friendRequestUpdated(ctx, fields[0])
+	case "friendsChanged":
+		return ec._Subscription_friendsChanged(ctx, fields[0])
 	case "chatEvents":
 		return ec._Subscription_chatEvents(ctx, fields[0])
 	case "messagePosted":
@@ -12264,6 +12783,18 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._User_friends(ctx, field, obj)
+				})
+		case "viewerBlocked":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_viewerBlocked(ctx, field, obj)
+				})
+		case "blockedUsers":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_blockedUsers(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -12734,6 +13265,11 @@ func (ec *executionContext) marshalNAuthPayload2ᚖgithubᚗcomᚋgqlchatᚋgqlc
 	return ec._AuthPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNBlockUserInput2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐBlockUserInput(ctx context.Context, v any) (model.BlockUserInput, error) {
+	res, err := ec.unmarshalInputBlockUserInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -12907,6 +13443,14 @@ var (
 		models.RequestCanceled: "CANCELED",
 	}
 )
+
+func (ec *executionContext) marshalNFriendsChangedEvent2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐFriendsChangedEvent(ctx context.Context, sel ast.SelectionSet, v *model.FriendsChangedEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FriendsChangedEvent!")
+		return graphql.Null
+	}
+	return ec._FriendsChangedEvent(ctx, sel, v)
+}
 
 func (ec *executionContext) unmarshalNFriendshipStatus2githubᚗcomᚋgqlchatᚋgqlchatᚋchatᚐFriendshipStatus(ctx context.Context, v any) (chat.FriendshipStatus, error) {
 	tmp, err := scalar.UnmarshalString(v)

@@ -25,6 +25,9 @@ func TestIndexes_HotPathsNeedNoSequentialScan(t *testing.T) {
 	}
 	mine, doomed := post(t, s, me, last.Chat.ID, "mine"), post(t, s, me, last.Chat.ID, "doomed")
 	send(t, s, s.SignUp(t, "asker"), me)
+	block(t, s, me, s.SignUp(t, "blocked"))
+	toBlock := s.SignUp(t, "pest")
+	send(t, s, toBlock, me)
 	recorder := apitest.RecordStatements(t, s.DB)
 	ops := map[string]struct {
 		query string
@@ -43,6 +46,9 @@ func TestIndexes_HotPathsNeedNoSequentialScan(t *testing.T) {
 		"edit":           {editMessage, map[string]any{"m": mine.ID, "b": "edited"}},
 		"reactions":      {messageNode, map[string]any{"id": last.ID, "n": 5}},
 		"delete":         {deleteMsg, map[string]any{"m": doomed.ID}},
+		"block":          {blockUser, id(toBlock.ID)},
+		"blocked list":   {blockedUsersOf, map[string]any{"id": me.ID, "first": 50}},
+		"by username":    {byUsername, map[string]any{"name": f[0].Username}},
 	}
 	for name, op := range ops {
 		recorder.Take()

@@ -43,7 +43,7 @@ func reactions(ctx context.Context, m *models.Message, emoji *string) ([]*model.
 	groups := m.Reactions
 	if groups == nil {
 		var err error
-		if groups, err = loadersFrom(ctx).reactions.Load(ctx, m.ID); err != nil {
+		if groups, err = loadersFrom(ctx).reactions().Load(ctx, m.ID); err != nil {
 			return nil, err
 		}
 	}
@@ -63,7 +63,7 @@ func reactions(ctx context.Context, m *models.Message, emoji *string) ([]*model.
 // usersOfPage loads the users of a page of user ids, batched with every
 // other user of the response, as a connection over a list of total users.
 func usersOfPage(ctx context.Context, ids *chat.Page[int64], total int) (*model.UserConnection, error) {
-	users, err := loadersFrom(ctx).users.LoadAll(ctx, ids.Items)
+	users, err := loadersFrom(ctx).users().LoadAll(ctx, ids.Items)
 	if err != nil {
 		return nil, err
 	}

@@ -19,7 +19,7 @@ func (r *messageResolver) Chat(ctx context.Context, obj *model.Message) (model.C
 	if obj.Chat != nil { // loaded once for all the subscribers of an event
 		return model.ChatOf(obj.Chat), nil
 	}
-	c, err := loadersFrom(ctx).chats.Load(ctx, obj.ChatID)
+	c, err := loadersFrom(ctx).chats().Load(ctx, obj.ChatID)
 	if err == nil && c == nil {
 		err = chat.Errorf(chat.CodeNotFound, "no such chat")
 	}
@@ -42,7 +42,7 @@ func (r *messageResolver) ReplyTo(ctx context.Context, obj *model.Message) (*mod
 	if obj.ReplyTo != nil { // loaded once for all the subscribers of an event
 		return (*model.Message)(obj.ReplyTo), nil
 	}
-	return asMessage(loadersFrom(ctx).messages.Load(ctx, *obj.ReplyToID))
+	return asMessage(loadersFrom(ctx).messages().Load(ctx, *obj.ReplyToID))
 }
 
 // Reactions is the resolver for the reactions field.

@@ -114,3 +114,8 @@ func messageNode(m *models.Message) *model.Message { return (*model.Message)(m) 
 func friendRequestNode(r *models.FriendRequest) *model.FriendRequest {
 	return (*model.FriendRequest)(r)
 }
+
+// friendsChangedEvent converts what the friendsChanged stream queues.
+func friendsChangedEvent(c chat.FriendsChange) *model.FriendsChangedEvent {
+	return &model.FriendsChangedEvent{User: (*model.User)(c.User), Friends: c.Friends}
+}

@@ -19,14 +19,14 @@ func viewerLastRead(ctx context.Context, c *models.Chat) (*model.Message, error)
 		seq = *c.ViewerReadSeq
 	} else {
 		var err error
-		if seq, err = l.readMarkers.Load(ctx, c.ID); err != nil {
+		if seq, err = l.readMarkers().Load(ctx, c.ID); err != nil {
 			return nil, err
 		}
 	}
 	if seq == 0 {
 		return nil, nil
 	}
-	return asMessage(l.lastRead.Load(ctx, chat.ChatSeq{ChatID: c.ID, Seq: seq}))
+	return asMessage(l.lastRead().Load(ctx, chat.ChatSeq{ChatID: c.ID, Seq: seq}))
 }
 
 // seenBy pages through the members who have seen m: from the markers
@@ -43,7 +43,7 @@ func seenBy(ctx context.Context, m *models.Message, first *int, after *string) (
 	r := chat.ReceiptsOf(m.Chat, viewer)
 	if r == nil {
 		var err error
-		if r, err = loadersFrom(ctx).receipts.Load(ctx, m.ChatID); err != nil {
+		if r, err = loadersFrom(ctx).receipts().Load(ctx, m.ChatID); err != nil {
 			return nil, err
 		}
 	}

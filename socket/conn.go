@@ -220,10 +220,7 @@ func (c *conn) ping() {
 // write sends one message; a client too slow to take it within
 // writeTimeout is closed.
 func (c *conn) write(m message) {
-	b, err := json.Marshal(m)
-	if err != nil {
-		panic(err) // a message of ours that does not marshal is a bug
-	}
+	b := m.encode()
 	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
 	defer cancel()
 	if c.ws.Write(ctx, websocket.MessageText, b) != nil {

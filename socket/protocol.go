@@ -49,6 +49,31 @@ type message struct {
 	Payload json.RawMessage `json:"payload,omitempty"`
 }
 
+// encode writes m as json.Marshal would, without validating and
+// compacting the payload again: every payload we send was made by
+// json.Marshal, and a subscription's event is already its second pass.
+func (m message) encode() []byte {
+	id, err := json.Marshal(m.ID)
+	if err != nil {
+		panic(err) // a string always marshals
+	}
+	b := make([]byte, 0, len(m.ID)+len(m.Type)+len(m.Payload)+32)
+	b = append(b, '{')
+	if m.ID != "" {
+		b = append(b, `"id":`...)
+		b = append(b, id...)
+		b = append(b, ',')
+	}
+	b = append(b, `"type":"`...)
+	b = append(b, m.Type...) // one of the protocols' constant names
+	b = append(b, '"')
+	if len(m.Payload) > 0 {
+		b = append(b, `,"payload":`...)
+		b = append(b, m.Payload...)
+	}
+	return append(b, '}')
+}
+
 // initPayload decodes connection_init's payload: none when it is absent or
 // null, else an object of at most initPayloadMaxKeys keys. A key given
 // twice makes it invalid: JSON parsers disagree on which value counts, and

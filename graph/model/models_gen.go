@@ -34,6 +34,12 @@ type AuthPayload struct {
 	User *User `json:"user"`
 }
 
+// Whom to block or unblock.
+type BlockUserInput struct {
+	// The user's global id.
+	UserID string `json:"userId"`
+}
+
 // A password change.
 type ChangePasswordInput struct {
 	// The password in use now.
@@ -92,6 +98,14 @@ type EditMessageInput struct {
 type FriendRequestInput struct {
 	// The request's global id.
 	RequestID string `json:"requestId"`
+}
+
+// A friendship of the viewer began or ended.
+type FriendsChangedEvent struct {
+	// The other user, as they are now (a tombstone if they deleted their account).
+	User *User `json:"user"`
+	// True: the two became friends (a request was accepted). False: they no longer are (one removed or blocked the other, or deleted the account).
+	Friends bool `json:"friends"`
 }
 
 // Friends to add to a group chat.
