@@ -118,7 +118,10 @@ func loadEventRows(db *gorm.DB, evs []*Event, reader int64) error {
 // attach links the rows to each other and to evs: messages to their
 // senders, chats and originals, chats to their last messages and users,
 // events to all they name, with the reactions of the messages they name
-// and their chat's read markers.
+// and their chat's read markers. With every member's markers (the live
+// read), each chat also gets them in member order and the users of its
+// messages' first readers, from which every subscriber's receipts
+// (Message.seenBy) follow without a query of their own.
 func (rows *eventRows) attach(evs []*Event) {
 	msgIDs := set[int64]{}
 	for _, e := range evs {
@@ -127,13 +130,17 @@ func (rows *eventRows) attach(evs []*Event) {
 		}
 	}
 	groups := groupReactions(rows.reactions, msgIDs.list())
-	markers := map[int64]map[int64]int64{}
+	markers, lists := map[int64]map[int64]int64{}, map[int64][]*models.ChatMember{}
 	for _, m := range rows.members {
 		if markers[m.ChatID] == nil {
 			markers[m.ChatID] = map[int64]int64{}
 		}
 		markers[m.ChatID][m.UserID] = m.LastReadSeq
+		if rows.everyMember {
+			lists[m.ChatID] = append(lists[m.ChatID], m)
+		}
 	}
+	readers := firstReaders(rows.msgs, lists)
 	chatByID, userByID := byID(rows.chats, func(c *models.Chat) int64 { return c.ID }), byID(rows.users, func(u *models.User) int64 { return u.ID })
 	msgByID := byID(rows.msgs, func(m *models.Message) int64 { return m.ID })
 	lastOf := map[int64]*models.Message{}
@@ -150,10 +157,15 @@ func (rows *eventRows) attach(evs []*Event) {
 		}
 	}
 	for _, c := range rows.chats {
-		c.LastMessage, c.Users = lastOf[c.ID], map[int64]*models.User{}
+		c.LastMessage, c.Users, c.Markers = lastOf[c.ID], map[int64]*models.User{}, lists[c.ID]
 		for _, id := range []*int64{c.OwnerID, c.UserAID, c.UserBID} {
 			if id != nil {
 				c.Users[*id] = userByID[*id]
+			}
+		}
+		for id := range readers[c.ID] {
+			if u := userByID[id]; u != nil { // loaded for the messages events name
+				c.Users[id] = u
 			}
 		}
 	}

@@ -60,6 +60,9 @@ type eventRows struct {
 	users     []*models.User
 	members   []*models.ChatMember
 	reactions []*models.MessageReaction
+	// everyMember says members holds every member of the chats, in member
+	// order (the live read), not one reader's markers (a replay).
+	everyMember bool
 }
 
 // readLog reads what prev did not see, in one round trip.
@@ -73,7 +76,7 @@ func readLog(ctx context.Context, db *gorm.DB, prev snapshot) (*logRead, error) 
 		return nil, err
 	}
 	defer conn.Close()
-	out := &logRead{}
+	out := &logRead{eventRows: eventRows{everyMember: true}}
 	err = conn.Raw(func(dc any) error {
 		c, ok := dc.(*stdlib.Conn)
 		if !ok {
@@ -116,9 +119,10 @@ func (out *logRead) run(ctx context.Context, c *pgx.Conn, prev snapshot) error {
 	queueRows(b, &out.users, newMessages+`, c AS (SELECT * FROM chats WHERE id IN (SELECT chat_id FROM ev))
 		SELECT `+columnsOf[models.User]("u")+` FROM users u WHERE u.id IN (
 			SELECT user_id FROM ev UNION SELECT actor_id FROM ev UNION SELECT sender_id FROM mm
-			UNION SELECT owner_id FROM c UNION SELECT user_a_id FROM c UNION SELECT user_b_id FROM c)`, xmax, xip)
-	queueRows(b, &out.members, `SELECT chat_id, user_id, last_read_seq FROM chat_members
-		WHERE chat_id IN (SELECT chat_id FROM `+newEvents+` ev)`, xmax, xip)
+			UNION SELECT owner_id FROM c UNION SELECT user_a_id FROM c UNION SELECT user_b_id FROM c
+			UNION `+firstReadersOfEvents+`)`, xmax, xip)
+	queueRows(b, &out.members, `SELECT chat_id, user_id, joined_at, last_read_seq FROM chat_members
+		WHERE chat_id IN (SELECT chat_id FROM `+newEvents+` ev) ORDER BY chat_id, joined_at, user_id`, xmax, xip)
 	queueRows(b, &out.reactions, `SELECT `+columnsOf[models.MessageReaction]("r")+` FROM message_reactions r
 		WHERE r.message_id IN (SELECT message_id FROM `+newEvents+` ev)
 		ORDER BY r.message_id, r.created_at, r.user_id`, xmax, xip)

@@ -294,14 +294,9 @@ func (r *logReader) dispatch(prev, next snapshot, evs []*Event, members map[int6
 }
 
 // recipients returns who may see e among members, the chat's members at
-// the time of e: everyone, or for a read marker only its owner (receipts
-// for the other members are a switch here).
-func recipients(e *Event, members set[int64]) set[int64] {
-	if e.Kind == models.EventReadMarkerMoved {
-		if _, ok := members[*e.UserID]; ok {
-			return set[int64]{*e.UserID: {}}
-		}
-		return nil
-	}
+// the time of e: all of them. A read marker too goes to every member, not
+// only its owner's other devices: the others draw "seen by" from it (read
+// receipts), and replay (visibleTo) agrees.
+func recipients(_ *Event, members set[int64]) set[int64] {
 	return members
 }

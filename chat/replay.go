@@ -10,10 +10,10 @@ const replayBatch = 100
 
 // visibleTo keeps the events of chat_events e that userID may see: those
 // of a time they were a member (their own joining and departure included),
-// and of read markers only their own.
+// every member's read markers among them (read receipts), as live
+// delivery does (see recipients).
 const visibleTo = `EXISTS (SELECT 1 FROM chat_member_spans s WHERE s.chat_id = e.chat_id AND s.user_id = @user
-		AND e.pos >= s.from_pos AND (s.to_pos IS NULL OR e.pos <= s.to_pos))
-	AND (e.kind <> 'READ_MARKER_MOVED' OR e.user_id = @user)`
+		AND e.pos >= s.from_pos AND (s.to_pos IS NULL OR e.pos <= s.to_pos))`
 
 // replayStart is where a replay of all chats begins in one chat: after
 // start, up to stop (the user's departure, if they are out of it now).

@@ -107,6 +107,8 @@ var authzCases = []authzCase{
 	{"Message.sender", onNodes(`... on Message { body sender { username } }`), authzVars{"ids": "@messages"}, hidden},
 	{"Message.replyTo", onNodes(`... on Message { replyTo { id body } }`), authzVars{"ids": "@messages"}, hidden},
 	{"Message.reactions", onNodes(`... on Message { reactions { emoji count } }`), authzVars{"ids": "@messages"}, hidden},
+	{"Message.seenBy", onNodes(`... on Message { seenBy(first: 100) { totalCount edges { node { username } } } }`), authzVars{"ids": "@messages"}, hidden},
+	{"Chat.viewerLastRead", onNodes(`... on Chat { viewerLastRead { id body } }`), authzVars{"ids": "@chats"}, hidden},
 	{"Reaction.users", onNodes(`... on Message { reactions { users { edges { node { username } } } } }`), authzVars{"ids": "@messages"}, hidden},
 	{"Query.searchMessages", searchMessages, authzVars{"q": "vault"}, hidden},
 	{"Query.searchMessages", searchMessages, authzVars{"q": "mill"}, hidden},
@@ -396,7 +398,9 @@ func TestAuthz_OutsidersCannotSubscribeToOthersEvents(t *testing.T) {
 	f.s.MustDo(t, f.member.Token, setTyping, map[string]any{"chat": f.group, "typing": true}, nil)
 	f.s.MustDo(t, f.member.Token, setTyping, map[string]any{"chat": f.private, "typing": true}, nil)
 	f.memberOnline(t)
-	post(t, f.s, f.owner, f.group, "posted while they listen")
+	late := post(t, f.s, f.owner, f.group, "posted while they listen")
+	// A read receipt goes to the members only.
+	f.s.MustDo(t, f.member.Token, markChatRead, map[string]any{"chat": f.group, "msg": late.ID}, nil)
 	post(t, f.s, f.member, f.private, "posted while they listen")
 	send(t, f.s, f.s.SignUp(t, "azlate"), f.owner)
 	decide(t, f.s, f.invitee, markRead, f.request)

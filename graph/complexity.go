@@ -41,5 +41,6 @@ func complexity() ComplexityRoot {
 	c.GroupChat.Members, c.PrivateChat.Members = forward, forward
 	c.GroupChat.Messages, c.PrivateChat.Messages = messages, messages
 	c.Reaction.Users = forward
+	c.Message.SeenBy = forward
 	return c
 }

@@ -98,14 +98,15 @@ type ComplexityRoot struct {
 	}
 
 	GroupChat struct {
-		CreatedAt   func(childComplexity int) int
-		GlobalID    func(childComplexity int) int
-		LastMessage func(childComplexity int) int
-		Members     func(childComplexity int, first *int, after *string) int
-		Messages    func(childComplexity int, first *int, after *string, last *int, before *string) int
-		Name        func(childComplexity int) int
-		Owner       func(childComplexity int) int
-		UnreadCount func(childComplexity int) int
+		CreatedAt      func(childComplexity int) int
+		GlobalID       func(childComplexity int) int
+		LastMessage    func(childComplexity int) int
+		Members        func(childComplexity int, first *int, after *string) int
+		Messages       func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Name           func(childComplexity int) int
+		Owner          func(childComplexity int) int
+		UnreadCount    func(childComplexity int) int
+		ViewerLastRead func(childComplexity int) int
 	}
 
 	LeaveGroupPayload struct {
@@ -142,6 +143,7 @@ type ComplexityRoot struct {
 		GlobalID        func(childComplexity int) int
 		Reactions       func(childComplexity int, emoji *string) int
 		ReplyTo         func(childComplexity int) int
+		SeenBy          func(childComplexity int, first *int, after *string) int
 		Sender          func(childComplexity int) int
 	}
 
@@ -224,13 +226,14 @@ type ComplexityRoot struct {
 	}
 
 	PrivateChat struct {
-		CreatedAt   func(childComplexity int) int
-		GlobalID    func(childComplexity int) int
-		LastMessage func(childComplexity int) int
-		Members     func(childComplexity int, first *int, after *string) int
-		Messages    func(childComplexity int, first *int, after *string, last *int, before *string) int
-		OtherUser   func(childComplexity int) int
-		UnreadCount func(childComplexity int) int
+		CreatedAt      func(childComplexity int) int
+		GlobalID       func(childComplexity int) int
+		LastMessage    func(childComplexity int) int
+		Members        func(childComplexity int, first *int, after *string) int
+		Messages       func(childComplexity int, first *int, after *string, last *int, before *string) int
+		OtherUser      func(childComplexity int) int
+		UnreadCount    func(childComplexity int) int
+		ViewerLastRead func(childComplexity int) int
 	}
 
 	Query struct {
@@ -329,6 +332,7 @@ type GroupChatResolver interface {
 	UnreadCount(ctx context.Context, obj *model.GroupChat) (int, error)
 
 	Owner(ctx context.Context, obj *model.GroupChat) (*model.User, error)
+	ViewerLastRead(ctx context.Context, obj *model.GroupChat) (*model.Message, error)
 }
 type MessageResolver interface {
 	Chat(ctx context.Context, obj *model.Message) (model.Chat, error)
@@ -337,6 +341,7 @@ type MessageResolver interface {
 	ReplyTo(ctx context.Context, obj *model.Message) (*model.Message, error)
 
 	Reactions(ctx context.Context, obj *model.Message, emoji *string) ([]*model.Reaction, error)
+	SeenBy(ctx context.Context, obj *model.Message, first *int, after *string) (*model.UserConnection, error)
 }
 type MutationResolver interface {
 	SignUp(ctx context.Context, input model.SignUpInput) (*model.AuthPayload, error)
@@ -374,6 +379,7 @@ type PrivateChatResolver interface {
 	LastMessage(ctx context.Context, obj *model.PrivateChat) (*model.Message, error)
 	UnreadCount(ctx context.Context, obj *model.PrivateChat) (int, error)
 	OtherUser(ctx context.Context, obj *model.PrivateChat) (*model.User, error)
+	ViewerLastRead(ctx context.Context, obj *model.PrivateChat) (*model.Message, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (model.Node, error)
@@ -646,6 +652,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.GroupChat.UnreadCount(childComplexity), true
+	case "GroupChat.viewerLastRead":
+		if e.ComplexityRoot.GroupChat.ViewerLastRead == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupChat.ViewerLastRead(childComplexity), true
 
 	case "LeaveGroupPayload.leftChatId":
 		if e.ComplexityRoot.LeaveGroupPayload.LeftChatID == nil {
@@ -799,6 +811,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Message.ReplyTo(childComplexity), true
+	case "Message.seenBy":
+		if e.ComplexityRoot.Message.SeenBy == nil {
+			break
+		}
+
+		args, err := ec.field_Message_seenBy_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Message.SeenBy(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Message.sender":
 		if e.ComplexityRoot.Message.Sender == nil {
 			break
@@ -1325,6 +1348,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PrivateChat.UnreadCount(childComplexity), true
+	case "PrivateChat.viewerLastRead":
+		if e.ComplexityRoot.PrivateChat.ViewerLastRead == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivateChat.ViewerLastRead(childComplexity), true
 
 	case "Query.chats":
 		if e.ComplexityRoot.Query.Chats == nil {
@@ -2342,7 +2371,7 @@ type ChatRenamedEvent implements ChatEvent {
   by: User!
 }
 
-"A read marker moved forward. Today only the marker's owner gets it (on every device, so an unread badge clears everywhere)."
+"A member's read marker moved forward. Every member of the chat gets it: the owner of the marker on every device (so an unread badge clears everywhere), the others to update ` + "`" + `seenBy` + "`" + ` (read receipts). The subscriber's own ` + "`" + `chat { unreadCount viewerLastRead }` + "`" + ` stay theirs whoever's marker moved."
 type ReadMarkerMovedEvent implements ChatEvent {
   "The chat it happened in."
   chat: Chat!
@@ -2707,6 +2736,33 @@ extend type Subscription {
   presenceChanged: PresenceChangedEvent!
 }
 `, BuiltIn: false},
+	{Name: "../schema/receipts.graphqls", Input: `# Read receipts: who has seen a message, from the members' read markers.
+
+extend interface Chat {
+  "The last message the viewer has read (their read marker, which ` + "`" + `markChatRead` + "`" + ` and their own posts move forward); null if they have read nothing. A client draws its \"new messages\" divider after it."
+  viewerLastRead: Message
+}
+
+extend type PrivateChat {
+  "The last message the viewer has read (their read marker, which ` + "`" + `markChatRead` + "`" + ` and their own posts move forward); null if they have read nothing. A client draws its \"new messages\" divider after it."
+  viewerLastRead: Message
+}
+
+extend type GroupChat {
+  "The last message the viewer has read (their read marker, which ` + "`" + `markChatRead` + "`" + ` and their own posts move forward); null if they have read nothing. A client draws its \"new messages\" divider after it."
+  viewerLastRead: Message
+}
+
+extend type Message {
+  "The members who have seen this message: those whose read marker is at or after it, besides its sender and the viewer, longest-standing member first; ` + "`" + `totalCount` + "`" + ` is how many (\"seen by 12\"). Members who left are no longer listed. Computed from the read markers, so a ` + "`" + `ReadMarkerMovedEvent` + "`" + ` (which every member gets) moves a member into ` + "`" + `seenBy` + "`" + ` of every message up to it. Empty for a viewer no longer in the chat."
+  seenBy(
+    "Page size: default 20, at most 100."
+    first: Int
+    "Return members after this cursor."
+    after: String
+  ): UserConnection!
+}
+`, BuiltIn: false},
 	{Name: "../schema/schema.graphqls", Input: `# The parts of the schema every area shares: the Node interface, pages
 # and the root Query type, which the other files extend.
 
@@ -2877,6 +2933,8 @@ func (ec *executionContext) childFields_GroupChat(ctx context.Context, field gra
 		return ec.fieldContext_GroupChat_name(ctx, field)
 	case "owner":
 		return ec.fieldContext_GroupChat_owner(ctx, field)
+	case "viewerLastRead":
+		return ec.fieldContext_GroupChat_viewerLastRead(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type GroupChat", field.Name)
 }
@@ -2915,6 +2973,8 @@ func (ec *executionContext) childFields_Message(ctx context.Context, field graph
 		return ec.fieldContext_Message_deleted(ctx, field)
 	case "reactions":
 		return ec.fieldContext_Message_reactions(ctx, field)
+	case "seenBy":
+		return ec.fieldContext_Message_seenBy(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Message", field.Name)
 }
@@ -2981,6 +3041,8 @@ func (ec *executionContext) childFields_PrivateChat(ctx context.Context, field g
 		return ec.fieldContext_PrivateChat_unreadCount(ctx, field)
 	case "otherUser":
 		return ec.fieldContext_PrivateChat_otherUser(ctx, field)
+	case "viewerLastRead":
+		return ec.fieldContext_PrivateChat_viewerLastRead(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PrivateChat", field.Name)
 }
@@ -3236,6 +3298,28 @@ func (ec *executionContext) field_Message_reactions_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["emoji"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Message_seenBy_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
 	return args, nil
 }
 
@@ -4995,6 +5079,38 @@ func (ec *executionContext) fieldContext_GroupChat_owner(_ context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _GroupChat_viewerLastRead(ctx context.Context, field graphql.CollectedField, obj *model.GroupChat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GroupChat_viewerLastRead(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.GroupChat().ViewerLastRead(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Message) graphql.Marshaler {
+			return ec.marshalOMessage2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐMessage(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GroupChat_viewerLastRead(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GroupChat",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Message(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _LeaveGroupPayload_leftChatId(ctx context.Context, field graphql.CollectedField, obj *model.LeaveGroupPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5675,6 +5791,50 @@ func (ec *executionContext) fieldContext_Message_reactions(ctx context.Context, 
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Message_reactions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Message_seenBy(ctx context.Context, field graphql.CollectedField, obj *model.Message) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Message_seenBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Message().SeenBy(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UserConnection) graphql.Marshaler {
+			return ec.marshalNUserConnection2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐUserConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Message_seenBy(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Message",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Message_seenBy_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -7796,6 +7956,38 @@ func (ec *executionContext) fieldContext_PrivateChat_otherUser(_ context.Context
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PrivateChat_viewerLastRead(ctx context.Context, field graphql.CollectedField, obj *model.PrivateChat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PrivateChat_viewerLastRead(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PrivateChat().ViewerLastRead(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Message) graphql.Marshaler {
+			return ec.marshalOMessage2ᚖgithubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐMessage(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PrivateChat_viewerLastRead(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PrivateChat",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Message(ctx, field)
 		},
 	}
 	return fc, nil
@@ -12123,6 +12315,12 @@ func (ec *executionContext) _GroupChat(ctx context.Context, sel ast.SelectionSet
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._GroupChat_owner(ctx, field, obj)
 				})
+		case "viewerLastRead":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._GroupChat_viewerLastRead(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -12363,6 +12561,12 @@ func (ec *executionContext) _Message(ctx context.Context, sel ast.SelectionSet, 
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Message_reactions(ctx, field, obj)
+				})
+		case "seenBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Message_seenBy(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -12989,6 +13193,12 @@ func (ec *executionContext) _PrivateChat(ctx context.Context, sel ast.SelectionS
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._PrivateChat_otherUser(ctx, field, obj)
+				})
+		case "viewerLastRead":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PrivateChat_viewerLastRead(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))

@@ -32,6 +32,8 @@ type loaders struct {
 	memberCountsL *dataloadgen.Loader[int64, int]
 	// presenceVisibleL says whether the viewer may see a user's presence.
 	presenceVisibleL *dataloadgen.Loader[int64, bool]
+	receiptsL        *dataloadgen.Loader[int64, *chat.Receipts] // by chat
+	lastReadL        *dataloadgen.Loader[chat.ChatSeq, *models.Message]
 	firstMembers     map[int]*dataloadgen.Loader[int64, *chat.Page[*models.User]] // by page size
 	svc              *chat.Service
 	wait             dataloadgen.Option
@@ -77,8 +79,16 @@ func (l *loaders) presenceVisible() *dataloadgen.Loader[int64, bool] {
 	return lazy(l, &l.presenceVisibleL, l.svc.PresenceVisible)
 }
 
+func (l *loaders) receipts() *dataloadgen.Loader[int64, *chat.Receipts] {
+	return lazy(l, &l.receiptsL, l.svc.ChatReceipts)
+}
+
+func (l *loaders) lastRead() *dataloadgen.Loader[chat.ChatSeq, *models.Message] {
+	return lazy(l, &l.lastReadL, l.svc.LastReadMessages)
+}
+
 // lazy returns *p, made from fetch if it was not made yet.
-func lazy[V any](l *loaders, p **dataloadgen.Loader[int64, V], fetch func(context.Context, []int64) ([]V, error)) *dataloadgen.Loader[int64, V] {
+func lazy[K comparable, V any](l *loaders, p **dataloadgen.Loader[K, V], fetch func(context.Context, []K) ([]V, error)) *dataloadgen.Loader[K, V] {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if *p == nil {
@@ -108,8 +118,8 @@ func WithLoaders(svc *chat.Service, wait time.Duration) graphql.ResponseMiddlewa
 func loadersFrom(ctx context.Context) *loaders { return ctx.Value(loadersKey{}).(*loaders) }
 
 // noErrors adapts a batch function that fails as a whole to dataloadgen.
-func noErrors[V any](fetch func(context.Context, []int64) ([]V, error)) func(context.Context, []int64) ([]V, []error) {
-	return func(ctx context.Context, keys []int64) ([]V, []error) {
+func noErrors[K comparable, V any](fetch func(context.Context, []K) ([]V, error)) func(context.Context, []K) ([]V, []error) {
+	return func(ctx context.Context, keys []K) ([]V, []error) {
 		vs, err := fetch(ctx, keys)
 		if err != nil {
 			return nil, []error{err}

@@ -167,3 +167,82 @@ func TestStatements_AnInboxEventCostsTheSameForAnyNumberOfSubscribers(t *testing
 	}
 	t.Logf("one post to 20 inbox subscriptions: %d statements", many)
 }
+
+// Read receipts: seenBy reads each chat's markers once for the whole
+// response, and the users of every message's page in one batch; the
+// viewer's last read message is batched across chats too.
+func TestStatements_SeenByDoesNotGrowWithThePage(t *testing.T) {
+	t.Parallel()
+	s := newCountingServer(t)
+	me := s.SignUp(t, "me")
+	f := s.FriendsOf(t, me, 5)
+	g := createGroupChat(t, s, me, "G", f...)
+	for i := range 30 { // each post moves its sender's marker: receipts vary along the history
+		post(t, s, f[i%5], g.ID, fmt.Sprint("m", i))
+	}
+	q := `query($id: ID!, $n: Int!) { node(id: $id) { ... on Chat { viewerLastRead { id } messages(last: $n) { edges { node { id
+		seenBy(first: 3) { totalCount edges { node { id displayName } } } } } } } } }`
+	sameForAnyPage(t, s, me.Token, "seenBy in the history", q, map[string]any{"id": g.ID}, 2, 30)
+	for i := range 11 {
+		post(t, s, f[i%5], createGroupChat(t, s, me, fmt.Sprint("g", i), f...).ID, "hello")
+	}
+	inbox := `query($n: Int!) { chats(first: $n) { edges { node { id viewerLastRead { id }
+		lastMessage { id seenBy(first: 3) { totalCount edges { node { id displayName } } } } } } } }`
+	sameForAnyPage(t, s, me.Token, "seenBy in the inbox", inbox, map[string]any{}, 2, 12)
+}
+
+// Read receipts live: a read marker goes to every member, each selecting
+// its message's seenBy, for the same statements however many they are:
+// the markers and the first readers' users come with the event.
+func TestStatements_AReceiptCostsTheSameForAnyNumberOfSubscribers(t *testing.T) {
+	t.Parallel()
+	s := newCountingServer(t)
+	owner := s.SignUp(t, "own")
+	f := s.FriendsOf(t, owner, 23)
+	reader := f[0]
+	counter := apitest.CountStatements(t, s.DB)
+	const receipts = `subscription { chatEvents { __typename chat { id unreadCount } ... on ReadMarkerMovedEvent {
+		user { id } message { id seenBy(first: 3) { totalCount edges { node { id displayName } } } } } } }`
+	cost := func(us []apitest.User) int64 {
+		g := createGroupChat(t, s, owner, "G", append([]apitest.User{reader}, us...)...)
+		var msgs []string
+		for range 3 {
+			msgs = append(msgs, post(t, s, owner, g.ID, "read me").ID)
+		}
+		var conns []*apitest.WS
+		for _, u := range us {
+			ws := s.Connect(t, u)
+			ws.Subscribe("e", receipts, nil)
+			conns = append(conns, ws)
+		}
+		s.WaitFollowed(t, g.ID, len(us))
+		var least int64 = math.MaxInt64
+		for _, m := range msgs { // the least: the log reader's poll may fall into one
+			least = min(least, counter.During(func() {
+				s.MustDo(t, reader.Token, markChatRead, map[string]any{"chat": g.ID, "msg": m}, nil)
+				for _, ws := range conns {
+					var ev struct {
+						ChatEvents struct {
+							Message struct {
+								SeenBy struct {
+									TotalCount int
+									Edges      []struct{ Node struct{ DisplayName string } }
+								}
+							}
+						}
+					}
+					ws.Next("e", &ev)
+					if sb := ev.ChatEvents.Message.SeenBy; sb.TotalCount != 1 || len(sb.Edges) != 1 || sb.Edges[0].Node.DisplayName == "" {
+						t.Errorf("seen by %+v, want the reader", sb)
+					}
+				}
+			}))
+		}
+		return least
+	}
+	few, many := cost(f[1:3]), cost(f[3:])
+	if few != many {
+		t.Fatalf("one read marker cost %d statements for 2 subscribers and %d for 20", few, many)
+	}
+	t.Logf("one read marker to 20 subscribers with seenBy: %d statements", many)
+}

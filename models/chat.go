@@ -28,12 +28,17 @@ type Chat struct {
 
 	// Loaded with the chat where it is shared by many readers (the
 	// subscribers of an event); nil elsewhere. LastMessage is meaningful
-	// when LastSeq > 0; the users are the owner, or a private chat's two.
+	// when LastSeq > 0; the users are the owner, or a private chat's two,
+	// and with Markers the first readers of the messages loaded with it.
 	LastMessage *Message        `gorm:"-"`
 	Users       map[int64]*User `gorm:"-"`
 	// ViewerReadSeq is the viewer's read marker where it was loaded with
 	// the chat for one viewer (a copy of the shared row); nil elsewhere.
 	ViewerReadSeq *int64 `gorm:"-"`
+	// Markers are every member's read marker, longest-standing member
+	// first, where they were loaded with the chat for all its members
+	// (the live subscribers of an event); nil elsewhere.
+	Markers []*ChatMember `gorm:"-"`
 }
 
 // ChatMember is a user's membership of a chat, with their read marker.

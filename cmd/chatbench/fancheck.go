@@ -47,8 +47,8 @@ type fanMatch struct {
 // while measuring and waits for each response before the next mutation,
 // so the i-th of them made the event at position p0+i, where p0 is the
 // last warm-up post's: every member must get exactly the events of the
-// mutations made while they were in the group (their own read markers
-// only), once each, in increasing positions.
+// mutations made while they were in the group (every member's read
+// markers included), once each, in increasing positions.
 func check(groups []*fanGroup) verdict {
 	var v verdict
 	for _, g := range groups {

@@ -18,7 +18,7 @@ const (
 	opDelete  opKind = "delete"  // deleteMessage: MessageDeletedEvent
 	opReact   opKind = "react"   // addReaction: ReactionsChangedEvent
 	opUnreact opKind = "unreact" // removeReaction: ReactionsChangedEvent
-	opRead    opKind = "read"    // markChatRead: ReadMarkerMovedEvent, to the reader only
+	opRead    opKind = "read"    // markChatRead: ReadMarkerMovedEvent, to every member (read receipts)
 	opRename  opKind = "rename"  // renameGroupChat: ChatRenamedEvent
 	opLeave   opKind = "leave"   // leaveGroupChat or removeFromGroupChat, in turn: MemberLeftEvent
 	opJoin    opKind = "join"    // inviteToGroupChat of one who left: MemberJoinedEvent
@@ -207,11 +207,9 @@ func (st *fanState) pick(k opKind) *fanOp {
 
 // recipients returns the members whose streams get op's event: the
 // members at the time of the event (a leaver gets their own departure, a
-// joiner their own arrival), except that only its owner gets a read marker.
+// joiner their own arrival). A read marker too goes to every member, its
+// owner and the others who draw "seen by" from it.
 func (st *fanState) recipients(op *fanOp) []int {
-	if op.kind == opRead {
-		return []int{op.actor}
-	}
 	in := st.members(true)
 	if op.kind == opJoin {
 		in = append(in, op.member)

@@ -21,6 +21,9 @@
 //	search    (opt-in, needs -dsn) searchMessages on 1,000,000 messages
 //	          seeded by SQL, rare to common words, all chats or one, each
 //	          beside its SELECT through pgx
+//	seenby    (opt-in) C workers read a page of 50 messages with
+//	          seenBy(first: 3) { totalCount } in a group of 1,000 members
+//	          (seeded through the API), with its SQL through pgx as a floor
 //
 // A table goes to stdout (or JSON with -json); progress goes to stderr.
 // With -profile, CPU profiles of the server (-pprof) and of the benchmark
@@ -71,7 +74,7 @@ type config struct {
 	pprofURL   string
 }
 
-var allScenarios = []string{"post", "history", "inbox", "fanout", "baseline", "idle", "search"}
+var allScenarios = []string{"post", "history", "inbox", "fanout", "baseline", "idle", "search", "seenby"}
 
 func parseFlags() (config, error) {
 	var c config
@@ -210,6 +213,8 @@ func (b *bench) run(ctx context.Context, name string) []*result {
 		res, err = b.runIdle(ctx)
 	case "search":
 		res, err = b.runSearch(ctx)
+	case "seenby":
+		res, err = b.runSeenBy(ctx)
 	}
 	if err != nil {
 		logf("%s: %v", name, err)

@@ -292,7 +292,7 @@ type ReactionsChangedEvent struct {
 
 func (ReactionsChangedEvent) IsChatEvent() {}
 
-// A read marker moved forward. Today only the marker's owner gets it (on every device, so an unread badge clears everywhere).
+// A member's read marker moved forward. Every member of the chat gets it: the owner of the marker on every device (so an unread badge clears everywhere), the others to update `seenBy` (read receipts). The subscriber's own `chat { unreadCount viewerLastRead }` stay theirs whoever's marker moved.
 type ReadMarkerMovedEvent struct {
 	// The chat it happened in.
 	Chat Chat `json:"chat"`
