@@ -40,3 +40,47 @@ func TestPresenceVisible_FriendsAndChatMatesOnly(t *testing.T) {
 		t.Fatal("an anonymous caller sees presence")
 	}
 }
+
+// A private chat grants no presence by itself: once the friendship ends,
+// the ex-friend sees nothing, though the chat remains.
+func TestPresenceVisible_ExFriendWithOnlyAPrivateChatSeesNothing(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	u := mustSignUp(t, h, "u")
+	ex := mustFriends(t, h, u, 1)[0]
+	if _, err := h.OpenPrivateChat(u.Ctx, ex.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.RemoveFriend(u.Ctx, ex.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, pair := range [][2]user{{ex, u}, {u, ex}} {
+		got, err := h.PresenceVisible(pair[0].Ctx, ids(pair[1]))
+		must(t, err)
+		if got[0] {
+			t.Fatalf("%s sees the presence of ex-friend %s through their private chat", pair[0].Username, pair[1].Username)
+		}
+	}
+}
+
+// A block hides presence both ways, even between members of a shared
+// group; the group's other members still see both.
+func TestPresenceVisible_NeverAcrossABlock(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	blocker := mustSignUp(t, h, "blocker")
+	f := mustFriends(t, h, blocker, 2)
+	blocked, mate := f[0], f[1]
+	mustGroup(t, h, blocker, "G", blocked, mate)
+	mustBlock(t, h, blocker, blocked)
+	for _, tc := range []struct {
+		viewer, other user
+		want          bool
+	}{{blocked, blocker, false}, {blocker, blocked, false}, {mate, blocker, true}, {mate, blocked, true}} {
+		got, err := h.PresenceVisible(tc.viewer.Ctx, ids(tc.other))
+		must(t, err)
+		if got[0] != tc.want {
+			t.Errorf("%s sees %s's presence: %v, want %v", tc.viewer.Username, tc.other.Username, got[0], tc.want)
+		}
+	}
+}

@@ -15,12 +15,16 @@ import (
 
 // presenceVisibility is who may see whose presence, as (viewer_id,
 // user_id) pairs besides everyone seeing their own: friends, and members
-// of a chat they share (a group's member list shows who is online, as
-// Matrix does). It is the one rule: the User fields and the
-// presenceChanged subscription both select from it, so a filter for
-// blocked pairs goes here.
+// of a GROUP chat they share (a group's member list shows who is online,
+// as Matrix does). A private chat alone grants nothing: it outlives the
+// friendship, and an ex-friend has no more claim than a stranger. It is
+// the one rule: the User fields and the presenceChanged subscription both
+// select from it, each adding notBlockedEitherWay, so that a block either
+// way hides presence as it hides everything else.
 const presenceVisibility = `(SELECT f.user_id AS viewer_id, f.friend_id AS user_id FROM friendships f
-	UNION ALL SELECT a.user_id, b.user_id FROM chat_members a JOIN chat_members b ON b.chat_id = a.chat_id AND b.user_id <> a.user_id)`
+	UNION ALL SELECT a.user_id, b.user_id FROM chat_members a
+		JOIN chats c ON c.id = a.chat_id AND c.kind = 'GROUP'
+		JOIN chat_members b ON b.chat_id = a.chat_id AND b.user_id <> a.user_id)`
 
 // PresenceVisible reports, for each of userIDs, whether the viewer may see
 // their presence (User.online and lastSeenAt): one query for a list.
@@ -32,8 +36,9 @@ func (s *Service) PresenceVisible(ctx context.Context, userIDs []int64) ([]bool,
 		return out, nil
 	}
 	var visible []int64
-	if err := s.db.WithContext(ctx).Raw(`SELECT DISTINCT pv.user_id FROM `+presenceVisibility+` pv
-		WHERE pv.viewer_id = ? AND pv.user_id IN ?`, v.UserID, userIDs).Scan(&visible).Error; err != nil {
+	if err := s.db.WithContext(ctx).Table(presenceVisibility+` pv`).Distinct("pv.user_id").
+		Where("pv.viewer_id = ? AND pv.user_id IN ?", v.UserID, userIDs).
+		Where(notBlockedEitherWay("pv.user_id", v.UserID)).Scan(&visible).Error; err != nil {
 		return nil, err
 	}
 	seen := set[int64]{v.UserID: {}}
@@ -49,7 +54,9 @@ func (s *Service) PresenceVisible(ctx context.Context, userIDs []int64) ([]bool,
 // presenceAudience is who besides userID may see their presence.
 func presenceAudience(db *gorm.DB, userID int64) ([]int64, error) {
 	var ids []int64
-	err := db.Raw(`SELECT DISTINCT pv.viewer_id FROM `+presenceVisibility+` pv WHERE pv.user_id = ?`, userID).Scan(&ids).Error
+	// notBlockedEitherWay is symmetric: here the fixed user is userID.
+	err := db.Table(presenceVisibility+` pv`).Distinct("pv.viewer_id").Where("pv.user_id = ?", userID).
+		Where(notBlockedEitherWay("pv.viewer_id", userID)).Scan(&ids).Error
 	return ids, err
 }
 

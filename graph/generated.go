@@ -2686,7 +2686,7 @@ extend type Subscription {
 	{Name: "../schema/presence.graphqls", Input: `# Typing indicators and presence: ephemeral, never stored in a chat's log.
 
 extend type User {
-  "Whether the user has a connection open (a WebSocket, on any server), debounced: a connection that drops and comes back within 10 s changes nothing, and it changes at most once per 10 s. Null unless the viewer may see it: the user themself, their friends, and members of a chat they share."
+  "Whether the user has a connection open (a WebSocket, on any server), debounced: a connection that drops and comes back within 10 s changes nothing, and it changes at most once per 10 s. Null unless the viewer may see it: the user themself, their friends, and members of a group chat they share, never across a block either way."
   online: Boolean
   "When the user's last connection closed: when they went offline (while online, the end of their previous visit); null if they never have, or unless the viewer may see it (as ` + "`" + `online` + "`" + `)."
   lastSeenAt: Time
@@ -2732,7 +2732,7 @@ extend type Mutation {
 }
 
 extend type Subscription {
-  "Presence changes of the other users whose presence the viewer may see (` + "`" + `User.online` + "`" + `): their friends and the members of a chat they share, as the rule stands at each change."
+  "Presence changes of the other users whose presence the viewer may see (` + "`" + `User.online` + "`" + `): their friends and the members of a group chat they share, never across a block, as the rule stands at each change."
   presenceChanged: PresenceChangedEvent!
 }
 `, BuiltIn: false},

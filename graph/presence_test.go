@@ -187,3 +187,43 @@ func TestPresence_VisibleToFriendsAndChatMatesOnly(t *testing.T) {
 	dialLive(t, s, apitest.TransportWS, pal)
 	watchStranger.expectPresence(pal, true)
 }
+
+// A block hides presence both ways, even in a shared group: the blocked
+// user sees null and hears nothing of the blocker going online, while the
+// group's other members' changes still reach them.
+func TestPresence_HiddenAcrossABlock(t *testing.T) {
+	t.Parallel()
+	s := apitest.NewServerWith(t, presenceConfig(100*time.Millisecond), apitest.Options()).RunPresence(t)
+	blocker := s.SignUp(t, "blocker")
+	f := s.FriendsOf(t, blocker, 2)
+	blocked, mate := f[0], f[1]
+	createGroupChat(t, s, blocker, "G", blocked, mate)
+	s.MustDo(t, blocker.Token, blockUser, id(blocked.ID), nil)
+	watch := watchPresence(t, s, apitest.TransportWS, blocked)
+	dialLive(t, s, apitest.TransportWS, blocker)
+	for _, pair := range [][2]apitest.User{{blocked, blocker}, {blocker, blocked}} {
+		var got struct{ Node struct{ Online, LastSeenAt any } }
+		s.MustDo(t, pair[0].Token, presenceOf, map[string]any{"id": pair[1].ID}, &got)
+		if got.Node.Online != nil || got.Node.LastSeenAt != nil {
+			t.Errorf("%s sees %s's presence across the block: %+v", pair[0].Username, pair[1].Username, got.Node)
+		}
+	}
+	watch.ws.Quiet(200 * time.Millisecond)
+	dialLive(t, s, apitest.TransportWS, mate) // proves the subscription was live
+	watch.expectPresence(mate, true)
+}
+
+// An ex-friend whose only tie is the old private chat sees null.
+func TestPresence_HiddenFromAnExFriendWithOnlyAPrivateChat(t *testing.T) {
+	t.Parallel()
+	s := apitest.NewServerWith(t, presenceConfig(100*time.Millisecond), apitest.Options()).RunPresence(t)
+	u := s.SignUp(t, "u")
+	ex := s.FriendsOf(t, u, 1)[0]
+	openPrivateChat(t, s, u, ex)
+	s.MustDo(t, u.Token, removeFriend, id(ex.ID), nil)
+	var got struct{ Node struct{ Online, LastSeenAt any } }
+	s.MustDo(t, ex.Token, presenceOf, map[string]any{"id": u.ID}, &got)
+	if got.Node.Online != nil || got.Node.LastSeenAt != nil {
+		t.Fatalf("the ex-friend sees presence: %+v", got.Node)
+	}
+}
