@@ -202,7 +202,9 @@ func TestPresence_HiddenAcrossABlock(t *testing.T) {
 	watch := watchPresence(t, s, apitest.TransportWS, blocked)
 	dialLive(t, s, apitest.TransportWS, blocker)
 	for _, pair := range [][2]apitest.User{{blocked, blocker}, {blocker, blocked}} {
-		var got struct{ Node struct{ Online, LastSeenAt any } }
+		var got struct {
+			Node struct{ Online, LastSeenAt any }
+		}
 		s.MustDo(t, pair[0].Token, presenceOf, map[string]any{"id": pair[1].ID}, &got)
 		if got.Node.Online != nil || got.Node.LastSeenAt != nil {
 			t.Errorf("%s sees %s's presence across the block: %+v", pair[0].Username, pair[1].Username, got.Node)
@@ -221,7 +223,9 @@ func TestPresence_HiddenFromAnExFriendWithOnlyAPrivateChat(t *testing.T) {
 	ex := s.FriendsOf(t, u, 1)[0]
 	openPrivateChat(t, s, u, ex)
 	s.MustDo(t, u.Token, removeFriend, id(ex.ID), nil)
-	var got struct{ Node struct{ Online, LastSeenAt any } }
+	var got struct {
+		Node struct{ Online, LastSeenAt any }
+	}
 	s.MustDo(t, ex.Token, presenceOf, map[string]any{"id": u.ID}, &got)
 	if got.Node.Online != nil || got.Node.LastSeenAt != nil {
 		t.Fatalf("the ex-friend sees presence: %+v", got.Node)
