@@ -149,6 +149,18 @@ func findRetried(tx *gorm.DB, m *models.Message) error {
 // mayPost checks the rules beyond membership: in a private chat, the two
 // must still be friends (which also rules out a deleted account).
 func (s *Service) mayPost(tx *gorm.DB, c *models.Chat, userID int64) error {
+	return friendsInPrivate(tx, c, userID, true)
+}
+
+// errNotFriendsInPrivate refuses what needs the friendship in a private
+// chat (posting, typing): the same answer whether it ended or a block
+// ended it, so nothing tells the blocked user why.
+var errNotFriendsInPrivate = Errorf(CodeForbidden, "you can only post in a private chat with a friend")
+
+// friendsInPrivate refuses userID in private chat c unless the two are
+// friends; groups pass. With lock, the friendship row is key-share locked
+// until the transaction ends.
+func friendsInPrivate(tx *gorm.DB, c *models.Chat, userID int64, lock bool) error {
 	if c.Kind != models.ChatPrivate {
 		return nil
 	}
@@ -158,10 +170,14 @@ func (s *Service) mayPost(tx *gorm.DB, c *models.Chat, userID int64) error {
 	}
 	// Key-share locking the friendship makes a concurrent removeFriend wait
 	// for this post, so no post commits after the friendship ended.
+	forKeyShare := ""
+	if lock {
+		forKeyShare = " FOR KEY SHARE"
+	}
 	var n int64
-	err := tx.Raw(`SELECT count(*) FROM (SELECT 1 FROM friendships WHERE user_id = ? AND friend_id = ? FOR KEY SHARE) f`, userID, other).Scan(&n).Error
+	err := tx.Raw(`SELECT count(*) FROM (SELECT 1 FROM friendships WHERE user_id = ? AND friend_id = ?`+forKeyShare+`) f`, userID, other).Scan(&n).Error
 	if err == nil && n == 0 {
-		err = Errorf(CodeForbidden, "you can only post in a private chat with a friend")
+		err = errNotFriendsInPrivate
 	}
 	return err
 }

@@ -10,7 +10,6 @@ import (
 
 	"github.com/gqlchat/gqlchat/events"
 	"github.com/gqlchat/gqlchat/internal/pump"
-	"github.com/gqlchat/gqlchat/models"
 )
 
 // Typing indicators are ephemeral: never stored, never replayed, never
@@ -37,7 +36,9 @@ type TypingTimings struct {
 var DefaultTypingTimings = TypingTimings{Throttle: 2 * time.Second, Expiry: 6 * time.Second}
 
 // SetTyping says whether the viewer is typing in chatID, a chat they are
-// in (NOT_FOUND otherwise, as for every chat they are not in). The other
+// in (NOT_FOUND otherwise, as for every chat they are not in); in a
+// private chat the two must be friends, refused as posting is (so a
+// blocked user learns nothing more than from posting). The other
 // members' chatEvents streams get a TypingEvent when the viewer starts and
 // when they stop: by calling it with false, by posting in the chat, when
 // the connection that set it closes, or when nobody renewed it for the
@@ -47,7 +48,14 @@ func (s *Service) SetTyping(ctx context.Context, chatID int64, typing bool) erro
 	if err != nil {
 		return err
 	}
-	if _, err := memberChat(s.db.WithContext(ctx), chatID, v.UserID, false); err != nil {
+	db := s.db.WithContext(ctx)
+	c, err := memberChat(db, chatID, v.UserID, false)
+	if err != nil {
+		return err
+	}
+	// No lock: an indicator racing the friendship's end is harmless, and
+	// this runs on keystrokes.
+	if err := friendsInPrivate(db, c, v.UserID, false); err != nil {
 		return err
 	}
 	s.typing.set(v.UserID, chatID, typing, connectionFrom(ctx))
@@ -275,7 +283,6 @@ func (h *typingHub) announce(n typingNews) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, u := range recipients {
-		// (Blocking: a recipient who blocked n.user would be skipped here.)
 		for in := range h.inboxes[u] {
 			if in.chatID == nil || *in.chatID == n.chat {
 				in.push(note)
@@ -285,11 +292,15 @@ func (h *typingHub) announce(n typingNews) {
 }
 
 // load reads the chat's members that have a stream here, and the rows a
-// TypingEvent shows, once for all of them.
+// TypingEvent shows, once for all of them. Members who blocked the typist
+// are left out (in a group; a private chat's typist must be a friend),
+// starts and stops alike: an indicator shown before the block stays on
+// the blocker's client, which hides the blocked user by viewerBlocked.
 func (h *typingHub) load(n typingNews) (*typingNote, []int64, error) {
 	var members []int64
 	db := h.db.WithContext(context.Background())
-	if err := db.Model(&models.ChatMember{}).Where("chat_id = ?", n.chat).Pluck("user_id", &members).Error; err != nil {
+	if err := db.Table("chat_members m").Where("m.chat_id = ?", n.chat).Where(notBlockedBy("m.user_id", n.user)).
+		Pluck("m.user_id", &members).Error; err != nil {
 		return nil, nil, err
 	}
 	h.mu.Lock()

@@ -2727,7 +2727,7 @@ input SetTypingInput {
 }
 
 extend type Mutation {
-  "Tells the chat's other members whether the viewer is typing (a ` + "`" + `TypingEvent` + "`" + ` on their ` + "`" + `chatEvents` + "`" + `). Call it as often as you like: at most one event per 2 s goes out per user and chat, and an indicator not renewed for 6 s ends by itself. Posting a message in the chat ends it too, as does closing the WebSocket that set it. ` + "`" + `NOT_FOUND` + "`" + ` unless the viewer is a member. Always true."
+  "Tells the chat's other members whether the viewer is typing (a ` + "`" + `TypingEvent` + "`" + ` on their ` + "`" + `chatEvents` + "`" + `). Call it as often as you like: at most one event per 2 s goes out per user and chat, and an indicator not renewed for 6 s ends by itself. Posting a message in the chat ends it too, as does closing the WebSocket that set it. ` + "`" + `NOT_FOUND` + "`" + ` unless the viewer is a member; in a private chat, ` + "`" + `FORBIDDEN` + "`" + ` as for posting unless the two are friends. Members who blocked the viewer get none of their ` + "`" + `TypingEvent` + "`" + `s. Always true."
   setTyping(input: SetTypingInput!): Boolean!
 }
 

@@ -239,3 +239,28 @@ func TestSetTyping_ClosingTheConnectionClearsIt(t *testing.T) {
 	typer.ws.Close()
 	c.expectTyping("e", owner, false)
 }
+
+// In a shared group, a member who blocked the typist gets none of their
+// TypingEvents; the other members do.
+func TestSetTyping_NotDeliveredToMembersWhoBlockedTheTypist(t *testing.T) {
+	t.Parallel()
+	s := apitest.NewServer(t)
+	owner := s.SignUp(t, "own")
+	f := s.FriendsOf(t, owner, 2)
+	blocker, mate := f[0], f[1]
+	g := createGroupChat(t, s, owner, "G", f...)
+	s.MustDo(t, blocker.Token, blockUser, id(owner.ID), nil)
+	b := dialLive(t, s, apitest.TransportWS, blocker)
+	b.subscribe("e", subTyping, map[string]any{"chat": g.ID})
+	m := dialLive(t, s, apitest.LegacyWS, mate)
+	m.subscribe("e", subTyping, nil)
+	s.WaitFollowed(t, g.ID, 2)
+	s.MustDo(t, owner.Token, setTyping, map[string]any{"chat": g.ID, "typing": true}, nil)
+	m.expectTyping("e", owner, true)
+	s.MustDo(t, owner.Token, setTyping, map[string]any{"chat": g.ID, "typing": false}, nil)
+	m.expectTyping("e", owner, false)
+	post(t, s, mate, g.ID, "live") // the blocker's next event: the post
+	if e := b.event("e"); e.Message.Body != "live" {
+		t.Fatalf("the blocker got %s, want only the post", e)
+	}
+}
