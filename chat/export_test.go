@@ -1,6 +1,8 @@
 package chat
 
 import (
+	"context"
+
 	"gorm.io/gorm"
 
 	"github.com/gqlchat/gqlchat/models"
@@ -27,3 +29,12 @@ func UsersNotBlockedWith(db *gorm.DB, viewerID int64, ids []int64) ([]int64, err
 	err := db.Table("users u").Where("u.id IN ?", ids).Where(notBlockedEitherWay("u.id", viewerID)).Order("u.id").Pluck("u.id", &out).Error
 	return out, err
 }
+
+// ClosePresenceWith counts a socket of userID closed as CloseConnection
+// does, writing with ctx, so that a test can make the write fail.
+func (s *Service) ClosePresenceWith(ctx context.Context, userID int64) {
+	s.presence.closed(ctx, userID)
+}
+
+// BeatPresence beats the heartbeat once, as RunPresence does.
+func (s *Service) BeatPresence(ctx context.Context) { s.presence.beat(ctx) }

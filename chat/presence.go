@@ -247,14 +247,24 @@ func (p *presence) beat(ctx context.Context) {
 			return
 		}
 		p.mu.Lock()
-		clear(p.written) // the sweeper may have closed them
+		for u := range p.written { // the sweeper may have closed them: reopen
+			if p.conns[u] > 0 {
+				delete(p.written, u)
+			}
+		}
 		p.mu.Unlock()
 	}
-	// Rewrite what failed to be written, or was swept.
+	// Rewrite what failed to be written, or was swept: opens, and closes
+	// too, since a row left open would keep its user online for good.
 	p.mu.Lock()
 	var stale []int64
 	for u := range p.conns {
 		if !p.written[u] {
+			stale = append(stale, u)
+		}
+	}
+	for u := range p.written {
+		if p.conns[u] == 0 {
 			stale = append(stale, u)
 		}
 	}

@@ -1,6 +1,7 @@
 package chat_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/gqlchat/gqlchat/chat"
@@ -82,5 +83,34 @@ func TestPresenceVisible_NeverAcrossABlock(t *testing.T) {
 		if got[0] != tc.want {
 			t.Errorf("%s sees %s's presence: %v, want %v", tc.viewer.Username, tc.other.Username, got[0], tc.want)
 		}
+	}
+}
+
+// A connection's close that failed to be written is written by the next
+// heartbeat, as a failed open is: else the user's row stays open and they
+// stay online for good.
+func TestPresence_HeartbeatRetriesAFailedClose(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	u := mustSignUp(t, h, "u")
+	h.OpenConnection(u.Ctx)
+	open := func() int64 {
+		t.Helper()
+		var n int64
+		must(t, h.DB.Raw(`SELECT count(*) FROM presence WHERE user_id = ? AND closed_at IS NULL`, u.ID).Scan(&n).Error)
+		return n
+	}
+	if open() != 1 {
+		t.Fatal("the connection wrote no open row")
+	}
+	failing, cancel := context.WithCancel(context.Background())
+	cancel()
+	h.ClosePresenceWith(failing, u.ID)
+	if open() != 1 {
+		t.Fatal("the close was written; the test needs it to fail")
+	}
+	h.BeatPresence(t.Context())
+	if open() != 0 {
+		t.Fatal("the heartbeat left the failed close unwritten")
 	}
 }
