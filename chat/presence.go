@@ -151,11 +151,14 @@ func (p *presence) unlock(userID int64, l *userLock) {
 // open writes userID's row here open and turns them online if the
 // debounce allows, else leaves that to the sweeps. The user's row is
 // locked first, as the sweeper locks it before it decides they are
-// offline: it then sees this row, or this sees its decision.
+// offline: it then sees this row, or this sees its decision. NO KEY
+// UPDATE, as the two only need to exclude each other: FOR UPDATE would
+// also wait for (and deadlock with) the key-share locks that inserts
+// referencing the user take, such as a post or addMembers.
 func (p *presence) open(ctx context.Context, userID int64) error {
 	var flipped bool
 	err := p.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Exec(`SELECT 1 FROM users WHERE id = ? FOR UPDATE`, userID).Error; err != nil {
+		if err := tx.Exec(`SELECT 1 FROM users WHERE id = ? FOR NO KEY UPDATE`, userID).Error; err != nil {
 			return err
 		}
 		if err := tx.Exec(`INSERT INTO presence (user_id, instance_id) VALUES (?, ?)

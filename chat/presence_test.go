@@ -114,3 +114,22 @@ func TestPresence_HeartbeatRetriesAFailedClose(t *testing.T) {
 		t.Fatal("the heartbeat left the failed close unwritten")
 	}
 }
+
+// Presence locks the user's row only against itself: a transaction
+// holding the key-share lock that inserts referencing the user take (a
+// post, addMembers) does not hold up a connection's presence, nor could
+// it deadlock with it.
+func TestPresence_DoesNotWaitForKeyShareLocksOnTheUser(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	u := mustSignUp(t, h, "u")
+	tx := h.DB.Begin()
+	defer tx.Rollback()
+	must(t, tx.Exec(`SELECT 1 FROM users WHERE id = ? FOR KEY SHARE`, u.ID).Error)
+	h.OpenConnection(u.Ctx) // waits at most its write timeout, then gives up
+	var n int64
+	must(t, h.DB.Raw(`SELECT count(*) FROM presence WHERE user_id = ? AND closed_at IS NULL`, u.ID).Scan(&n).Error)
+	if n != 1 {
+		t.Fatal("the connection's presence waited for a key-share lock on the user")
+	}
+}

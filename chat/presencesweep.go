@@ -52,8 +52,9 @@ func (p *presence) goOffline(ctx context.Context, ids []int64) error {
 	secs := p.cfg.Debounce.Seconds()
 	err := p.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		// Locked first, as opening a connection locks it: from here on no
-		// open row of these users can appear unseen.
-		if err := tx.Exec(`SELECT 1 FROM users WHERE id IN ? ORDER BY id FOR UPDATE`, ids).Error; err != nil {
+		// open row of these users can appear unseen. NO KEY UPDATE: see
+		// presence.open.
+		if err := tx.Exec(`SELECT 1 FROM users WHERE id IN ? ORDER BY id FOR NO KEY UPDATE`, ids).Error; err != nil {
 			return err
 		}
 		err := tx.Raw(`UPDATE users u SET online = false, last_seen_at = c.seen, presence_changed_at = now()
