@@ -13,9 +13,12 @@ import (
 
 // Blocking stops a user from reaching the viewer. Its rules:
 //
-//   - Blocking ends the pair's friendship and cancels their pending friend
+//   - Blocking ends the pair's friendship and settles their pending friend
 //     requests both ways, in one transaction under the pair's lock
-//     (lockPair), with the events removeFriend and a cancellation publish.
+//     (lockPair), with the events removeFriend and an answer publish: the
+//     blocker's own request is CANCELED (only a sender cancels), the
+//     blocked user's request to the blocker REJECTED, which looks like any
+//     decline (settlePending).
 //   - While a block stands either way, the two are never friends: a friend
 //     request between them is refused, to the blocked user with
 //     errNoSuchUser (the NOT_FOUND of a user who does not exist), to the
@@ -113,7 +116,7 @@ func (s *Service) changeBlock(ctx context.Context, userID int64, block bool) (*m
 		if _, err := endFriendship(tx, v.UserID, userID, emit); err != nil {
 			return err
 		}
-		if err := cancelPending(tx, v.UserID, userID, emit); err != nil {
+		if err := settlePending(tx, v.UserID, userID, emit); err != nil {
 			return err
 		}
 		return tx.Clauses(clause.OnConflict{DoNothing: true}).Omit("CreatedAt").
@@ -123,6 +126,23 @@ func (s *Service) changeBlock(ctx context.Context, userID int64, block bool) (*m
 		return nil, err
 	}
 	return s.UserByID(ctx, userID)
+}
+
+// settlePending ends the pending friend requests between blocker and
+// blocked, and tells both parties of each: the blocker's request is
+// CANCELED, as if they withdrew it; the blocked user's is REJECTED, as if
+// the blocker declined it, since a cancel they did not make would tell
+// them of the block. The caller holds the pair's lock.
+func settlePending(tx *gorm.DB, blocker, blocked int64, emit func(...events.Event)) error {
+	var settled []*models.FriendRequest
+	err := tx.Raw(`UPDATE friend_requests
+		SET status = CASE WHEN from_id = ? THEN 'CANCELED' ELSE 'REJECTED' END, responded_at = now()
+		WHERE least(from_id, to_id) = ? AND greatest(from_id, to_id) = ? AND status IN ('UNREAD', 'READ') RETURNING *`,
+		blocker, min(blocker, blocked), max(blocker, blocked)).Scan(&settled).Error
+	for _, r := range settled {
+		emit(requestUpdated(r)...)
+	}
+	return err
 }
 
 // forgetBlocks deletes the blocks of a user being deleted, both ways,

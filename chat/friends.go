@@ -239,20 +239,6 @@ func endFriendship(tx *gorm.DB, a, b int64, emit func(...events.Event)) (bool, e
 	return true, nil
 }
 
-// cancelPending cancels the pending friend requests between a and b,
-// whichever way they point, and tells both parties of each. The caller
-// holds the pair's lock.
-func cancelPending(tx *gorm.DB, a, b int64, emit func(...events.Event)) error {
-	var canceled []*models.FriendRequest
-	err := tx.Raw(`UPDATE friend_requests SET status = 'CANCELED', responded_at = now()
-		WHERE least(from_id, to_id) = ? AND greatest(from_id, to_id) = ? AND status IN ('UNREAD', 'READ') RETURNING *`,
-		min(a, b), max(a, b)).Scan(&canceled).Error
-	for _, r := range canceled {
-		emit(requestUpdated(r)...)
-	}
-	return err
-}
-
 // leaveAllFriends ends every friendship of a user being deleted and cancels
 // their pending requests, inside the deleting transaction.
 func leaveAllFriends(tx *gorm.DB, userID int64, emit func(...events.Event)) error {

@@ -2031,7 +2031,7 @@ type FriendsChangedEvent {
 }
 
 extend type Mutation {
-  "Blocks a user and returns them. In one step it ends your friendship and cancels the pending friend requests between you, both ways. From then on they cannot send you friend requests, open or post in your private chat, or find you by username or in ` + "`" + `searchUsers` + "`" + `: they get the answers of a user who does not exist or is not their friend, and nothing tells them they are blocked. Shared groups are untouched. Blocking again changes nothing. Yourself: ` + "`" + `BAD_USER_INPUT` + "`" + `; an unknown or deleted user: ` + "`" + `NOT_FOUND` + "`" + `."
+  "Blocks a user and returns them. In one step it ends your friendship and settles the pending friend requests between you: yours to them is ` + "`" + `CANCELED` + "`" + `, theirs to you ` + "`" + `REJECTED` + "`" + ` (as any decline). From then on they cannot send you friend requests, open or post in your private chat, or find you by username or in ` + "`" + `searchUsers` + "`" + `: they get the answers of a user who does not exist or is not their friend, and nothing tells them they are blocked. Shared groups are untouched. Blocking again changes nothing. Yourself: ` + "`" + `BAD_USER_INPUT` + "`" + `; an unknown or deleted user: ` + "`" + `NOT_FOUND` + "`" + `."
   blockUser(input: BlockUserInput!): User!
   "Lifts your block of a user, if any, and returns them. Nothing the block ended comes back: friendship needs a new request. Yourself: ` + "`" + `BAD_USER_INPUT` + "`" + `; an unknown or deleted user: ` + "`" + `NOT_FOUND` + "`" + `."
   unblockUser(input: BlockUserInput!): User!
