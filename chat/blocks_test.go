@@ -47,7 +47,7 @@ func sameError(t *testing.T, what string, got, want error) {
 	}
 }
 
-func TestBlockUser_EndsTheFriendshipAndCancelsRequestsBothWays(t *testing.T) {
+func TestBlockUser_EndsTheFriendshipAndSettlesRequestsBothWays(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	a, friend, asked, asker := mustSignUp(t, h, "ba"), mustSignUp(t, h, "bf"), mustSignUp(t, h, "bq"), mustSignUp(t, h, "br")
