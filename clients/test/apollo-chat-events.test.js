@@ -3,12 +3,16 @@
 // chat with its id, so the cache updates Message:<id> and GroupChat:<id> by
 // itself; only what changes a list needs code: a post appended to the
 // chat's messages (updateQuery or cache.modify), a chat joined added to the
-// inbox, a chat left evicted. The README's "Using the API" shows this code.
+// inbox, a chat left evicted. Typing indicators live in local state (a
+// reactive var read by a @client field), and "seen by" grows from
+// ReadMarkerMovedEvents with cache.modify. The README's "Using the API"
+// shows this code.
 'use strict';
 
 const assert = require('node:assert/strict');
 const { after, before, describe, it } = require('node:test');
 const { gql } = require('@apollo/client/core');
+const { print } = require('graphql');
 
 const { apolloClient, possibleTypes } = require('./apollo');
 const { Events, befriend, chatOps, gql: request, signUp } = require('./support');
@@ -46,6 +50,35 @@ const HISTORY = gql`
   ${MESSAGE}
 `;
 const SYNC_TOKEN = gql`query SyncToken { syncToken }`;
+// What a chat screen shows of who is typing: Chat.typing is local state
+// (see apollo.js), filled from TypingEvents by applyTyping.
+const TYPING = gql`
+  query Typing($chatId: ID!) { node(id: $chatId) { id ... on Chat { typing @client { id displayName } } } }
+`;
+// A chat screen with read receipts: "seen by Ann, Bo, Cy and 9 others".
+// The seenBy edges' cursors are not selected: a reader added live has
+// none to give.
+const SEEN_BY_PAGE = 3;
+const RECEIPTS = gql`
+  query Receipts($chatId: ID!) {
+    node(id: $chatId) {
+      id
+      ... on Chat {
+        viewerLastRead { id }
+        messages(last: 50) {
+          edges { cursor node { id body sender { id } seenBy(first: ${SEEN_BY_PAGE}) { totalCount edges { node { id displayName } } } } }
+          pageInfo { hasPreviousPage startCursor }
+        }
+      }
+    }
+  }
+`;
+// The shown messages of a chat, in order, with their senders: what
+// addSeenBy walks. relayStylePagination reads the merged pages whatever
+// the arguments.
+const SHOWN_MESSAGES = gql`
+  fragment ShownMessages on Chat { messages { edges { node { id sender { id } } } } }
+`;
 // The by fields are aliased: GraphQL cannot merge MemberJoinedEvent's
 // `by: User` with the `by: User!` of the other events.
 const CHAT_EVENTS = gql`
@@ -60,7 +93,8 @@ const CHAT_EVENTS = gql`
       ... on MemberJoinedEvent { user { id } invitedBy: by { id } }
       ... on MemberLeftEvent { user { id } removedBy { id } }
       ... on ChatRenamedEvent { name renamedBy: by { id } }
-      ... on ReadMarkerMovedEvent { user { id } message { id } }
+      ... on ReadMarkerMovedEvent { user { id displayName } message { id } }
+      ... on TypingEvent { user { id displayName } typing }
     }
   }
   fragment EventPosition on ChatEvent { cursor syncToken at }
@@ -116,6 +150,50 @@ function applyChatEvent(cache, event, viewerId) {
       cache.gc();
       break;
     default: // edits, deletions, reactions, renames, read markers: stored by id already
+  }
+}
+
+// applyTyping keeps client.typing, the local state behind Chat.typing,
+// from TypingEvents: a member who starts typing is added to their chat's
+// list, one who stops (says so, posts, goes away or lets it expire) is
+// taken off. The server says when it ends; the client needs no timer.
+function applyTyping(typing, event) {
+  if (event.__typename !== 'TypingEvent') return;
+  const chatId = event.chat.id;
+  const others = (typing()[chatId] ?? []).filter((id) => id !== event.user.id);
+  typing({ ...typing(), [chatId]: event.typing ? [...others, event.user.id] : others });
+}
+
+// addSeenBy does for a ReadMarkerMovedEvent of another member what
+// seenBy's definition says: they have now seen the event's message and
+// every message before it, so each of those shown (except their own) gets
+// them in seenBy: one more in totalCount, and an edge at the end if the
+// page has room (a refetch would give the server's order).
+// The viewer's own marker changes no seenBy (it lists others only). A
+// marker on a message the history does not hold changes nothing here: a
+// screen showing older messages would refetch their seenBy.
+function addSeenBy(cache, event, viewerId) {
+  if (event.__typename !== 'ReadMarkerMovedEvent' || event.user.id === viewerId) return;
+  const chat = cache.readFragment({ id: cache.identify(event.chat), fragment: SHOWN_MESSAGES });
+  const shown = chat?.messages?.edges.map((e) => e.node) ?? [];
+  const upTo = shown.findIndex((m) => m.id === event.message.id);
+  for (const message of shown.slice(0, upTo + 1)) {
+    if (message.sender.id === event.user.id) continue;
+    cache.modify({
+      id: cache.identify(message),
+      fields: {
+        // Called for each page of seenBy in the cache: its arguments are
+        // in storeFieldName, as seenBy({"first":3}).
+        seenBy(existing, { readField, toReference, storeFieldName }) {
+          if (existing.edges.some((e) => readField('id', readField('node', e)) === event.user.id)) return existing;
+          const args = JSON.parse(storeFieldName.match(/\((.*)\)$/)?.[1] ?? '{}');
+          if (args.after) return { ...existing, totalCount: existing.totalCount + 1 }; // a later page: refetch it
+          const room = existing.edges.length < (args.first ?? 20);
+          const edges = room ? [...existing.edges, { __typename: 'UserEdge', node: toReference(event.user) }] : existing.edges;
+          return { ...existing, totalCount: existing.totalCount + 1, edges };
+        },
+      },
+    });
   }
 }
 
@@ -278,6 +356,99 @@ describe('Apollo Client keeps its cache current from chatEvents', () => {
     } finally {
       sub.unsubscribe();
       inbox.stop();
+    }
+  });
+
+  it('a typing indicator in local state: set by TypingEvents, cleared by a post and by setTyping(false)', async () => {
+    const chatId = await chatOps.createGroup(alice, 'Typing', [bob]);
+    const first = await chatOps.post(alice, chatId, 'first');
+    const client = apolloClient(bob.token);
+    clients.push(client);
+    const screen = await watch(client, TYPING, { chatId });
+    const events = new Events();
+    const sub = client.subscribe({ query: CHAT_EVENTS, variables: { chatId, after: first.cursor } }).subscribe({
+      next: ({ data }) => {
+        applyTyping(client.typing, data.chatEvents);
+        events.push(data.chatEvents);
+      },
+      error: (err) => events.fail(err),
+    });
+    const typing = (d) => d.node.typing.map((u) => u.displayName);
+    const failed = () => (events.error ? `; the subscription failed: ${events.error}` : '');
+    const setTyping = (user, on) => request(user.token,
+      'mutation($c: ID!, $t: Boolean!) { setTyping(input: {chatId: $c, typing: $t}) }', { c: chatId, t: on });
+    try {
+      assert.deepEqual(typing(screen.getCurrentResult().data), []);
+      // Typing is not replayed: wait until the stream delivers. A message
+      // posted after first comes back replayed or live, and the stream
+      // takes typing from before its first event.
+      const hello = await chatOps.post(alice, chatId, 'hello');
+      await events.next((e) => e.message?.id === hello.id);
+
+      await setTyping(alice, true);
+      await until(screen, (d) => typing(d).length === 1, failed);
+      assert.deepEqual(typing(screen.getCurrentResult().data), ['alice']);
+
+      // Posting ends it: the server sends typing: false.
+      await chatOps.post(alice, chatId, 'there');
+      await until(screen, (d) => typing(d).length === 0, failed);
+
+      await setTyping(alice, true);
+      await until(screen, (d) => typing(d).length === 1, failed);
+      await setTyping(alice, false);
+      await until(screen, (d) => typing(d).length === 0, failed);
+      assert.deepEqual(events.items.filter((e) => e.__typename === 'TypingEvent').map((e) => [e.user.id, e.typing]),
+        [[alice.id, true], [alice.id, false], [alice.id, true], [alice.id, false]]);
+      assert.equal(client.httpRequests, 1, 'Apollo fetched again');
+    } finally {
+      sub.unsubscribe();
+      screen.stop();
+    }
+  });
+
+  it('"seen by" live: a ReadMarkerMovedEvent adds the reader to seenBy with cache.modify, no refetch', async () => {
+    const chatId = await chatOps.createGroup(alice, 'Receipts', [bob]);
+    const first = await chatOps.post(alice, chatId, 'first');
+    const second = await chatOps.post(alice, chatId, 'second');
+    const client = apolloClient(alice.token);
+    clients.push(client);
+    const screen = await watch(client, RECEIPTS, { chatId });
+    const fetched = client.httpRequests;
+    const seenBy = (d) => d.node.messages.edges.map((e) => [e.node.body, e.node.seenBy.totalCount,
+      e.node.seenBy.edges.map((u) => u.node.displayName)]);
+    assert.deepEqual(seenBy(screen.getCurrentResult().data), [['first', 0, []], ['second', 0, []]]);
+
+    const events = new Events();
+    const sub = client.subscribe({ query: CHAT_EVENTS, variables: { chatId, after: second.cursor } }).subscribe({
+      next: ({ data }) => {
+        addSeenBy(client.cache, data.chatEvents, alice.id);
+        events.push(data.chatEvents);
+      },
+      error: (err) => events.fail(err),
+    });
+    const failed = () => (events.error ? `; the subscription failed: ${events.error}` : '');
+    const markRead = (user, message) => request(user.token,
+      'mutation($c: ID!, $m: ID!) { markChatRead(input: {chatId: $c, messageId: $m}) { id } }', { c: chatId, m: message.id });
+    try {
+      // Bob reads up to the first message: he has seen that one only.
+      await markRead(bob, first);
+      await until(screen, (d) => d.node.messages.edges[0].node.seenBy.totalCount === 1, failed);
+      assert.deepEqual(seenBy(screen.getCurrentResult().data), [['first', 1, ['bob']], ['second', 0, []]]);
+
+      // Then up to the second: the first keeps him once.
+      await markRead(bob, second);
+      await until(screen, (d) => d.node.messages.edges[1].node.seenBy.totalCount === 1, failed);
+      const shown = seenBy(screen.getCurrentResult().data);
+      assert.deepEqual(shown, [['first', 1, ['bob']], ['second', 1, ['bob']]]);
+      assert.equal(client.httpRequests, fetched, 'Apollo fetched again');
+
+      // What the server says now, asked outside the client, is what the
+      // cache shows.
+      const fresh = await request(alice.token, print(RECEIPTS), { chatId });
+      assert.deepEqual(seenBy(fresh), shown);
+    } finally {
+      sub.unsubscribe();
+      screen.stop();
     }
   });
 });

@@ -2,9 +2,11 @@
 // fragments on User, Chat and Message, @connection on Query.chats,
 // Chat.messages, Chat.members and User.friends, @refetchable fragments
 // (through Query.node), the messagePosted subscription and the chatEvents
-// subscriptions with @appendNode and @deleteEdge. The operations it
+// subscriptions with @appendNode and @deleteEdge, and a client schema
+// extension (relay/extensions) for who is typing. The operations it
 // generates are then sent to the running server, and the Relay runtime
-// keeps its store current from chatEvents with no refetch.
+// keeps its store current from chatEvents with no refetch: updaters add
+// the typing indicator and "seen by".
 'use strict';
 
 const assert = require('node:assert/strict');
@@ -68,7 +70,7 @@ describe('Relay', () => {
     for (const name of [
       'AppQuery', 'AppChatScreenQuery', 'AppPostMessageMutation', 'AppMessagePostedSubscription', 'AppSyncTokenQuery',
       'ChatListPaginationQuery', 'ChatHistoryPaginationQuery', 'FriendListPaginationQuery', 'UserProfileRefetchQuery',
-      'ChatEventsChatScreenSubscription', 'ChatEventsInboxSubscription',
+      'ChatEventsChatScreenSubscription', 'ChatEventsInboxSubscription', 'ChatTyping_chat', 'MessageSeenBy_message',
     ]) {
       assert.ok(fs.existsSync(path.join(artifacts, `${name}.graphql.js`)), `${name} was not generated`);
     }
@@ -105,15 +107,34 @@ describe('Relay', () => {
     });
 
     // chatScreen is what the chat screen renders from the store: the
-    // history's messages, the members and the name.
+    // history's messages, who has seen each ([body, how many, the first
+    // names]), the members, the name and who is typing.
     function chatScreen(environment, operation) {
       const node = environment.lookup(operation.fragment).data.node;
       const history = read(environment, 'ChatHistory_chat', node.ChatHistory_chat);
+      const messages = history.messages.edges.map((e) => read(environment, 'MessageItem_message', e.node));
       return {
-        messages: history.messages.edges.map((e) => read(environment, 'MessageItem_message', e.node)),
+        messages,
+        seenBy: history.messages.edges.map((e, i) => {
+          const { seenBy } = read(environment, 'MessageSeenBy_message', e.node);
+          return [messages[i].body, seenBy.totalCount, seenBy.edges.map((u) => u.node.displayName)];
+        }),
         members: read(environment, 'ChatMembers_chat', node.ChatMembers_chat).members.edges.map((e) => e.node.id),
         name: read(environment, 'ChatListItem_chat', node.ChatListItem_chat).name,
+        typing: (read(environment, 'ChatTyping_chat', node.ChatTyping_chat).typingUsers ?? []).map((u) => u.displayName),
       };
+    }
+
+    // subscribeChatScreen subscribes the chat screen of chatId to its
+    // events after the cursor, with the updater that shows typing and
+    // "seen by".
+    function subscribeChatScreen(environment, chatId, after, viewerId) {
+      return subscribe(environment, 'ChatEventsChatScreenSubscription', {
+        chatId,
+        after,
+        history: [ConnectionHandler.getConnectionID(chatId, 'ChatHistory_messages')],
+        members: [ConnectionHandler.getConnectionID(chatId, 'ChatMembers_members')],
+      }, chatScreenUpdater(viewerId));
     }
 
     it('on the chat screen: posts appended, edits, deletions, reactions, renames and members normalized by id', async () => {
@@ -181,6 +202,88 @@ describe('Relay', () => {
       }
     });
 
+    it('on the chat screen: a typing indicator in local state, from an updater', async () => {
+      const chatId = await chatOps.createGroup(alice, 'Typing', [bob]);
+      const first = await chatOps.post(alice, chatId, 'first');
+      const relay = relayEnvironment(bob.token);
+      envs.push(relay);
+      const { environment } = relay;
+      const screenQuery = await query(environment, 'AppChatScreenQuery', { id: chatId });
+      const shown = () => chatScreen(environment, screenQuery);
+      assert.deepEqual(shown().typing, []);
+      const setTyping = (user, on) => gql(user.token,
+        'mutation($c: ID!, $t: Boolean!) { setTyping(input: {chatId: $c, typing: $t}) }', { c: chatId, t: on });
+
+      const { events, dispose } = subscribeChatScreen(environment, chatId, first.cursor, bob.id);
+      const typingEvent = (on) => events.next((e) => e.__typename === 'TypingEvent' && e.typing === on);
+      try {
+        // Typing is not replayed: wait until the stream delivers. A
+        // message posted after first comes back replayed or live, and the
+        // stream takes typing from before its first event.
+        const hello = await chatOps.post(alice, chatId, 'hello');
+        await events.next((e) => e.message?.id === hello.id);
+
+        await setTyping(alice, true);
+        await typingEvent(true);
+        assert.deepEqual(shown().typing, ['alice']);
+
+        // Posting ends it: the server sends typing: false, in no set order
+        // with the post's own event.
+        const there = await chatOps.post(alice, chatId, 'there');
+        await typingEvent(false);
+        assert.deepEqual(shown().typing, []);
+        await events.next((e) => e.message?.id === there.id);
+        assert.deepEqual(shown().messages.map((m) => m.body), ['first', 'hello', 'there']);
+
+        await setTyping(alice, true);
+        await typingEvent(true);
+        assert.deepEqual(shown().typing, ['alice']);
+        await setTyping(alice, false);
+        await typingEvent(false);
+        assert.deepEqual(shown().typing, []);
+        assert.equal(relay.requests(), 1, 'Relay fetched again');
+      } finally {
+        dispose();
+      }
+    });
+
+    it('on the chat screen: "seen by" updated live by an updater from ReadMarkerMovedEvent, no refetch', async () => {
+      const chatId = await chatOps.createGroup(alice, 'Receipts', [bob]);
+      const first = await chatOps.post(alice, chatId, 'first');
+      const second = await chatOps.post(alice, chatId, 'second');
+      const relay = relayEnvironment(alice.token);
+      envs.push(relay);
+      const { environment } = relay;
+      const screenQuery = await query(environment, 'AppChatScreenQuery', { id: chatId });
+      const shown = () => chatScreen(environment, screenQuery);
+      assert.deepEqual(shown().seenBy, [['first', 0, []], ['second', 0, []]]);
+      const markRead = (user, message) => gql(user.token,
+        'mutation($c: ID!, $m: ID!) { markChatRead(input: {chatId: $c, messageId: $m}) { id } }', { c: chatId, m: message.id });
+
+      const { events, dispose } = subscribeChatScreen(environment, chatId, second.cursor, alice.id);
+      const bobRead = (message) => events.next((e) => e.__typename === 'ReadMarkerMovedEvent'
+        && e.user.id === bob.id && e.message.id === message.id);
+      try {
+        // Bob reads up to the first message: he has seen that one only.
+        await markRead(bob, first);
+        await bobRead(first);
+        assert.deepEqual(shown().seenBy, [['first', 1, ['bob']], ['second', 0, []]]);
+
+        // Then up to the second: the first keeps him once.
+        await markRead(bob, second);
+        await bobRead(second);
+        assert.deepEqual(shown().seenBy, [['first', 1, ['bob']], ['second', 1, ['bob']]]);
+        assert.equal(relay.requests(), 1, 'Relay fetched again');
+
+        // What the server says now, asked outside Relay, is what the store shows.
+        const fresh = await gql(alice.token, operationText('AppChatScreenQuery'), { id: chatId });
+        assert.deepEqual(fresh.node.messages.edges.map((e) => [e.node.body, e.node.seenBy.totalCount,
+          e.node.seenBy.edges.map((u) => u.node.displayName)]), shown().seenBy);
+      } finally {
+        dispose();
+      }
+    });
+
     it('in the inbox: a chat joined is added and a chat left dropped by an updater, the rest normalized', async () => {
       const relay = relayEnvironment(bob.token);
       envs.push(relay);
@@ -234,6 +337,48 @@ function inboxUpdater(viewerId) {
       ConnectionHandler.insertEdgeBefore(inbox, edge);
     } else if (event.__typename === 'MemberLeftEvent') {
       ConnectionHandler.deleteNode(inbox, event.chat.id);
+    }
+  };
+}
+
+// The page size of MessageSeenBy_message's seenBy(first: 3).
+const SEEN_BY_PAGE = 3;
+
+// chatScreenUpdater keeps what chatEvents carries no record for: who is
+// typing (Chat.typingUsers, local state from TypingEvents, which have no
+// id) and "seen by": a ReadMarkerMovedEvent of another member says they
+// have seen its message and every one before it, so each of those in the
+// history (except their own) gets them in seenBy: one more in totalCount,
+// and an edge at the end if the page has room (a refetch would give the
+// server's order). The viewer's own marker changes no seenBy, which lists
+// others only; one on a message the history does not hold changes
+// nothing here.
+function chatScreenUpdater(viewerId) {
+  return (store, data) => {
+    const event = data.chatEvents;
+    const chat = store.get(event.chat.id);
+    if (!chat) return;
+    if (event.__typename === 'TypingEvent') {
+      const others = (chat.getLinkedRecords('typingUsers') ?? []).filter((u) => u.getDataID() !== event.user.id);
+      chat.setLinkedRecords(event.typing ? [...others, store.get(event.user.id)] : others, 'typingUsers');
+      return;
+    }
+    if (event.__typename !== 'ReadMarkerMovedEvent' || event.user.id === viewerId) return;
+    const history = ConnectionHandler.getConnection(chat, 'ChatHistory_messages');
+    const shown = (history?.getLinkedRecords('edges') ?? []).map((e) => e.getLinkedRecord('node'));
+    const upTo = shown.findIndex((m) => m.getDataID() === event.message.id);
+    const reader = store.get(event.user.id);
+    for (const message of shown.slice(0, upTo + 1)) {
+      const seenBy = message.getLinkedRecord('seenBy', { first: SEEN_BY_PAGE });
+      if (!seenBy || message.getLinkedRecord('sender')?.getDataID() === event.user.id) continue;
+      const edges = seenBy.getLinkedRecords('edges') ?? [];
+      if (edges.some((e) => e.getLinkedRecord('node')?.getDataID() === event.user.id)) continue;
+      seenBy.setValue(seenBy.getValue('totalCount') + 1, 'totalCount');
+      if (edges.length < SEEN_BY_PAGE) {
+        const edge = store.create(`client:${message.getDataID()}:seenBy:${event.user.id}`, 'UserEdge');
+        edge.setLinkedRecord(reader, 'node');
+        seenBy.setLinkedRecords([...edges, edge], 'edges');
+      }
     }
   };
 }

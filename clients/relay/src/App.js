@@ -18,6 +18,7 @@ export const chatScreenQuery = graphql`
       ...ChatListItem_chat @alias
       ...ChatHistory_chat @alias
       ...ChatMembers_chat @alias
+      ...ChatTyping_chat @alias
     }
   }
 `;
@@ -28,6 +29,7 @@ export const postMessageMutation = graphql`
     postMessage(input: $input) @appendNode(connections: $connections, edgeTypeName: "MessageEdge") {
       id
       ...MessageItem_message
+      ...MessageSeenBy_message
     }
   }
 `;

@@ -1,7 +1,11 @@
 // Live updates through chatEvents. Edits, deletions, reactions and renames
 // need no code: each event carries the message or chat by id, and the
 // store updates the record every fragment reads. Only what adds to or
-// takes from a list needs saying: @appendNode and @deleteEdge.
+// takes from a list needs saying: @appendNode and @deleteEdge. What no
+// directive can say, an updater does (see the README and
+// test/relay.test.js): who is typing (local state: a TypingEvent has no id)
+// and who has seen which messages (a ReadMarkerMovedEvent adds its reader
+// to seenBy of every message up to its own).
 import { graphql } from 'react-relay';
 
 // The chat screen: one chat's events, resumed after the last cursor the
@@ -27,6 +31,7 @@ export const chatScreenEventsSubscription = graphql`
         message @appendNode(connections: $history, edgeTypeName: "MessageEdge") {
           id
           ...MessageItem_message
+          ...MessageSeenBy_message
         }
       }
       ... on MessageEditedEvent {
@@ -81,6 +86,20 @@ export const chatScreenEventsSubscription = graphql`
           id
           unreadCount
         }
+        user {
+          id
+          displayName
+        }
+        message {
+          id
+        }
+      }
+      ... on TypingEvent {
+        user {
+          id
+          displayName
+        }
+        typing
       }
     }
   }

@@ -1,5 +1,6 @@
 // A chat's history: the newest messages first loaded, older ones paged back
-// with messages(last:, before:); refetchable on the Chat interface through Query.node.
+// with messages(last:, before:); refetchable on the Chat interface through
+// Query.node. Each message shows who has seen it.
 import { graphql } from 'react-relay';
 
 export const chatHistoryFragment = graphql`
@@ -12,6 +13,7 @@ export const chatHistoryFragment = graphql`
         node {
           id
           ...MessageItem_message
+          ...MessageSeenBy_message
         }
       }
     }
