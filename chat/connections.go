@@ -3,19 +3,22 @@ package chat
 import (
 	"context"
 	"sync"
+	"time"
 )
 
 // Connection is one authenticated WebSocket of a user: while it is open
 // the user is online (presence.go), and a typing indicator it set ends
 // when it closes (typing.go). The transport opens it once the connection
 // is authenticated and closes it when the socket ends; HTTP requests have
-// none.
+// none. It also ends, the socket staying open, when its session does
+// (connSessions).
 type Connection struct {
-	userID int64
+	userID, sessionID int64
 
 	mu     sync.Mutex
 	typing set[int64] // chats where this connection last set the user typing
 	closed bool
+	expiry *time.Timer // the session's end
 }
 
 type connectionKey struct{}
@@ -36,19 +39,25 @@ func (s *Service) OpenConnection(ctx context.Context) context.Context {
 	if v == nil {
 		return ctx
 	}
-	c := &Connection{userID: v.UserID, typing: set[int64]{}}
+	c := &Connection{userID: v.UserID, sessionID: v.SessionID, typing: set[int64]{}}
+	ctx = context.WithValue(ctx, connectionKey{}, c)
 	s.presence.opened(ctx, v.UserID)
-	return context.WithValue(ctx, connectionKey{}, c)
+	s.connSessions.add(c, v)
+	return ctx
 }
 
 // CloseConnection ends the connection of ctx, opened by OpenConnection:
 // the typing it set stops, and the user goes offline once they have no
 // connection left anywhere (after the debounce).
 func (s *Service) CloseConnection(ctx context.Context) {
-	c := connectionFrom(ctx)
-	if c == nil {
-		return
+	if c := connectionFrom(ctx); c != nil {
+		s.endConnection(context.WithoutCancel(ctx), c)
 	}
+}
+
+// endConnection ends c once, whether its socket closed or its session
+// ended.
+func (s *Service) endConnection(ctx context.Context, c *Connection) {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
@@ -56,11 +65,16 @@ func (s *Service) CloseConnection(ctx context.Context) {
 	}
 	c.closed = true
 	chats := c.typing.list()
+	expiry := c.expiry
 	c.mu.Unlock()
+	s.connSessions.remove(c)
+	if expiry != nil {
+		expiry.Stop()
+	}
 	for _, chatID := range chats {
 		s.typing.connectionClosed(c, chatID)
 	}
-	s.presence.closed(context.WithoutCancel(ctx), c.userID)
+	s.presence.closed(ctx, c.userID)
 }
 
 // setTyping records that c set its user typing in chatID (or stopped).

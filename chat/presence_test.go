@@ -3,6 +3,7 @@ package chat_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/gqlchat/gqlchat/chat"
 )
@@ -131,5 +132,36 @@ func TestPresence_DoesNotWaitForKeyShareLocksOnTheUser(t *testing.T) {
 	must(t, h.DB.Raw(`SELECT count(*) FROM presence WHERE user_id = ? AND closed_at IS NULL`, u.ID).Scan(&n).Error)
 	if n != 1 {
 		t.Fatal("the connection's presence waited for a key-share lock on the user")
+	}
+}
+
+// A connection ends with its own session only: revoking another session
+// of the user leaves it (and their presence) alone, revoking its own ends
+// it, though the transport never closed it.
+func TestConnection_EndsWithItsOwnSessionOnly(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	u := mustSignUp(t, h, "u")
+	other := mustLogIn(t, h, u.Username, testPassword)
+	h.OpenConnection(u.Ctx)
+	open := func() bool {
+		var n int64
+		must(t, h.DB.Raw(`SELECT count(*) FROM presence WHERE user_id = ? AND closed_at IS NULL`, u.ID).Scan(&n).Error)
+		return n == 1
+	}
+	if !open() {
+		t.Fatal("the connection wrote no open row")
+	}
+	must(t, h.LogOut(other.Ctx))
+	for deadline := time.Now().Add(200 * time.Millisecond); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if !open() {
+			t.Fatal("another session's logout ended the connection")
+		}
+	}
+	must(t, h.LogOut(u.Ctx)) // proves the connection was listening
+	for deadline := time.Now().Add(5 * time.Second); open(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the connection outlived its session")
+		}
 	}
 }

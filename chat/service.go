@@ -55,6 +55,8 @@ type Service struct {
 	typing       *typingHub
 	presence     *presence
 	presenceFeed *presenceFeed
+	// connSessions ends the connections whose session ended.
+	connSessions *connSessions
 	// dummyHash is checked against when a log-in names an unknown user, so
 	// that both failures take comparable time.
 	dummyHash string
@@ -67,10 +69,12 @@ func NewService(db *gorm.DB, bus events.Bus, cfg Config) (*Service, error) {
 		return nil, err
 	}
 	cfg.Typing, cfg.Presence = cfg.Typing.withDefaults(), cfg.Presence.withDefaults()
-	return &Service{db: db, bus: bus, cfg: cfg, dummyHash: dummy, log: newLogReader(db, bus),
+	s := &Service{db: db, bus: bus, cfg: cfg, dummyHash: dummy, log: newLogReader(db, bus),
 		sessions: newSessionCache(bus, cfg.SessionCacheTTL),
 		typing:   newTypingHub(db, bus, cfg.Typing), presence: newPresence(db, bus, cfg.Presence),
-		presenceFeed: newPresenceFeed(db, bus)}, nil
+		presenceFeed: newPresenceFeed(db, bus)}
+	s.connSessions = newConnSessions(s)
+	return s, nil
 }
 
 // Ping reports whether the database answers.

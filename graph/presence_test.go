@@ -231,3 +231,17 @@ func TestPresence_HiddenFromAnExFriendWithOnlyAPrivateChat(t *testing.T) {
 		t.Fatalf("the ex-friend sees presence: %+v", got.Node)
 	}
 }
+
+// Presence follows the session, not the socket: logging out takes the
+// user offline though the client keeps its WebSocket open.
+func TestPresence_LoggingOutTakesAnOpenSocketOffline(t *testing.T) {
+	t.Parallel()
+	s := apitest.NewServerWith(t, presenceConfig(100*time.Millisecond), apitest.Options()).RunPresence(t)
+	u := s.SignUp(t, "u")
+	friend := s.FriendsOf(t, u, 1)[0]
+	watch := watchPresence(t, s, apitest.LegacyWS, friend)
+	dialLive(t, s, apitest.TransportWS, u) // stays open
+	watch.expectPresence(u, true)
+	s.MustDo(t, u.Token, `mutation { logOut }`, nil, nil)
+	watch.expectPresence(u, false)
+}
