@@ -36,12 +36,13 @@ func (s *Service) Messages(ctx context.Context, chatID int64, page PageArgs) (*P
 		return nil, err
 	}
 	db := s.db.WithContext(ctx)
-	if _, err := memberChat(db, chatID, v.UserID, false); err != nil {
-		return nil, err
-	}
 	// Senders come in the same query: a page almost always shows them,
 	// and a join on the primary key costs less than a second round trip.
-	q := db.Joins("Sender").Where("messages.chat_id = ?", chatID)
+	// Membership is checked in it too: a page is one statement, and only
+	// an empty one asks again whether the chat is empty or not the
+	// viewer's (NOT_FOUND, as for a chat that does not exist).
+	q := db.Joins("Sender").Where("messages.chat_id = ? AND EXISTS (SELECT 1 FROM chat_members m WHERE m.chat_id = ? AND m.user_id = ?)",
+		chatID, chatID, v.UserID)
 	switch {
 	case backward && hasCursor:
 		q = q.Where("messages.seq < ?", from)
@@ -55,6 +56,11 @@ func (s *Service) Messages(ctx context.Context, chatID int64, page PageArgs) (*P
 	var rows []*models.Message
 	if err := q.Order(order).Limit(limit + 1).Find(&rows).Error; err != nil {
 		return nil, err
+	}
+	if len(rows) == 0 {
+		if _, err := memberChat(db, chatID, v.UserID, false); err != nil {
+			return nil, err
+		}
 	}
 	p := newPage(rows, limit, hasCursor, messageCursor)
 	if backward {
