@@ -56,6 +56,8 @@ func newGraphQL(svc *chat.Service, schema Schema, sockets *socket.Transport, opt
 	caps := newSubscriptionCaps(opts.WebSocket.MaxSubscriptionsPerUser, opts.WebSocket.MaxSubscriptions)
 	srv.AroundOperations(refuseBadToken(svc, caps, schema.PresentError))
 	srv.AroundResponses(schema.AroundResponses)
-	srv.AroundFields(rateLimiter(opts.RateLimits))
+	if limit := rateLimiter(opts.RateLimits); limit != nil {
+		srv.AroundFields(limit)
+	}
 	return srv
 }

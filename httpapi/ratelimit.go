@@ -72,10 +72,13 @@ var DefaultRateLimits = RateLimits{
 
 // rateLimiter refuses a top-level mutation field whose caller has used up
 // its bucket with RATE_LIMITED and extensions.retryAfter (whole seconds),
-// before its resolver runs, so nothing is written.
+// before its resolver runs, so nothing is written. It is nil when every
+// limit is off: gqlgen calls field middleware for every field of every
+// response (fifty messages' fields in a history page), so none is
+// installed when there is nothing to limit.
 func rateLimiter(limits RateLimits) graphql.FieldMiddleware {
 	if !slices.ContainsFunc(limits.all(), RateLimit.enabled) {
-		return func(ctx context.Context, next graphql.Resolver) (any, error) { return next(ctx) }
+		return nil
 	}
 	b := newBuckets(limits)
 	guard := newLogInGuard(limits, b)
