@@ -123,31 +123,49 @@ func (out *logRead) run(ctx context.Context, c *pgx.Conn, prev snapshot) error {
 		out.next = next
 		return err
 	})
-	queueRows(b, &out.evs, `SELECT `+eventColumns+` FROM `+newEvents+` e ORDER BY e.chat_id, e.pos`, xmax, xip, noXID)
-	queueRows(b, &out.chats, `SELECT `+columnsOf[models.Chat]("c")+` FROM chats c
-		WHERE c.id = ANY(ARRAY(SELECT chat_id FROM `+newEvents+` ev))`, xmax, xip, noXID)
-	queueRows(b, &out.msgs, newMessages+` SELECT `+columnsOf[models.Message]("mm")+` FROM mm`, xmax, xip, noXID)
-	queueRows(b, &out.users, newMessages+`, c AS (SELECT * FROM chats WHERE id = ANY(ARRAY(SELECT chat_id FROM ev)))
-		SELECT `+columnsOf[models.User]("u")+` FROM users u WHERE u.id = ANY(ARRAY(
-			SELECT user_id FROM ev UNION SELECT actor_id FROM ev UNION SELECT sender_id FROM mm
-			UNION SELECT owner_id FROM c UNION SELECT user_a_id FROM c UNION SELECT user_b_id FROM c
-			UNION `+firstReadersOfEvents+`))`, xmax, xip, noXID)
-	queueRows(b, &out.members, `SELECT chat_id, user_id, joined_at, last_read_seq FROM chat_members
-		WHERE chat_id = ANY(ARRAY(SELECT chat_id FROM `+newEvents+` ev)) ORDER BY chat_id, joined_at, user_id`, xmax, xip, noXID)
-	queueRows(b, &out.reactions, `SELECT `+columnsOf[models.MessageReaction]("r")+` FROM message_reactions r
-		WHERE r.message_id = ANY(ARRAY(SELECT message_id FROM `+newEvents+` ev))
-		ORDER BY r.message_id, r.created_at, r.user_id`, xmax, xip, noXID)
+	for _, q := range []struct {
+		sql  string
+		scan func(pgx.Rows) error
+	}{
+		{readEvents, scanInto(&out.evs)},
+		{readChats, scanInto(&out.chats)},
+		{readMessages, scanInto(&out.msgs)},
+		{readUsers, scanInto(&out.users)},
+		{readMembers, scanInto(&out.members)},
+		{readReactions, scanInto(&out.reactions)},
+	} {
+		b.Queue(q.sql, xmax, xip, noXID).Query(q.scan)
+	}
 	b.Queue(`COMMIT`)
 	return c.SendBatch(ctx, b).Close()
 }
 
-// queueRows queues a query whose rows are scanned into dest by column name.
-func queueRows[T any](b *pgx.Batch, dest *[]*T, query string, args ...any) {
-	b.Queue(query, args...).Query(func(rows pgx.Rows) error {
+// The read's loads, built once: each takes the new-events condition's
+// three arguments.
+var (
+	readEvents = `SELECT ` + eventColumns + ` FROM ` + newEvents + ` e ORDER BY e.chat_id, e.pos`
+	readChats  = `SELECT ` + columnsOf[models.Chat]("c") + ` FROM chats c
+		WHERE c.id = ANY(ARRAY(SELECT chat_id FROM ` + newEvents + ` ev))`
+	readMessages = newMessages + ` SELECT ` + columnsOf[models.Message]("mm") + ` FROM mm`
+	readUsers    = newMessages + `, c AS (SELECT * FROM chats WHERE id = ANY(ARRAY(SELECT chat_id FROM ev)))
+		SELECT ` + columnsOf[models.User]("u") + ` FROM users u WHERE u.id = ANY(ARRAY(
+			SELECT user_id FROM ev UNION SELECT actor_id FROM ev UNION SELECT sender_id FROM mm
+			UNION SELECT owner_id FROM c UNION SELECT user_a_id FROM c UNION SELECT user_b_id FROM c
+			UNION ` + firstReadersOfEvents + `))`
+	readMembers = `SELECT chat_id, user_id, joined_at, last_read_seq FROM chat_members
+		WHERE chat_id = ANY(ARRAY(SELECT chat_id FROM ` + newEvents + ` ev)) ORDER BY chat_id, joined_at, user_id`
+	readReactions = `SELECT ` + columnsOf[models.MessageReaction]("r") + ` FROM message_reactions r
+		WHERE r.message_id = ANY(ARRAY(SELECT message_id FROM ` + newEvents + ` ev))
+		ORDER BY r.message_id, r.created_at, r.user_id`
+)
+
+// scanInto scans a query's rows into dest by column name.
+func scanInto[T any](dest *[]*T) func(pgx.Rows) error {
+	return func(rows pgx.Rows) error {
 		var err error
 		*dest, err = pgx.CollectRows(rows, pgx.RowToAddrOfStructByNameLax[T])
 		return err
-	})
+	}
 }
 
 // columnsOf lists the columns GORM maps for model T, qualified by alias,
@@ -155,9 +173,6 @@ func queueRows[T any](b *pgx.Batch, dest *[]*T, query string, args ...any) {
 // field for each column (both name a field's column in snake case).
 func columnsOf[T any](alias string) string {
 	var zero T
-	if cols, ok := columnLists.Load(fmt.Sprintf("%T %s", zero, alias)); ok {
-		return cols.(string)
-	}
 	s, err := schema.Parse(&zero, &sync.Map{}, schema.NamingStrategy{})
 	if err != nil {
 		panic(fmt.Sprintf("chat: the model %T does not parse: %v", zero, err))
@@ -166,9 +181,5 @@ func columnsOf[T any](alias string) string {
 	for i, name := range s.DBNames {
 		cols[i] = alias + "." + name
 	}
-	list := strings.Join(cols, ", ")
-	columnLists.Store(fmt.Sprintf("%T %s", zero, alias), list)
-	return list
+	return strings.Join(cols, ", ")
 }
-
-var columnLists sync.Map // "type alias" -> column list
