@@ -253,7 +253,10 @@ func TestPlayground_LoadsOfflineRunsAQueryAndASubscription(t *testing.T) {
 		chromedp.Sleep(time.Second),
 		chromedp.Click(".graphiql-execute-button"),
 	)
-	waitUserSubscriptions(t, srv, alice.ID, 1)
+	// Followed, not merely subscribed: the stream takes its starting point
+	// from the event log after it subscribes, and a message committed in
+	// between is history to it, not news.
+	srv.WaitFollowed(t, chat.OpenPrivateChat.ID, 1)
 	srv.MustDo(t, bob.Token, `mutation($id: ID!) { postMessage(input: {chatId: $id, body: "live in GraphiQL"}) { id } }`,
 		map[string]any{"id": chat.OpenPrivateChat.ID}, nil)
 	run(t, ctx, "see the message live",
