@@ -20,15 +20,35 @@ import (
 type Schema struct {
 	graphql.ExecutableSchema
 	loaders graphql.ResponseMiddleware
+	direct  *direct // nil when off: every response through gqlgen
 }
 
 // NewSchema returns the schema over svc; its dataloaders gather keys for
 // batchWait (DefaultBatchWait where nothing else is set).
+// The queries it can serve directly it serves so (direct.go).
 func NewSchema(svc *chat.Service, batchWait time.Duration) *Schema {
+	r := &Resolver{Chat: svc}
+	es := NewExecutableSchema(Config{Resolvers: r, Complexity: complexity()})
 	return &Schema{
-		ExecutableSchema: NewExecutableSchema(Config{Resolvers: &Resolver{Chat: svc}, Complexity: complexity()}),
+		ExecutableSchema: es,
 		loaders:          WithLoaders(svc, batchWait),
+		direct:           newDirect(es.(*executableSchema), r),
 	}
+}
+
+// WithoutDirect sends every response through gqlgen: what the direct
+// path's answers are compared with.
+func (s *Schema) WithoutDirect() *Schema {
+	s.direct = nil
+	return s
+}
+
+// DirectResponses is how many responses the direct path served.
+func (s *Schema) DirectResponses() int64 {
+	if s.direct == nil {
+		return 0
+	}
+	return s.direct.served.Load()
 }
 
 // PresentError is the package's PresentError.
@@ -39,7 +59,11 @@ func (*Schema) PresentError(ctx context.Context, err error) *gqlerror.Error {
 // Recover is RecoverPanic.
 func (*Schema) Recover(ctx context.Context, p any) error { return RecoverPanic(ctx, p) }
 
-// AroundResponses runs a response with the dataloaders of its request.
+// AroundResponses runs a response with the dataloaders of its request,
+// directly where it can.
 func (s *Schema) AroundResponses(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
-	return s.loaders(ctx, next)
+	if s.direct == nil {
+		return s.loaders(ctx, next)
+	}
+	return s.loaders(ctx, func(ctx context.Context) *graphql.Response { return s.direct.around(ctx, next) })
 }
