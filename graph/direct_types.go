@@ -32,8 +32,12 @@ var directTypes map[string]*directType
 func init() { // in init: the fields refer back to directTypes through object
 	chatFields := func(name string, impl []string, resolver func(*Resolver) chatResolver, messagesArgs, membersArgs argParser) *directType {
 		return &directType{name: name, implementors: impl, fields: map[string]directField{
-			"id":        func(x *directRun, o any, _ graphql.CollectedField) error { return x.id(model.EncodeID(model.KindChat, chatOf(o).ID)) },
-			"createdAt": func(x *directRun, o any, _ graphql.CollectedField) error { return x.scalar(scalar.MarshalTime(chatOf(o).CreatedAt)) },
+			"id": func(x *directRun, o any, _ graphql.CollectedField) error {
+				return x.id(model.EncodeID(model.KindChat, chatOf(o).ID))
+			},
+			"createdAt": func(x *directRun, o any, _ graphql.CollectedField) error {
+				return x.scalar(scalar.MarshalTime(chatOf(o).CreatedAt))
+			},
 			"messages": func(x *directRun, o any, f graphql.CollectedField) error {
 				a, err := x.args(f, messagesArgs)
 				if err != nil {
@@ -119,11 +123,19 @@ func init() { // in init: the fields refer back to directTypes through object
 		"GroupChat":   group,
 		"PrivateChat": private,
 		"Message": {name: "Message", implementors: messageImplementors, fields: map[string]directField{
-			"id":        func(x *directRun, o any, _ graphql.CollectedField) error { return x.id(o.(*model.Message).GlobalID()) },
-			"body":      func(x *directRun, o any, _ graphql.CollectedField) error { return x.scalar(scalar.MarshalString(o.(*model.Message).Body)) },
-			"createdAt": func(x *directRun, o any, _ graphql.CollectedField) error { return x.scalar(scalar.MarshalTime(o.(*model.Message).CreatedAt)) },
-			"cursor":    func(x *directRun, o any, _ graphql.CollectedField) error { return x.scalar(scalar.MarshalString(o.(*model.Message).Cursor())) },
-			"deleted":   func(x *directRun, o any, _ graphql.CollectedField) error { return x.scalar(graphql.MarshalBoolean(o.(*model.Message).Deleted())) },
+			"id": func(x *directRun, o any, _ graphql.CollectedField) error { return x.id(o.(*model.Message).GlobalID()) },
+			"body": func(x *directRun, o any, _ graphql.CollectedField) error {
+				return x.scalar(scalar.MarshalString(o.(*model.Message).Body))
+			},
+			"createdAt": func(x *directRun, o any, _ graphql.CollectedField) error {
+				return x.scalar(scalar.MarshalTime(o.(*model.Message).CreatedAt))
+			},
+			"cursor": func(x *directRun, o any, _ graphql.CollectedField) error {
+				return x.scalar(scalar.MarshalString(o.(*model.Message).Cursor()))
+			},
+			"deleted": func(x *directRun, o any, _ graphql.CollectedField) error {
+				return x.scalar(graphql.MarshalBoolean(o.(*model.Message).Deleted()))
+			},
 			"clientMessageId": func(x *directRun, o any, _ graphql.CollectedField) error {
 				return x.optionalString(o.(*model.Message).ClientMessageID)
 			},
@@ -142,30 +154,52 @@ func init() { // in init: the fields refer back to directTypes through object
 			},
 		}},
 		"User": {name: "User", implementors: userImplementors, fields: map[string]directField{
-			"id":          func(x *directRun, o any, _ graphql.CollectedField) error { return x.id(o.(*model.User).GlobalID()) },
-			"username":    func(x *directRun, o any, _ graphql.CollectedField) error { return x.scalar(scalar.MarshalString(o.(*model.User).Username)) },
-			"displayName": func(x *directRun, o any, _ graphql.CollectedField) error { return x.scalar(scalar.MarshalString(o.(*model.User).DisplayName)) },
-			"createdAt":   func(x *directRun, o any, _ graphql.CollectedField) error { return x.scalar(scalar.MarshalTime(o.(*model.User).CreatedAt)) },
-			"deleted":     func(x *directRun, o any, _ graphql.CollectedField) error { return x.scalar(graphql.MarshalBoolean(o.(*model.User).Deleted())) },
+			"id": func(x *directRun, o any, _ graphql.CollectedField) error { return x.id(o.(*model.User).GlobalID()) },
+			"username": func(x *directRun, o any, _ graphql.CollectedField) error {
+				return x.scalar(scalar.MarshalString(o.(*model.User).Username))
+			},
+			"displayName": func(x *directRun, o any, _ graphql.CollectedField) error {
+				return x.scalar(scalar.MarshalString(o.(*model.User).DisplayName))
+			},
+			"createdAt": func(x *directRun, o any, _ graphql.CollectedField) error {
+				return x.scalar(scalar.MarshalTime(o.(*model.User).CreatedAt))
+			},
+			"deleted": func(x *directRun, o any, _ graphql.CollectedField) error {
+				return x.scalar(graphql.MarshalBoolean(o.(*model.User).Deleted()))
+			},
 		}},
 		// Only so that Node's id is known on every node type.
 		"FriendRequest": {name: "FriendRequest", implementors: friendRequestImplementors, fields: map[string]directField{
-			"id": func(x *directRun, o any, _ graphql.CollectedField) error { return x.id(o.(*model.FriendRequest).GlobalID()) },
+			"id": func(x *directRun, o any, _ graphql.CollectedField) error {
+				return x.id(o.(*model.FriendRequest).GlobalID())
+			},
 		}},
 		"PageInfo": {name: "PageInfo", implementors: pageInfoImplementors, fields: map[string]directField{
-			"hasNextPage":     func(x *directRun, o any, _ graphql.CollectedField) error { return x.scalar(graphql.MarshalBoolean(o.(*model.PageInfo).HasNextPage)) },
-			"hasPreviousPage": func(x *directRun, o any, _ graphql.CollectedField) error { return x.scalar(graphql.MarshalBoolean(o.(*model.PageInfo).HasPreviousPage)) },
-			"startCursor":     func(x *directRun, o any, _ graphql.CollectedField) error { return x.optionalString(o.(*model.PageInfo).StartCursor) },
-			"endCursor":       func(x *directRun, o any, _ graphql.CollectedField) error { return x.optionalString(o.(*model.PageInfo).EndCursor) },
+			"hasNextPage": func(x *directRun, o any, _ graphql.CollectedField) error {
+				return x.scalar(graphql.MarshalBoolean(o.(*model.PageInfo).HasNextPage))
+			},
+			"hasPreviousPage": func(x *directRun, o any, _ graphql.CollectedField) error {
+				return x.scalar(graphql.MarshalBoolean(o.(*model.PageInfo).HasPreviousPage))
+			},
+			"startCursor": func(x *directRun, o any, _ graphql.CollectedField) error {
+				return x.optionalString(o.(*model.PageInfo).StartCursor)
+			},
+			"endCursor": func(x *directRun, o any, _ graphql.CollectedField) error {
+				return x.optionalString(o.(*model.PageInfo).EndCursor)
+			},
 		}},
 		"MessageConnection": {name: "MessageConnection", implementors: messageConnectionImplementors, fields: map[string]directField{
 			"edges": func(x *directRun, o any, f graphql.CollectedField) error {
 				return list(x, o.(*model.MessageConnection).Edges, f.Selections, func(e *model.MessageEdge) bool { return e == nil })
 			},
-			"pageInfo": func(x *directRun, o any, f graphql.CollectedField) error { return x.pageInfo(o.(*model.MessageConnection).PageInfo, f) },
+			"pageInfo": func(x *directRun, o any, f graphql.CollectedField) error {
+				return x.pageInfo(o.(*model.MessageConnection).PageInfo, f)
+			},
 		}},
 		"MessageEdge": {name: "MessageEdge", implementors: messageEdgeImplementors, fields: map[string]directField{
-			"cursor": func(x *directRun, o any, _ graphql.CollectedField) error { return x.scalar(scalar.MarshalString(o.(*model.MessageEdge).Cursor)) },
+			"cursor": func(x *directRun, o any, _ graphql.CollectedField) error {
+				return x.scalar(scalar.MarshalString(o.(*model.MessageEdge).Cursor))
+			},
 			"node": func(x *directRun, o any, f graphql.CollectedField) error {
 				m := o.(*model.MessageEdge).Node
 				if m == nil {
@@ -180,10 +214,14 @@ func init() { // in init: the fields refer back to directTypes through object
 				x.prefetchChats(edges, f.Selections)
 				return list(x, edges, f.Selections, func(e *model.ChatEdge) bool { return e == nil })
 			},
-			"pageInfo": func(x *directRun, o any, f graphql.CollectedField) error { return x.pageInfo(o.(*model.ChatConnection).PageInfo, f) },
+			"pageInfo": func(x *directRun, o any, f graphql.CollectedField) error {
+				return x.pageInfo(o.(*model.ChatConnection).PageInfo, f)
+			},
 		}},
 		"ChatEdge": {name: "ChatEdge", implementors: chatEdgeImplementors, fields: map[string]directField{
-			"cursor": func(x *directRun, o any, _ graphql.CollectedField) error { return x.scalar(scalar.MarshalString(o.(*model.ChatEdge).Cursor)) },
+			"cursor": func(x *directRun, o any, _ graphql.CollectedField) error {
+				return x.scalar(scalar.MarshalString(o.(*model.ChatEdge).Cursor))
+			},
 			"node": func(x *directRun, o any, f graphql.CollectedField) error {
 				c := o.(*model.ChatEdge).Node
 				if c == nil {
@@ -196,10 +234,14 @@ func init() { // in init: the fields refer back to directTypes through object
 			"edges": func(x *directRun, o any, f graphql.CollectedField) error {
 				return list(x, o.(*model.UserConnection).Edges, f.Selections, func(e *model.UserEdge) bool { return e == nil })
 			},
-			"pageInfo": func(x *directRun, o any, f graphql.CollectedField) error { return x.pageInfo(o.(*model.UserConnection).PageInfo, f) },
+			"pageInfo": func(x *directRun, o any, f graphql.CollectedField) error {
+				return x.pageInfo(o.(*model.UserConnection).PageInfo, f)
+			},
 		}},
 		"UserEdge": {name: "UserEdge", implementors: userEdgeImplementors, fields: map[string]directField{
-			"cursor": func(x *directRun, o any, _ graphql.CollectedField) error { return x.scalar(scalar.MarshalString(o.(*model.UserEdge).Cursor)) },
+			"cursor": func(x *directRun, o any, _ graphql.CollectedField) error {
+				return x.scalar(scalar.MarshalString(o.(*model.UserEdge).Cursor))
+			},
 			"node": func(x *directRun, o any, f graphql.CollectedField) error {
 				u := o.(*model.UserEdge).Node
 				if u == nil {
