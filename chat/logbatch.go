@@ -2,15 +2,12 @@ package chat
 
 import (
 	"context"
-	"database/sql/driver"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/gorm"
 	"gorm.io/gorm/schema"
 
@@ -78,33 +75,9 @@ type eventRows struct {
 
 // readLog reads what prev did not see, in one round trip.
 func readLog(ctx context.Context, db *gorm.DB, prev snapshot) (*logRead, error) {
-	sqlDB, err := db.DB()
-	if err != nil {
-		return nil, err
-	}
-	conn, err := sqlDB.Conn(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer conn.Close()
 	out := &logRead{eventRows: eventRows{everyMember: true}}
-	err = conn.Raw(func(dc any) error {
-		c, ok := dc.(*stdlib.Conn)
-		if !ok {
-			return fmt.Errorf("event log reader: the database driver is %T, not pgx", dc)
-		}
-		if err := out.run(ctx, c.Conn(), prev); err != nil {
-			// A failed statement leaves the transaction open and aborted:
-			// database/sql must not hand the connection out again.
-			if c.Conn().PgConn().TxStatus() != 'I' {
-				return errors.Join(err, driver.ErrBadConn)
-			}
-			return err
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
+	if err := withPgx(ctx, db, func(c *pgx.Conn) error { return out.run(ctx, c, prev) }); err != nil {
+		return nil, fmt.Errorf("event log reader: %w", err)
 	}
 	return out, nil
 }

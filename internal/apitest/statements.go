@@ -7,28 +7,23 @@ import (
 	"testing"
 
 	"gorm.io/gorm"
+
+	"github.com/gqlchat/gqlchat/internal/postgres"
 )
 
-// StatementCounter counts the SQL statements a GORM handle runs.
+// StatementCounter counts the SQL statements sent on a pool, through GORM
+// or straight through pgx alike (but not those of a pgx pipeline, and not
+// transaction control: BEGIN, COMMIT and the like).
 type StatementCounter struct{ n atomic.Int64 }
 
-// CountStatements registers a counter on db's callbacks.
+// CountStatements counts the statements sent on db's pool until t ends.
 func CountStatements(t testing.TB, db *gorm.DB) *StatementCounter {
 	c := &StatementCounter{}
-	count := func(*gorm.DB) { c.n.Add(1) }
-	cb := db.Callback()
-	for _, err := range []error{
-		cb.Create().After("gorm:create").Register("apitest:count", count),
-		cb.Query().After("gorm:query").Register("apitest:count", count),
-		cb.Update().After("gorm:update").Register("apitest:count", count),
-		cb.Delete().After("gorm:delete").Register("apitest:count", count),
-		cb.Row().After("gorm:row").Register("apitest:count", count),
-		cb.Raw().After("gorm:raw").Register("apitest:count", count),
-	} {
-		if err != nil {
-			t.Fatal(err)
+	watch(t, db, func(sql string, _ []any) {
+		if !transactionControl(sql) {
+			c.n.Add(1)
 		}
-	}
+	})
 	return c
 }
 
@@ -45,34 +40,42 @@ type Statement struct {
 	Vars []any
 }
 
-// StatementRecorder keeps the SELECT statements a GORM handle runs.
+// StatementRecorder keeps the SELECT statements sent on a pool.
 type StatementRecorder struct {
 	mu   sync.Mutex
 	list []Statement
 }
 
-// RecordStatements registers a recorder on db's query callbacks.
+// RecordStatements records the SELECT statements sent on db's pool until
+// t ends.
 func RecordStatements(t testing.TB, db *gorm.DB) *StatementRecorder {
 	r := &StatementRecorder{}
-	record := func(tx *gorm.DB) {
-		sql := tx.Statement.SQL.String()
+	watch(t, db, func(sql string, args []any) {
 		if strings.HasPrefix(strings.TrimSpace(strings.ToUpper(sql)), "SELECT") {
 			r.mu.Lock()
-			r.list = append(r.list, Statement{SQL: sql, Vars: append([]any(nil), tx.Statement.Vars...)})
+			r.list = append(r.list, Statement{SQL: sql, Vars: append([]any(nil), args...)})
 			r.mu.Unlock()
 		}
-	}
-	cb := db.Callback()
-	for _, err := range []error{
-		cb.Query().After("gorm:query").Register("apitest:record", record),
-		cb.Row().After("gorm:row").Register("apitest:record", record),
-		cb.Raw().After("gorm:raw").Register("apitest:record", record),
-	} {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	})
 	return r
+}
+
+func watch(t testing.TB, db *gorm.DB, f func(string, []any)) {
+	sqlDB, err := db.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(postgres.Watch(sqlDB, f))
+}
+
+// transactionControl reports whether sql only begins or ends a transaction.
+func transactionControl(sql string) bool {
+	word, _, _ := strings.Cut(strings.TrimSpace(strings.ToLower(sql)), " ")
+	switch word {
+	case "begin", "commit", "rollback", "savepoint", "release":
+		return true
+	}
+	return false
 }
 
 // Take returns the statements recorded so far and forgets them.

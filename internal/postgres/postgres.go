@@ -31,7 +31,10 @@ func Open(ctx context.Context, dsn string, maxConns int) (*gorm.DB, error) {
 	if _, ok := cfg.RuntimeParams["statement_timeout"]; !ok {
 		cfg.RuntimeParams["statement_timeout"] = strconv.Itoa(int(StatementTimeout.Milliseconds()))
 	}
-	db, err := gorm.Open(postgres.New(postgres.Config{Conn: stdlib.OpenDB(*cfg)}), &gorm.Config{
+	w := &watcher{}
+	cfg.Tracer = w
+	pool := stdlib.OpenDB(*cfg)
+	db, err := gorm.Open(postgres.New(postgres.Config{Conn: pool}), &gorm.Config{
 		// Failed statements reach the client as errors and are logged there
 		// (with the request id) when unexpected, so GORM itself stays quiet.
 		Logger:                 logger.Discard,
@@ -45,6 +48,7 @@ func Open(ctx context.Context, dsn string, maxConns int) (*gorm.DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	watchers.Store(sqlDB, w)
 	sqlDB.SetMaxOpenConns(maxConns)
 	sqlDB.SetMaxIdleConns(maxConns)
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
