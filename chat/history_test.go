@@ -45,3 +45,23 @@ func TestMessages_PageHoldsWhatGORMLoads(t *testing.T) {
 		}
 	}
 }
+
+// ChatsByIDs is scanned by hand too: it must hold what GORM loads.
+func TestChatsByIDs_HoldWhatGORMLoads(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	owner := mustSignUp(t, h, "own")
+	f := mustFriends(t, h, owner, 1)
+	g := mustGroup(t, h, owner, "G", f...)
+	mustPost(t, h, f[0], g.ID, "hello")
+	private, err := h.OpenPrivateChat(owner.Ctx, f[0].ID)
+	must(t, err)
+	other := mustGroup(t, h, f[0], "not the owner's", mustFriends(t, h, f[0], 1)...)
+	got, err := h.ChatsByIDs(owner.Ctx, []int64{private.ID, other.ID, g.ID})
+	must(t, err)
+	var want []*models.Chat
+	must(t, h.DB.Where("id IN ?", []int64{private.ID, g.ID}).Order("id DESC").Find(&want).Error)
+	if len(got) != 3 || got[1] != nil || !reflect.DeepEqual(got[0], want[0]) || !reflect.DeepEqual(got[2], want[1]) {
+		t.Fatalf("got %+v %+v %+v\nwant %+v %+v", got[0], got[1], got[2], want[0], want[1])
+	}
+}
