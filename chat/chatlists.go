@@ -2,9 +2,8 @@ package chat
 
 import (
 	"context"
+	"math"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/gqlchat/gqlchat/models"
 )
@@ -20,12 +19,16 @@ func (s *Service) Chats(ctx context.Context, page PageArgs) (*Page[*models.Chat]
 	if err != nil {
 		return nil, err
 	}
-	db := s.db.WithContext(ctx).Scopes(memberOf(v.UserID))
+	// Through the viewer's memberships, newest activity first; without a
+	// cursor the bound is past every chat, so that one statement serves.
+	at, id := time.Unix(1<<40, 0), int64(math.MaxInt64)
 	if hasCursor {
-		db = db.Where("(activity_at, id) < (?, ?)", time.UnixMicro(afterMicros), afterID)
+		at, id = time.UnixMicro(afterMicros), afterID
 	}
-	var rows []*models.Chat
-	if err := db.Order("activity_at DESC, id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
+	rows, err := queryRows(ctx, s.db, `SELECT `+chatColumns+` FROM chats c
+		WHERE c.id IN (SELECT chat_id FROM chat_members WHERE user_id = $1) AND (c.activity_at, c.id) < ($2, $3)
+		ORDER BY c.activity_at DESC, c.id DESC LIMIT $4`, []any{v.UserID, at, id, limit + 1}, chatFields)
+	if err != nil {
 		return nil, err
 	}
 	return newPage(rows, limit, hasCursor, func(c *models.Chat) []any {
@@ -52,34 +55,15 @@ func (s *Service) ChatsByIDs(ctx context.Context, ids []int64) ([]*models.Chat, 
 		return nil, err
 	}
 	// Every history page starts here (the chat's node): scanned by pgx.
-	rows := make([]*models.Chat, 0, len(ids))
-	err = withPgx(ctx, s.db, func(c *pgx.Conn) error {
-		r, err := c.Query(ctx, chatsByIDs, ids, v.UserID)
-		if err != nil {
-			return err
-		}
-		defer r.Close()
-		for r.Next() {
-			ch := &models.Chat{}
-			if err := r.Scan(&ch.ID, &ch.Kind, &ch.Name, &ch.OwnerID, &ch.UserAID, &ch.UserBID, &ch.CreatedAt,
-				&ch.LastSeq, &ch.LastPos, &ch.ActivityAt); err != nil {
-				return err
-			}
-			rows = append(rows, ch)
-		}
-		return r.Err()
-	})
+	rows, err := queryRows(ctx, s.db, chatsByIDs, []any{ids, v.UserID}, chatFields)
 	if err != nil {
 		return nil, err
 	}
 	return inOrder(ids, rows, func(c *models.Chat) int64 { return c.ID }), nil
 }
 
-// chatsByIDs selects the chats among $1 that user $2 is in, with every
-// column GORM maps (a test holds the scan to GORM's load).
-const chatsByIDs = `SELECT c.id, c.kind, c.name, c.owner_id, c.user_a_id, c.user_b_id, c.created_at,
-	c.last_seq, c.last_pos, c.activity_at
-	FROM chats c WHERE c.id = ANY($1) AND c.id IN (SELECT chat_id FROM chat_members WHERE user_id = $2)`
+// chatsByIDs selects the chats among $1 that user $2 is in.
+const chatsByIDs = `SELECT ` + chatColumns + ` FROM chats c WHERE c.id = ANY($1) AND c.id IN (SELECT chat_id FROM chat_members WHERE user_id = $2)`
 
 // ReadMarkers returns the viewer's read marker in each chat, in order.
 func (s *Service) ReadMarkers(ctx context.Context, chatIDs []int64) ([]int64, error) {
@@ -87,8 +71,9 @@ func (s *Service) ReadMarkers(ctx context.Context, chatIDs []int64) ([]int64, er
 	if err != nil {
 		return nil, err
 	}
-	var rows []*models.ChatMember
-	if err := s.db.WithContext(ctx).Where("user_id = ? AND chat_id IN ?", v.UserID, chatIDs).Find(&rows).Error; err != nil {
+	rows, err := queryRows(ctx, s.db, `SELECT chat_id, last_read_seq FROM chat_members WHERE user_id = $1 AND chat_id = ANY($2)`,
+		[]any{v.UserID, chatIDs}, func(m *models.ChatMember) []any { return []any{&m.ChatID, &m.LastReadSeq} })
+	if err != nil {
 		return nil, err
 	}
 	out := make([]int64, len(chatIDs))

@@ -5,8 +5,6 @@ import (
 	"math"
 	"slices"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/gqlchat/gqlchat/models"
 )
 
@@ -52,24 +50,9 @@ func (s *Service) Messages(ctx context.Context, chatID int64, page PageArgs) (*P
 	case hasCursor:
 		lo = from
 	}
-	rows := make([]*models.Message, 0, limit+1)
-	err = withPgx(ctx, s.db, func(c *pgx.Conn) error {
-		r, err := c.Query(ctx, stmt, chatID, v.UserID, lo, hi, limit+1)
-		if err != nil {
-			return err
-		}
-		defer r.Close()
-		for r.Next() {
-			m, u := &models.Message{}, &models.User{}
-			if err := r.Scan(&m.ID, &m.ChatID, &m.Seq, &m.SenderID, &m.Body, &m.ClientMessageID, &m.CreatedAt,
-				&m.Pos, &m.ReplyToID, &m.EditedAt, &m.DeletedAt,
-				&u.ID, &u.Username, &u.DisplayName, &u.CreatedAt, &u.DeletedAt, &u.Online, &u.LastSeenAt); err != nil {
-				return err
-			}
-			m.Sender = u
-			rows = append(rows, m)
-		}
-		return r.Err()
+	rows, err := queryRows(ctx, s.db, stmt, []any{chatID, v.UserID, lo, hi, limit + 1}, func(m *models.Message) []any {
+		m.Sender = &models.User{}
+		return append(messageFields(m), userFields(m.Sender)...)
 	})
 	if err != nil {
 		return nil, err
@@ -91,12 +74,9 @@ func (s *Service) Messages(ctx context.Context, chatID int64, page PageArgs) (*P
 
 // The statements of a page of history: the messages with seq in (lo, hi)
 // of a chat the viewer ($2) is in, with their senders, oldest or newest
-// first. The columns are every column GORM maps (but the password hash);
-// a test holds the scan to GORM's load.
+// first.
 const (
-	pageColumns = `SELECT m.id, m.chat_id, m.seq, m.sender_id, m.body, m.client_message_id, m.created_at,
-		m.pos, m.reply_to_id, m.edited_at, m.deleted_at,
-		u.id, u.username, u.display_name, u.created_at, u.deleted_at, u.online, u.last_seen_at
+	pageColumns = `SELECT ` + messageColumns + `, ` + userColumns + `
 		FROM messages m JOIN users u ON u.id = m.sender_id
 		WHERE m.chat_id = $1 AND EXISTS (SELECT 1 FROM chat_members cm WHERE cm.chat_id = $1 AND cm.user_id = $2)
 		AND m.seq > $3 AND m.seq < $4 `
@@ -147,10 +127,9 @@ func (s *Service) LastMessages(ctx context.Context, chatIDs []int64) ([]*models.
 		return nil, err
 	}
 	// The newest message of each chat through the (chat_id, seq) index.
-	var rows []*models.Message
-	err = s.db.WithContext(ctx).Raw(`SELECT m.* FROM chat_members cm
+	rows, err := queryRows(ctx, s.db, `SELECT `+messageColumns+` FROM chat_members cm
 		CROSS JOIN LATERAL (SELECT * FROM messages WHERE chat_id = cm.chat_id ORDER BY seq DESC LIMIT 1) m
-		WHERE cm.user_id = ? AND cm.chat_id IN ?`, v.UserID, chatIDs).Scan(&rows).Error
+		WHERE cm.user_id = $1 AND cm.chat_id = ANY($2)`, []any{v.UserID, chatIDs}, messageFields)
 	if err != nil {
 		return nil, err
 	}

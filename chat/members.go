@@ -4,8 +4,6 @@ import (
 	"context"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/gqlchat/gqlchat/models"
 )
 
@@ -68,14 +66,15 @@ func (s *Service) FirstMembers(ctx context.Context, chatIDs []int64, first *int)
 	if err != nil {
 		return nil, err
 	}
-	var rows []*memberRow
-	err = s.db.WithContext(ctx).Raw(`SELECT u.*, l.chat_id, l.joined_at
+	rows, err := queryRows(ctx, s.db, `SELECT `+userColumns+`, l.chat_id, l.joined_at
 		FROM chat_members mine
 		CROSS JOIN LATERAL (SELECT chat_id, user_id, joined_at FROM chat_members
-			WHERE chat_id = mine.chat_id ORDER BY joined_at, user_id LIMIT ?) l
+			WHERE chat_id = mine.chat_id ORDER BY joined_at, user_id LIMIT $1) l
 		JOIN users u ON u.id = l.user_id
-		WHERE mine.user_id = ? AND mine.chat_id IN ?
-		ORDER BY l.chat_id, l.joined_at, l.user_id`, limit+1, v.UserID, chatIDs).Scan(&rows).Error
+		WHERE mine.user_id = $2 AND mine.chat_id = ANY($3)
+		ORDER BY l.chat_id, l.joined_at, l.user_id`, []any{limit + 1, v.UserID, chatIDs}, func(r *memberRow) []any {
+		return append(userFields(&r.User), &r.ChatID, &r.JoinedAt)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -113,11 +112,4 @@ func (s *Service) MemberCounts(ctx context.Context, chatIDs []int64) ([]int, err
 		out[i] = counts[id]
 	}
 	return out, err
-}
-
-// memberOf limits a chats query to those userID is in.
-func memberOf(userID int64) func(*gorm.DB) *gorm.DB {
-	return func(db *gorm.DB) *gorm.DB {
-		return db.Model(&models.Chat{}).Where("id IN (SELECT chat_id FROM chat_members WHERE user_id = ?)", userID)
-	}
 }

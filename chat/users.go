@@ -35,8 +35,8 @@ func (s *Service) UsersByIDs(ctx context.Context, ids []int64) ([]*models.User, 
 	if _, err := requireViewer(ctx); err != nil {
 		return nil, err
 	}
-	var rows []*models.User
-	if err := s.db.WithContext(ctx).Where("id IN ?", ids).Find(&rows).Error; err != nil {
+	rows, err := queryRows(ctx, s.db, `SELECT `+userColumns+` FROM users u WHERE u.id = ANY($1)`, []any{ids}, userFields)
+	if err != nil {
 		return nil, err
 	}
 	return inOrder(ids, rows, func(u *models.User) int64 { return u.ID }), nil

@@ -140,11 +140,17 @@ func user(ctx context.Context, id int64) (*model.User, error) {
 // firstMembersOf loads the first page of a chat's members, batched with the
 // other chats of the response that ask for the same page size.
 func (l *loaders) firstMembersOf(ctx context.Context, chatID int64, first *int) (*chat.Page[*models.User], error) {
+	return l.firstMembersLoader(first).Load(ctx, chatID)
+}
+
+// firstMembersLoader is the loader of first pages of members of one size.
+func (l *loaders) firstMembersLoader(first *int) *dataloadgen.Loader[int64, *chat.Page[*models.User]] {
 	size := chat.DefaultPageSize
 	if first != nil {
 		size = *first
 	}
 	l.mu.Lock()
+	defer l.mu.Unlock()
 	loader := l.firstMembers[size]
 	if loader == nil {
 		if l.firstMembers == nil {
@@ -155,6 +161,5 @@ func (l *loaders) firstMembersOf(ctx context.Context, chatID int64, first *int) 
 		}), l.wait)
 		l.firstMembers[size] = loader
 	}
-	l.mu.Unlock()
-	return loader.Load(ctx, chatID)
+	return loader
 }
