@@ -4,7 +4,6 @@ package scalar
 import (
 	"fmt"
 	"io"
-	"strconv"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -13,7 +12,11 @@ import (
 // MarshalTime writes t as an RFC 3339 timestamp in UTC.
 func MarshalTime(t time.Time) graphql.Marshaler {
 	return graphql.WriterFunc(func(w io.Writer) {
-		io.WriteString(w, strconv.Quote(t.UTC().Format(time.RFC3339Nano))) //nolint:errcheck // gqlgen's writer buffers
+		// An RFC 3339 timestamp is plain ASCII: quoting it is adding quotes.
+		var buf [len(`"2006-01-02T15:04:05.999999999Z"`) + 8]byte
+		b := append(buf[:0], '"')
+		b = append(t.UTC().AppendFormat(b, time.RFC3339Nano), '"')
+		w.Write(b) //nolint:errcheck // gqlgen's writer buffers
 	})
 }
 
