@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"encoding/json"
 	"errors"
 	"math"
 	"regexp"
@@ -50,6 +51,10 @@ func FuzzCursor(f *testing.F) {
 		var a, b int64
 		if _, err := decodeCursor("after", &cursor, &a, &b); err != nil {
 			invalidField(t, "decodeCursor("+cursor+")", err)
+		}
+		keys := []any{chatID, seq}
+		if want, _ := json.Marshal(keys); string(cursorJSON(keys)) != string(want) {
+			t.Fatalf("cursor keys %v written as %s, not %s", keys, cursorJSON(keys), want)
 		}
 		mine := encodeCursor(chatID, seq)
 		ok, err := decodeCursor("after", &mine, &a, &b)

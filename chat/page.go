@@ -3,6 +3,7 @@ package chat
 import (
 	"encoding/base64"
 	"encoding/json"
+	"strconv"
 )
 
 // Page sizes of every connection.
@@ -79,8 +80,26 @@ func decodeCursor(field string, cursor *string, dst ...any) (bool, error) {
 
 // encodeCursor makes the opaque cursor of a row from its sort keys.
 func encodeCursor(keys ...any) string {
-	raw, _ := json.Marshal(keys) // keys are strings, numbers and times: never fails
-	return base64.RawURLEncoding.EncodeToString(raw)
+	return base64.RawURLEncoding.EncodeToString(cursorJSON(keys))
+}
+
+// cursorJSON is json.Marshal(keys). Most cursors are integers alone (every
+// message of a page has one): those it writes by hand, as Marshal would.
+func cursorJSON(keys []any) []byte {
+	raw := make([]byte, 1, 48)
+	raw[0] = '['
+	for i, k := range keys {
+		n, ok := k.(int64)
+		if !ok {
+			raw, _ = json.Marshal(keys) // keys are strings, numbers and times: never fails
+			return raw
+		}
+		if i > 0 {
+			raw = append(raw, ',')
+		}
+		raw = strconv.AppendInt(raw, n, 10)
+	}
+	return append(raw, ']')
 }
 
 // newPage trims rows fetched with limit+1 to a page and builds the cursors.
