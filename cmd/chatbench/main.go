@@ -15,8 +15,9 @@
 //	          chatEvents, and R mutations/s of a mix of kinds (-mix);
 //	          end-to-end latency per kind, and a check that each member
 //	          gets exactly the events it may see, once each and in order
-//	baseline  the history SELECT and the post transaction through pgx on
-//	          -dsn, to compare the API with the database alone
+//	baseline  the history SELECT, the post transaction and the inbox's
+//	          five statements through pgx on -dsn, to compare the API
+//	          with the database alone
 //	idle      (opt-in) N idle subscribed WebSockets; server RSS growth
 //	search    (opt-in, needs -dsn) searchMessages on 1,000,000 messages
 //	          seeded by SQL, rare to common words, all chats or one, each
@@ -191,6 +192,9 @@ type bench struct {
 	groups []*group
 	// historySeeded is set once groups[0] holds at least 50 messages.
 	historySeeded bool
+	// inboxOwner is the user whose chats inbox lists, also listed by
+	// baseline; seeded on first use.
+	inboxOwner *user
 }
 
 func newBench(cfg config) *bench {
