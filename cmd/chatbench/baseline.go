@@ -29,10 +29,11 @@ const (
 		SELECT id FROM m`
 )
 
-// runBaseline runs the SQL at the heart of history and post straight on
-// the database with pgx, at the same concurrency: the floor that the API's
-// numbers are compared with. The inserts go into the benchmark's own
-// group chats, as the same members, so the row-lock contention matches.
+// runBaseline runs the SQL at the heart of history, post and inbox
+// straight on the database with pgx, at the same concurrency: the floor
+// that the API's numbers are compared with. The inserts go into the
+// benchmark's own group chats, as the same members, so the row-lock
+// contention matches; inbox's statements list the same user's chats.
 func (b *bench) runBaseline(ctx context.Context) ([]*result, error) {
 	if b.cfg.dsn == "" {
 		return []*result{{Scenario: "baseline", Notes: []string{"skipped: needs -dsn"}}}, nil
@@ -72,7 +73,12 @@ func (b *bench) runBaseline(ctx context.Context) ([]*result, error) {
 		r.note("pgx directly, C=%d connections", b.cfg.Concurrency)
 	}
 	ri.note("post's own two statements; post also authenticates, parses and wakes the log readers after commit")
-	return []*result{rh, ri}, nil
+
+	rb, err := b.baselineInbox(ctx, pool)
+	if err != nil {
+		return []*result{rh, ri}, err
+	}
+	return []*result{rh, ri, rb}, nil
 }
 
 // keys looks up the database keys of the groups and their members by name:

@@ -7,17 +7,26 @@ import (
 	"time"
 )
 
+// driven is what drive did in one window.
+type driven struct {
+	asked   int64 // slots before the deadline: R times the duration, give or take one per group
+	dropped int64 // slots dropped because their group's previous mutation was still running
+	elapsed time.Duration
+}
+
 // drive makes the groups' mutations of window w at R per second in all,
-// for the duration, and returns how many scheduled slots were dropped
-// because their group's previous mutation was still running, and how long
-// it took until the last mutation's response. Group g's k-th slot
-// is at (g + k*G)/R seconds, so the slots of all groups are evenly spread;
-// each group makes one mutation at a time, since its events' order is the
-// order of its mutations only if each commits before the next is sent.
+// for the duration, and returns how many slots there were and how many
+// were dropped, and how long it took until the last mutation's response.
+// Group g's k-th slot is at (g + k*G)/R seconds, so the slots of all
+// groups are evenly spread; each group makes one mutation at a time, since
+// its events' order is the order of its mutations only if each commits
+// before the next is sent: one group can go no faster than one mutation
+// per its mutations' latency, so with few groups (one big chat) R is a
+// request the report says whether it met.
 // A late mutation goes at once; a slot whose successor is already due is
 // dropped rather than sent in a burst, and the achieved rate is reported.
-func (b *bench) drive(ctx context.Context, groups []*fanGroup, w int) (dropped int64, elapsed time.Duration) {
-	var late atomic.Int64
+func (b *bench) drive(ctx context.Context, groups []*fanGroup, w int) driven {
+	var late, asked atomic.Int64
 	var wg sync.WaitGroup
 	n := float64(len(groups))
 	start := time.Now()
@@ -26,9 +35,15 @@ func (b *bench) drive(ctx context.Context, groups []*fanGroup, w int) (dropped i
 		return start.Add(time.Duration((float64(g) + float64(k)*n) / b.cfg.Rate * float64(time.Second)))
 	}
 	for gi, g := range groups {
+		k := 0
+		for slot(gi, k).Before(deadline) {
+			k++
+		}
+		asked.Add(int64(k))
 		wg.Go(func() {
 			for k := 0; ; k++ {
-				for slot(gi, k+1).Before(time.Now()) {
+				// Slots at or past the deadline were never asked for: not dropped.
+				for slot(gi, k+1).Before(time.Now()) && slot(gi, k).Before(deadline) {
 					k++
 					late.Add(1)
 				}
@@ -40,7 +55,7 @@ func (b *bench) drive(ctx context.Context, groups []*fanGroup, w int) (dropped i
 		})
 	}
 	wg.Wait()
-	return late.Load(), time.Since(start)
+	return driven{asked: asked.Load(), dropped: late.Load(), elapsed: time.Since(start)}
 }
 
 // step makes group g's next mutation, of window w, as client i; false

@@ -158,9 +158,9 @@ func (st *fanState) possible(k opKind) bool {
 	case opDelete:
 		return len(st.live()) > 0
 	case opReact:
-		return len(st.reactable(false)) > 0
+		return st.reactable(false) > 0
 	case opUnreact:
-		return len(st.reactable(true)) > 0
+		return st.reactable(true) > 0
 	case opRead:
 		return len(st.behind()) > 0
 	case opLeave:
@@ -186,9 +186,8 @@ func (st *fanState) pick(k opKind) *fanOp {
 			op.actor = op.msg.sender
 		}
 	case opReact, opUnreact:
-		pairs := st.reactable(k == opUnreact)
-		pair := pairs[st.rng.IntN(len(pairs))]
-		op.msg, op.actor = pair.msg, pair.member
+		has := k == opUnreact
+		op.msg, op.actor = st.reaction(has, st.rng.IntN(st.reactable(has)))
 	case opRead:
 		op.actor, op.msg = st.any(st.behind()), st.msgs[len(st.msgs)-1]
 	case opRename:
@@ -205,8 +204,8 @@ func (st *fanState) pick(k opKind) *fanOp {
 	return op
 }
 
-// recipients returns the members whose streams get op's event: the
-// members at the time of the event (a leaver gets their own departure, a
+// recipients returns the members whose streams get op's event, in
+// increasing order: the members at the time of the event (a leaver gets their own departure, a
 // joiner their own arrival). A read marker too goes to every member, its
 // owner and the others who draw "seen by" from it.
 func (st *fanState) recipients(op *fanOp) []int {
@@ -270,24 +269,54 @@ func (st *fanState) editable() []*fanMsg {
 	return slices.DeleteFunc(st.live(), func(m *fanMsg) bool { return !st.in[m.sender] })
 }
 
-// reaction is a member and a message they may react to, or take a reaction back from.
-type reaction struct {
-	msg    *fanMsg
-	member int
-}
-
-// reactable returns the (message, member) pairs where the member, in the
-// group, has reacted (has true) or not yet (has false).
-func (st *fanState) reactable(has bool) []reaction {
-	var out []reaction
-	for _, m := range st.live() {
-		for _, u := range st.members(true) {
-			if m.reacted[u] == has {
-				out = append(out, reaction{m, u})
-			}
+// reactable counts the (message, member) pairs of the recent messages
+// and the members in the group where the member has reacted (has true)
+// or not yet (has false). It counts by the reactions, which are few, not
+// by the members, who may be 1,000: the driver plans every mutation.
+func (st *fanState) reactable(has bool) int {
+	in := 0
+	for _, v := range st.in {
+		if v {
+			in++
 		}
 	}
-	return out
+	n := 0
+	for _, m := range st.live() {
+		r := len(st.reactors(m))
+		if !has {
+			r = in - r
+		}
+		n += r
+	}
+	return n
+}
+
+// reaction returns the k-th of the pairs reactable counts, in the order
+// of the messages, then of the members.
+func (st *fanState) reaction(has bool, k int) (*fanMsg, int) {
+	for _, m := range st.live() {
+		us := st.reactors(m)
+		if !has {
+			us = slices.DeleteFunc(st.members(true), func(u int) bool { return m.reacted[u] })
+		}
+		if k < len(us) {
+			return m, us[k]
+		}
+		k -= len(us)
+	}
+	panic("no such reaction")
+}
+
+// reactors returns the members in the group who reacted to m, in order.
+func (st *fanState) reactors(m *fanMsg) []int {
+	var us []int
+	for u := range m.reacted {
+		if st.in[u] {
+			us = append(us, u)
+		}
+	}
+	slices.Sort(us)
+	return us
 }
 
 // behind returns the members whose read marker is before the last message.

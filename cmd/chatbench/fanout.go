@@ -8,8 +8,9 @@ import (
 )
 
 const (
-	// fanSize is the number of members of each fanout group, all subscribed.
-	fanSize = 10
+	// maxGroupMembers is the most members a group chat may have (the
+	// server's chat.MaxGroupMembers): -group-size's bound.
+	maxGroupMembers = 1000
 	// grace is how long fanout waits after the last post before checking
 	// that every message arrived.
 	grace = 2 * time.Second
@@ -35,7 +36,7 @@ type fanGroup struct {
 }
 
 // runFanout measures end-to-end delivery of a mix of chat events: S
-// subscribers in groups of 10, each its own user on its own WebSocket with
+// subscribers in groups of -group-size (10 by default), each its own user on its own WebSocket with
 // a chatEvents subscription on all their chats, and drivers making R
 // mutations per second over all the groups (posts, edits, deletions,
 // reactions, read markers, renames, departures and invitations, -mix).
@@ -73,8 +74,8 @@ func (b *bench) runFanout(ctx context.Context) ([]*result, error) {
 			name = fmt.Sprintf("fanout#%d", w+1)
 		}
 		cpu, stopProfile, stopWatch := readCPU(), b.profile(name), stallWatch()
-		dropped, elapsed := b.drive(ctx, groups, w)
-		windows = append(windows, fanWindow{name: name, dropped: dropped, cpu: readCPU().split(cpu, elapsed), stalls: stopWatch()})
+		d := b.drive(ctx, groups, w)
+		windows = append(windows, fanWindow{name: name, asked: d.asked, dropped: d.dropped, cpu: readCPU().split(cpu, d.elapsed), stalls: stopWatch()})
 		stopProfile()
 		logf("%s: mutations done, waiting %s for deliveries", name, grace)
 		sleep(ctx, grace)
@@ -84,9 +85,10 @@ func (b *bench) runFanout(ctx context.Context) ([]*result, error) {
 	return b.fanoutResults(groups, check(groups), windows), nil
 }
 
-// fanoutGroups seeds S users in groups of fanSize, each group owned by its
-// first user and holding fanSeedMessages messages. A last group of one is
-// folded into the one before it.
+// fanoutGroups seeds S users in groups of -group-size (see fanLists),
+// each group owned by its first user, who befriends the others and
+// creates the group with them in one createGroupChat (the server takes up
+// to maxGroupMembers at once), and holding fanSeedMessages messages.
 func (b *bench) fanoutGroups(ctx context.Context) ([]*fanGroup, error) {
 	var groups []*fanGroup
 	err := b.setup("fanout", func() error {
@@ -94,14 +96,7 @@ func (b *bench) fanoutGroups(ctx context.Context) ([]*fanGroup, error) {
 		if err != nil {
 			return err
 		}
-		var lists [][]*user
-		for i := 0; i < len(users); i += fanSize {
-			lists = append(lists, users[i:min(i+fanSize, len(users))])
-		}
-		if n := len(lists); n > 1 && len(lists[n-1]) == 1 {
-			lists[n-2] = users[(n-2)*fanSize:]
-			lists = lists[:n-1]
-		}
+		lists := fanLists(users, b.cfg.GroupSize)
 		if err := b.seed.befriend(ctx, ownerPairs(lists)); err != nil {
 			return err
 		}
@@ -115,6 +110,26 @@ func (b *bench) fanoutGroups(ctx context.Context) ([]*fanGroup, error) {
 		return b.seedFanMessages(ctx, groups)
 	})
 	return groups, err
+}
+
+// fanLists splits users into groups of size in order. A last group of one
+// would have no one to hear it: it joins the group before it, or, where
+// that would pass maxGroupMembers, takes that group's last member.
+func fanLists(users []*user, size int) [][]*user {
+	var lists [][]*user
+	for i := 0; i < len(users); i += size {
+		lists = append(lists, users[i:min(i+size, len(users))])
+	}
+	if n := len(lists); n > 1 && len(lists[n-1]) == 1 {
+		from := (n - 2) * size
+		if size < maxGroupMembers {
+			lists[n-2] = users[from:]
+			lists = lists[:n-1]
+		} else {
+			lists[n-2], lists[n-1] = users[from:len(users)-2], users[len(users)-2:]
+		}
+	}
+	return lists
 }
 
 // mixSeed makes the mix's choices the same from run to run.

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+	"slices"
 	"time"
 )
 
@@ -9,6 +11,7 @@ import (
 // machine each window's CPU note tells whether something else ran).
 type fanWindow struct {
 	name    string
+	asked   int64  // mutations the rate asked for in the window
 	dropped int64  // slots dropped because a group's mutation ran late
 	cpu     string // how server, database, benchmark and the rest shared the CPU
 	stalls  string // how late the benchmark woke from short sleeps
@@ -61,7 +64,7 @@ func (b *bench) fanoutResults(groups []*fanGroup, v verdict, windows []fanWindow
 	}
 	var rows []*result
 	for w, win := range windows {
-		r := b.fanoutRow(win, &all[w])
+		r := b.fanoutRow(groups, win, &all[w])
 		if w == 0 {
 			if failures > 0 {
 				r.Errors = failures
@@ -87,13 +90,26 @@ func (b *bench) fanoutResults(groups []*fanGroup, v verdict, windows []fanWindow
 	return rows
 }
 
+// sustained is the share of the mutations asked for that must be made for
+// the window's rate to count as the one asked for.
+const sustained = 0.95
+
 // fanoutRow is the row of all the deliveries of one window.
-func (b *bench) fanoutRow(win fanWindow, s *fanStats) *result {
+func (b *bench) fanoutRow(groups []*fanGroup, win fanWindow, s *fanStats) *result {
 	elapsed := b.cfg.duration
 	r := newResult(win.name, "deliveries", len(s.lat), elapsed, s.lat)
 	ml, sr := summarize(s.took), summarize(s.sinceResponse)
-	r.note("S=%d in groups of <=%d, chatEvents on all their chats; mix %s", b.cfg.Subscribers, fanSize, b.cfg.mix)
-	r.note("R=%.0f/s target, %.1f/s made (%d mutations, %d slots dropped)", b.cfg.Rate, float64(len(s.took))/elapsed.Seconds(), len(s.took), win.dropped)
+	made := len(s.took)
+	r.note("S=%d in %s (-group-size %d), chatEvents on all their chats; mix %s", b.cfg.Subscribers, groupSizes(groups), b.cfg.GroupSize, b.cfg.mix)
+	r.note("R=%.0f/s target: %d mutations asked, %d made (%.1f/s), %d slots dropped while their group's previous mutation ran",
+		b.cfg.Rate, win.asked, made, float64(made)/elapsed.Seconds(), win.dropped)
+	if float64(made) < sustained*float64(win.asked) {
+		// A group's mutations go one at a time: R over G groups asks each
+		// for one every G/R, which its mutations' latency may not allow.
+		every := time.Duration(float64(len(groups)) / b.cfg.Rate * float64(time.Second))
+		r.note("RATE NOT SUSTAINED: %d of %d mutations asked were made (%.0f%%); each group makes one at a time, asked for one every %s, and they took p50 %s p99 %s",
+			made, win.asked, 100*float64(made)/float64(max(win.asked, 1)), fmtDur(every), fmtDur(ml.P50), fmtDur(ml.P99))
+	}
 	r.note("latency = receive time - time just before sending the mutation; mutations p50 %s p99 %s; deliveries after the mutation's response p50 %s p99 %s",
 		fmtDur(ml.P50), fmtDur(ml.P99), fmtDur(sr.P50), fmtDur(sr.P99))
 	for _, n := range []string{win.cpu, win.stalls} {
@@ -102,4 +118,25 @@ func (b *bench) fanoutRow(win fanWindow, s *fanStats) *result {
 		}
 	}
 	return r
+}
+
+// groupSizes describes the groups' sizes: "100 groups of 10", "1 group of
+// 1000", "99 groups of 10-11".
+func groupSizes(groups []*fanGroup) string {
+	if len(groups) == 0 {
+		return "no groups"
+	}
+	sizes := make([]int, len(groups))
+	for i, g := range groups {
+		sizes[i] = len(g.members)
+	}
+	lo, hi := slices.Min(sizes), slices.Max(sizes)
+	of := fmt.Sprint(lo)
+	if hi != lo {
+		of = fmt.Sprintf("%d-%d", lo, hi)
+	}
+	if len(groups) == 1 {
+		return "1 group of " + of
+	}
+	return fmt.Sprintf("%d groups of %s", len(groups), of)
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -122,20 +123,29 @@ func TestParseDelivery_ReadsTheEventAndItsPosition(t *testing.T) {
 }
 
 func TestPlan_OnlyMutationsThatChangeSomething(t *testing.T) {
+	// A group of 10 (the default) and one chat of 1,000 members.
+	for members, n := range map[int]int{10: 5000, maxGroupMembers: 1000} {
+		t.Run(fmt.Sprint(members), func(t *testing.T) { testPlan(t, members, n) })
+	}
+}
+
+func testPlan(t *testing.T, members, n int) {
 	m, err := parseMix(defaultMix)
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := newFanState(0, 10, 1)
+	st := newFanState(0, members, 1)
 	for i := range fanSeedMessages {
 		st.seeded(fmt.Sprintf("S%d", i), 1+i)
 	}
 	kinds := map[opKind]int{}
-	for i := range 5000 {
+	for i := range n {
 		op := st.plan(m)
 		to := st.recipients(op)
 		kinds[op.kind]++
 		switch {
+		case !slices.IsSorted(to) || len(to) < members-maxOut:
+			t.Fatalf("%d: recipients %v not in increasing order, or too few", i, to)
 		case !st.in[op.actor] && op.kind != opJoin:
 			t.Fatalf("%d: %s by member %d, who is out", i, op.kind, op.actor)
 		case op.kind == opEdit && op.actor != op.msg.sender, op.msg != nil && op.msg.deleted && op.kind != opRead:
@@ -156,7 +166,7 @@ func TestPlan_OnlyMutationsThatChangeSomething(t *testing.T) {
 	}
 	for _, k := range opKinds {
 		if kinds[k] == 0 {
-			t.Errorf("no %s in 5,000 mutations: %v", k, kinds)
+			t.Errorf("no %s in %d mutations: %v", k, n, kinds)
 		}
 	}
 }
@@ -194,5 +204,51 @@ func TestFanoutResults_SplitsLatenciesByWindowAndKind(t *testing.T) {
 		if got[k] != n {
 			t.Errorf("%s: %d deliveries, want %d (rows %v)", k, got[k], n, got)
 		}
+	}
+}
+
+func TestFanLists_GroupsOfTheSizeAskedWithNoGroupOfOne(t *testing.T) {
+	users := make([]*user, 2001)
+	for i := range users {
+		users[i] = &user{id: fmt.Sprint("U", i)}
+	}
+	for _, c := range []struct {
+		users, size int
+		want        string
+	}{
+		{1000, 10, "100 groups of 10"}, // the default
+		{1001, 10, "100 groups of 10-11"},
+		{1000, 1000, "1 group of 1000"},
+		{1001, 1000, "2 groups of 2-999"}, // 1,001 in one would pass the server's limit
+		{2000, 1000, "2 groups of 1000"},
+		{3, 1000, "1 group of 3"},
+	} {
+		lists := fanLists(users[:c.users], c.size)
+		var groups []*fanGroup
+		var all []*user
+		for _, l := range lists {
+			groups = append(groups, &fanGroup{group: &group{members: l}})
+			all = append(all, l...)
+		}
+		if got := groupSizes(groups); got != c.want || !slices.Equal(all, users[:c.users]) {
+			t.Errorf("fanLists(%d users, %d) = %s, want %s, each user once in order", c.users, c.size, got, c.want)
+		}
+	}
+}
+
+func TestFanoutRow_SaysWhenTheRateWasNotMade(t *testing.T) {
+	g := fixture()
+	complete(g)
+	b := &bench{cfg: config{duration: time.Second, Subscribers: 3, GroupSize: 3, Rate: 4}}
+	notes := func(asked int64) string {
+		rows := b.fanoutResults([]*fanGroup{g}, check([]*fanGroup{g}), []fanWindow{{name: "fanout", asked: asked}})
+		return strings.Join(rows[0].Notes, "; ")
+	}
+	if n := notes(4); strings.Contains(n, "NOT SUSTAINED") || !strings.Contains(n, "S=3 in 1 group of 3 (-group-size 3)") ||
+		!strings.Contains(n, "4 mutations asked, 4 made") {
+		t.Errorf("all 4 made: notes %q", n)
+	}
+	if n := notes(8); !strings.Contains(n, "RATE NOT SUSTAINED: 4 of 8 mutations asked were made (50%)") {
+		t.Errorf("4 of 8 made: notes %q", n)
 	}
 }

@@ -10,13 +10,14 @@
 //	post      C workers post messages round-robin into G group chats of 4
 //	history   C workers read the newest 50 messages of a chat
 //	inbox     C workers list 50 chats of a user who is in 100
-//	fanout    S WebSocket subscribers in groups of 10, each following all
-//	          its chats with chatEvents, and R mutations/s of a mix of
-//	          kinds (-mix); end-to-end latency per kind, and a check that
-//	          each member gets exactly the events it may see, once each
-//	          and in order
-//	baseline  the history SELECT and the post transaction through pgx on
-//	          -dsn, to compare the API with the database alone
+//	fanout    S WebSocket subscribers in groups of -group-size (10; up to
+//	          1,000 in one chat), each following all its chats with
+//	          chatEvents, and R mutations/s of a mix of kinds (-mix);
+//	          end-to-end latency per kind, and a check that each member
+//	          gets exactly the events it may see, once each and in order
+//	baseline  the history SELECT, the post transaction and the inbox's
+//	          five statements through pgx on -dsn, to compare the API
+//	          with the database alone
 //	idle      (opt-in) N idle subscribed WebSockets; server RSS growth
 //	search    (opt-in, needs -dsn) searchMessages on 1,000,000 messages
 //	          seeded by SQL, rare to common words, all chats or one, each
@@ -58,6 +59,7 @@ type config struct {
 	Concurrency     int      `json:"concurrency"`
 	Groups          int      `json:"groups"`
 	Subscribers     int      `json:"subscribers"`
+	GroupSize       int      `json:"group_size"`
 	Rate            float64  `json:"rate"`
 	Idle            int      `json:"idle"`
 	ServerPID       int      `json:"server_pid,omitempty"`
@@ -84,7 +86,8 @@ func parseFlags() (config, error) {
 	flag.DurationVar(&c.duration, "duration", 10*time.Second, "how long each scenario measures")
 	flag.IntVar(&c.Concurrency, "concurrency", 32, "concurrent workers (C) of post, history, inbox and baseline")
 	flag.IntVar(&c.Groups, "groups", 8, "group chats (G) that post writes to")
-	flag.IntVar(&c.Subscribers, "subscribers", 1000, "WebSocket subscribers (S) of fanout, in groups of 10")
+	flag.IntVar(&c.Subscribers, "subscribers", 1000, "WebSocket subscribers (S) of fanout, in groups of -group-size")
+	flag.IntVar(&c.GroupSize, "group-size", 10, fmt.Sprintf("members of each fanout group chat, all subscribed (2 to %d); -group-size 1000 -subscribers 1000 is one big chat", maxGroupMembers))
 	flag.Float64Var(&c.Rate, "rate", 200, "mutations per second (R) made in fanout, over all its groups: each makes one event")
 	flag.IntVar(&c.Repeat, "repeat", 1, "fanout's measuring windows of -duration, one after another on the same subscribers")
 	flag.StringVar(&c.Mix, "mix", defaultMix, "fanout's mutations: kind=weight pairs, kinds "+fmt.Sprint(opKinds))
@@ -132,6 +135,8 @@ func parseFlags() (config, error) {
 		return c, fmt.Errorf("-concurrency, -groups, -seed-workers and -repeat must be at least 1")
 	case c.Subscribers < 2 || c.Rate <= 0 || c.Idle < 1:
 		return c, fmt.Errorf("-subscribers must be at least 2, -rate and -idle positive")
+	case c.GroupSize < 2 || c.GroupSize > maxGroupMembers:
+		return c, fmt.Errorf("-group-size must be between 2 and %d (a group chat's most members)", maxGroupMembers)
 	}
 	c.Duration, c.DSN = c.duration.String(), c.dsn != ""
 	return c, nil
@@ -187,6 +192,9 @@ type bench struct {
 	groups []*group
 	// historySeeded is set once groups[0] holds at least 50 messages.
 	historySeeded bool
+	// inboxOwner is the user whose chats inbox lists, also listed by
+	// baseline; seeded on first use.
+	inboxOwner *user
 }
 
 func newBench(cfg config) *bench {

@@ -75,7 +75,7 @@ func failed(rs []*result) bool {
 	return false
 }
 
-// addRatios notes on post and history how they compare with the database
+// addRatios notes on post, history and inbox how they compare with the database
 // alone: the share of throughput kept, and how many times slower.
 func addRatios(rs []*result) {
 	find := func(name string) *result {
@@ -86,7 +86,7 @@ func addRatios(rs []*result) {
 		}
 		return nil
 	}
-	for api, base := range map[string]string{"post": "baseline-insert", "history": "baseline-history"} {
+	for api, base := range map[string]string{"post": "baseline-insert", "history": "baseline-history", "inbox": "baseline-inbox"} {
 		a, b := find(api), find(base)
 		if a == nil || b == nil {
 			continue
