@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gqlchat/gqlchat/chat"
+	"github.com/gqlchat/gqlchat/events"
 	"github.com/gqlchat/gqlchat/httpapi"
 )
 
@@ -51,7 +52,7 @@ func TestParseConfig_DefaultsAreThoseOfThePackages(t *testing.T) {
 	if got := c.chatConfig(); !reflect.DeepEqual(got, chat.DefaultConfig) {
 		t.Errorf("chat config:\n got %+v\nwant %+v", got, chat.DefaultConfig)
 	}
-	if !c.localDatabase || c.Port != 8080 || c.EventBus != "postgres" || c.ReadTimeout != 30*time.Second {
+	if !c.localDatabase || c.Port != 8080 || c.EventBus != "postgres" || c.NATSURL != events.DefaultNATSURL || c.ReadTimeout != 30*time.Second {
 		t.Errorf("server settings: %+v", c)
 	}
 }
@@ -79,6 +80,13 @@ func TestParseConfig_ListsDevAndRateLimits(t *testing.T) {
 	}
 }
 
+func TestParseConfig_TakesTheNATSBus(t *testing.T) {
+	c, err := parseConfig(map[string]string{"EVENT_BUS": "nats", "NATS_URL": "nats://a:4222,nats://b:4222"})
+	if err != nil || c.EventBus != "nats" || c.NATSURL != "nats://a:4222,nats://b:4222" {
+		t.Fatalf("%+v %v", c, err)
+	}
+}
+
 func TestParseConfig_RefusesBadValuesNamingEachVariable(t *testing.T) {
 	_, err := parseConfig(map[string]string{
 		"PORT": "0", "DB_MAX_CONNS": "many", "MAX_BODY_BYTES": "-1", "TOKEN_TTL": "forever", "WS_KEEPALIVE": "-1s",
@@ -94,7 +102,7 @@ func TestParseConfig_RefusesBadValuesNamingEachVariable(t *testing.T) {
 		"TOKEN_TTL must be a positive duration such as 720h",
 		"WS_KEEPALIVE must be a positive duration such as 15s",
 		"DEV must be true or false",
-		"EVENT_BUS must be postgres or memory",
+		"EVENT_BUS must be postgres, nats or memory",
 		"LOG_LEVEL: ",
 		`RATE_LIMITS: rate limit "postMessage=fast": want field=rate/unit:burst`,
 	} {
