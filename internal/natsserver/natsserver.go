@@ -48,14 +48,19 @@ func URL(ctx context.Context) (string, error) {
 	if u := os.Getenv("TEST_NATS_URL"); u != "" {
 		return u, nil
 	}
-	if jetStream(ctx, defaultAddr) == nil {
-		return "nats://" + defaultAddr, nil
-	}
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(sharedPort))
+	return find(ctx, defaultAddr, sharedPort, filepath.Join(os.TempDir(), "gqlchat-test-nats"))
+}
+
+// find returns the server at addr if it answers, else the one on port of
+// 127.0.0.1 with its store and log in dir, which it starts if needed.
+func find(ctx context.Context, addr string, port int, dir string) (string, error) {
 	if jetStream(ctx, addr) == nil {
 		return "nats://" + addr, nil
 	}
-	dir := filepath.Join(os.TempDir(), "gqlchat-test-nats")
+	addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	if jetStream(ctx, addr) == nil {
+		return "nats://" + addr, nil
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
@@ -71,7 +76,7 @@ func URL(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	cmd := command(bin, dir, sharedPort)
+	cmd := command(bin, dir, port)
 	// Its own session: it outlives this process and a Ctrl-C aimed at it.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
@@ -84,11 +89,11 @@ func URL(ctx context.Context) (string, error) {
 	return "nats://" + addr, nil
 }
 
-// command is nats-server with JetStream on 127.0.0.1:port, its store and
-// log in dir.
+// command is nats-server with JetStream on 127.0.0.1:port, its store,
+// log and process id in dir.
 func command(bin, dir string, port int) *exec.Cmd {
-	return exec.Command(bin, "-js", "-a", "127.0.0.1", "-p", strconv.Itoa(port),
-		"-sd", filepath.Join(dir, "store"), "-l", filepath.Join(dir, "server.log"))
+	return exec.Command(bin, "-js", "-a", "127.0.0.1", "-p", strconv.Itoa(port), "-sd", filepath.Join(dir, "store"),
+		"-l", filepath.Join(dir, "server.log"), "-P", filepath.Join(dir, "nats-server.pid"))
 }
 
 // Binary returns the path of nats-server Version, built on first use into

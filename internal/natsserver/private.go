@@ -26,7 +26,6 @@ type Server struct {
 
 // exitWatch is a running server and a channel closed when it exits.
 type exitWatch struct {
-	pid    int
 	kill   func() error
 	signal func(syscall.Signal) error
 	exited chan struct{}
@@ -97,7 +96,7 @@ func (s *Server) Restart(t testing.TB) {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("natsserver: %v", err)
 	}
-	p := &exitWatch{pid: cmd.Process.Pid, kill: cmd.Process.Kill, exited: make(chan struct{}),
+	p := &exitWatch{kill: cmd.Process.Kill, exited: make(chan struct{}),
 		signal: func(sig syscall.Signal) error { return cmd.Process.Signal(sig) }}
 	go func() { _ = cmd.Wait(); close(p.exited) }()
 	s.proc = p
