@@ -142,7 +142,7 @@ func eventBus(ctx context.Context, cfg config, dsn string) (interface {
 	case "memory":
 		return memoryBus{events.NewInMem()}, nil
 	case "nats":
-		return events.NewNATS(ctx, cfg.NATSURL, events.NATSOptions{})
+		return events.NewNATS(ctx, cfg.NATSURL, events.NATSOptions{Stream: cfg.NATSStream})
 	}
 	return events.NewPG(ctx, dsn, events.PGOptions{})
 }

@@ -16,7 +16,7 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/gqlchat/gqlchat/internal/natsserver"
+	"github.com/gqlchat/gqlchat/internal/testbus"
 	"github.com/gqlchat/gqlchat/internal/testdb"
 	"github.com/gqlchat/gqlchat/migrations"
 )
@@ -124,11 +124,9 @@ func TestRun_MetricsAddrServesMetricsAwayFromTheAPI(t *testing.T) {
 // EVENT_BUS=nats connects to NATS_URL at start and reads the stream: its
 // metrics say so.
 func TestRun_EventBusNATSConnectsToNATSURL(t *testing.T) {
-	natsURL, err := natsserver.URL(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	port, stop := start(t, testdb.New(t), func(c *config) { c.EventBus, c.NATSURL = "nats", natsURL })
+	dsn := testdb.New(t)
+	bus := testbus.NewShared(t, "nats", dsn, "") // a stream of the test's own
+	port, stop := start(t, dsn, func(c *config) { c.EventBus, c.NATSURL, c.NATSStream = "nats", bus.NATSURL, bus.Name })
 	defer stop() //nolint:errcheck // the test is over
 	res, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", port))
 	if err != nil {

@@ -16,8 +16,7 @@ import (
 // Defaults of NATSOptions.
 const (
 	DefaultNATSURL         = "nats://127.0.0.1:4222"
-	DefaultStream          = "GQLCHAT"
-	DefaultSubject         = "gqlchat"
+	DefaultStream          = "gqlchat"
 	DefaultReplay          = 5 * time.Minute
 	DefaultStreamBytes     = 256 << 20
 	DefaultNATSHealthCheck = 5 * time.Second
@@ -26,14 +25,14 @@ const (
 
 // NATSOptions configure a NATS bus; the zero value means every default.
 type NATSOptions struct {
-	// Stream is the JetStream stream every instance shares; default
-	// DefaultStream. A bus creates it, with the limits below, when it is
-	// missing, and otherwise uses it as it is, so that an operator can
-	// provision it (replicas, placement) ahead.
+	// Stream is the JetStream stream every instance of a deployment
+	// shares; default DefaultStream. A bus creates it, with the limits
+	// below, when it is missing, and otherwise uses it as it is, so that an
+	// operator can provision it (replicas, placement) ahead.
 	Stream string
 	// Subject prefixes the subjects the stream holds: an event goes to
 	// <Subject>.<topic, ":" read as ".">[.<chat>] (see subject); default
-	// DefaultSubject.
+	// Stream.
 	Subject string
 	// Replay is how long the stream keeps events (its MaxAge): an instance
 	// that lost its connection for less replays what it missed, one that
@@ -69,7 +68,7 @@ func (o *NATSOptions) fill() error {
 		o.Stream = DefaultStream
 	}
 	if o.Subject == "" {
-		o.Subject = DefaultSubject
+		o.Subject = o.Stream
 	}
 	if !isToken(o.Stream) || !isToken(o.Subject) {
 		return fmt.Errorf("events: stream %q and subject %q must be made of letters, digits, - and _", o.Stream, o.Subject)
