@@ -39,11 +39,10 @@ type NATSOptions struct {
 	// was away longer resyncs. Default DefaultReplay.
 	Replay time.Duration
 	// MaxBytes caps the stream's size; the oldest events go first.
-	// Default DefaultStreamBytes.
+	// Default DefaultStreamBytes. The stream is in files, so that a NATS
+	// restart makes no instance resync; an operator who prefers memory
+	// makes the stream so ahead.
 	MaxBytes int64
-	// Memory keeps the stream in memory instead of in files: cheaper, but
-	// a NATS restart then makes every instance resync.
-	Memory bool
 	// HealthCheck is the interval of the connection's pings and of the
 	// consumer's heartbeats, so that a dead link or a stalled consumer is
 	// noticed within a few of them; default DefaultNATSHealthCheck, at

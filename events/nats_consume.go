@@ -218,10 +218,6 @@ func (n *NATS) stream(ctx context.Context) (jetstream.Stream, error) {
 }
 
 func (n *NATS) streamConfig() jetstream.StreamConfig {
-	storage := jetstream.FileStorage
-	if n.opts.Memory {
-		storage = jetstream.MemoryStorage
-	}
 	return jetstream.StreamConfig{
 		Name:        n.opts.Stream,
 		Description: "gqlchat events: notes that the database changed, kept for instances that reconnect",
@@ -230,7 +226,7 @@ func (n *NATS) streamConfig() jetstream.StreamConfig {
 		Discard:     jetstream.DiscardOld,
 		MaxAge:      n.opts.Replay,
 		MaxBytes:    n.opts.MaxBytes,
-		Storage:     storage,
+		Storage:     jetstream.FileStorage,
 		Replicas:    1,
 		// Publishers never repeat a message, so the window of duplicates
 		// is the shortest the server takes that fits in MaxAge.

@@ -278,6 +278,7 @@ func newTestNATSesVia(t *testing.T, urls []string, opts NATSOptions) []*NATS {
 		opts.HealthCheck = time.Second
 	}
 	opts.ReconnectWait = 50 * time.Millisecond
+	opts.MaxBytes = testStreamBytes
 	var buses []*NATS
 	for _, url := range urls {
 		n, err := NewNATS(t.Context(), url, opts)
@@ -290,6 +291,9 @@ func newTestNATSesVia(t *testing.T, urls []string, opts NATSOptions) []*NATS {
 	t.Cleanup(func() { _ = jetStream(t, urls[0]).DeleteStream(context.Background(), name) })
 	return buses
 }
+
+// testStreamBytes bounds test streams, which the server reserves room for.
+const testStreamBytes = 16 << 20
 
 func pair(buses []*NATS) (*NATS, *NATS) { return buses[0], buses[1] }
 

@@ -124,6 +124,7 @@ func (s *Shared) startNATS(t testing.TB, b *Bus) {
 	proxy := natsserver.NewProxy(t, s.NATSURL)
 	bus, err := events.NewNATS(context.Background(), proxy.URL, events.NATSOptions{
 		Stream: s.Name, Subject: s.Name, HealthCheck: time.Second, ReconnectWait: 50 * time.Millisecond,
+		MaxBytes: 16 << 20, // the server reserves room for it
 	})
 	if err != nil {
 		t.Fatal(err)
