@@ -279,6 +279,9 @@ func newTestNATSesVia(t *testing.T, urls []string, opts NATSOptions) []*NATS {
 	}
 	opts.ReconnectWait = 50 * time.Millisecond
 	opts.MaxBytes = testStreamBytes
+	// Registered first, so that it runs once the buses are closed: a bus
+	// still running would make the stream again.
+	t.Cleanup(func() { _ = jetStream(t, urls[0]).DeleteStream(context.Background(), name) })
 	var buses []*NATS
 	for _, url := range urls {
 		n, err := NewNATS(t.Context(), url, opts)
@@ -288,7 +291,6 @@ func newTestNATSesVia(t *testing.T, urls []string, opts NATSOptions) []*NATS {
 		t.Cleanup(func() { _ = n.Close() })
 		buses = append(buses, n)
 	}
-	t.Cleanup(func() { _ = jetStream(t, urls[0]).DeleteStream(context.Background(), name) })
 	return buses
 }
 
