@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -34,7 +35,9 @@ type config struct {
 	TokenTTL          time.Duration `env:"TOKEN_TTL" envDefault:"720h" help:"lifetime of a log-in token, as a Go duration"`
 	SessionCacheTTL   time.Duration `env:"SESSION_CACHE_TTL" envDefault:"10s" help:"how long an instance trusts a token it checked without asking the database again; revocations reach every instance through the event bus at once, and this bounds one whose note was lost (0 turns the cache off)"`
 	EventRetention    time.Duration `env:"EVENT_RETENTION" envDefault:"720h" help:"how long the event log keeps events for resuming subscriptions; resuming from further back fails with CURSOR_EXPIRED (the message history is kept whole)"`
-	EventBus          string        `env:"EVENT_BUS" envDefault:"postgres" help:"postgres (instances share events through LISTEN/NOTIFY) or memory (one instance)"`
+	EventBus          string        `env:"EVENT_BUS" envDefault:"postgres" help:"postgres (instances share events through LISTEN/NOTIFY), nats (through NATS JetStream at NATS_URL) or memory (one instance)"`
+	NATSURL           string        `env:"NATS_URL" envDefault:"nats://127.0.0.1:4222" help:"the NATS server, with JetStream, of EVENT_BUS=nats; comma-separated URLs for a cluster"`
+	NATSStream        string        `env:"NATS_STREAM" envDefault:"gqlchat" help:"the JetStream stream, and the prefix of its subjects, that the instances of one deployment share (EVENT_BUS=nats): deployments on one NATS need one each; letters, digits, - and _"`
 
 	// Who may call the API.
 	Introspection  bool     `env:"INTROSPECTION" envDefault:"true" help:"true or false: let clients read the schema; false also hides \"Did you mean\" suggestions"`
@@ -91,12 +94,18 @@ func parseConfig(environ map[string]string) (config, error) {
 		},
 	}})
 	errs := refusals(err)
-	if c.EventBus != "postgres" && c.EventBus != "memory" {
-		errs = append(errs, errors.New("EVENT_BUS must be postgres or memory"))
+	if c.EventBus != "postgres" && c.EventBus != "nats" && c.EventBus != "memory" {
+		errs = append(errs, errors.New("EVENT_BUS must be postgres, nats or memory"))
+	}
+	if !natsName.MatchString(c.NATSStream) {
+		errs = append(errs, errors.New("NATS_STREAM must be 1 to 64 letters, digits, - and _"))
 	}
 	c.localDatabase = environ["DATABASE_URL"] == ""
 	return c, errors.Join(errs...)
 }
+
+// natsName is what NATS takes as a stream name and a subject token.
+var natsName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
 // positive wraps parse to refuse zero and negative values too.
 func positive[T int | int64 | time.Duration](parse func(string) (T, error)) env.ParserFunc {

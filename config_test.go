@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gqlchat/gqlchat/chat"
+	"github.com/gqlchat/gqlchat/events"
 	"github.com/gqlchat/gqlchat/httpapi"
 )
 
@@ -51,7 +52,7 @@ func TestParseConfig_DefaultsAreThoseOfThePackages(t *testing.T) {
 	if got := c.chatConfig(); !reflect.DeepEqual(got, chat.DefaultConfig) {
 		t.Errorf("chat config:\n got %+v\nwant %+v", got, chat.DefaultConfig)
 	}
-	if !c.localDatabase || c.Port != 8080 || c.EventBus != "postgres" || c.ReadTimeout != 30*time.Second {
+	if !c.localDatabase || c.Port != 8080 || c.EventBus != "postgres" || c.NATSURL != events.DefaultNATSURL || c.NATSStream != events.DefaultStream || c.ReadTimeout != 30*time.Second {
 		t.Errorf("server settings: %+v", c)
 	}
 }
@@ -79,10 +80,17 @@ func TestParseConfig_ListsDevAndRateLimits(t *testing.T) {
 	}
 }
 
+func TestParseConfig_TakesTheNATSBus(t *testing.T) {
+	c, err := parseConfig(map[string]string{"EVENT_BUS": "nats", "NATS_URL": "nats://a:4222,nats://b:4222", "NATS_STREAM": "chat-staging"})
+	if err != nil || c.EventBus != "nats" || c.NATSURL != "nats://a:4222,nats://b:4222" || c.NATSStream != "chat-staging" {
+		t.Fatalf("%+v %v", c, err)
+	}
+}
+
 func TestParseConfig_RefusesBadValuesNamingEachVariable(t *testing.T) {
 	_, err := parseConfig(map[string]string{
 		"PORT": "0", "DB_MAX_CONNS": "many", "MAX_BODY_BYTES": "-1", "TOKEN_TTL": "forever", "WS_KEEPALIVE": "-1s",
-		"DEV": "maybe", "EVENT_BUS": "kafka", "LOG_LEVEL": "loud", "RATE_LIMITS": "postMessage=fast",
+		"DEV": "maybe", "EVENT_BUS": "kafka", "NATS_STREAM": "chat.staging", "LOG_LEVEL": "loud", "RATE_LIMITS": "postMessage=fast",
 	})
 	if err == nil {
 		t.Fatal("bad values accepted")
@@ -94,7 +102,8 @@ func TestParseConfig_RefusesBadValuesNamingEachVariable(t *testing.T) {
 		"TOKEN_TTL must be a positive duration such as 720h",
 		"WS_KEEPALIVE must be a positive duration such as 15s",
 		"DEV must be true or false",
-		"EVENT_BUS must be postgres or memory",
+		"EVENT_BUS must be postgres, nats or memory",
+		"NATS_STREAM must be 1 to 64 letters, digits, - and _",
 		"LOG_LEVEL: ",
 		`RATE_LIMITS: rate limit "postMessage=fast": want field=rate/unit:burst`,
 	} {
@@ -102,7 +111,7 @@ func TestParseConfig_RefusesBadValuesNamingEachVariable(t *testing.T) {
 			t.Errorf("no %q in:\n%v", want, err)
 		}
 	}
-	if n := strings.Count(err.Error(), "\n") + 1; n != 9 {
+	if n := strings.Count(err.Error(), "\n") + 1; n != 10 {
 		t.Errorf("%d refusals, want one per variable:\n%v", n, err)
 	}
 }

@@ -73,7 +73,7 @@ func run(ctx context.Context, cfg config) error {
 	}
 	slog.Info("database ready", "migrations_applied", n)
 
-	bus, err := eventBus(ctx, cfg.EventBus, dsn)
+	bus, err := eventBus(ctx, cfg, dsn)
 	if err != nil {
 		return err
 	}
@@ -131,15 +131,18 @@ func run(ctx context.Context, cfg config) error {
 	return srv.Shutdown(shutdownCtx)
 }
 
-// eventBus returns the configured bus: PostgreSQL LISTEN/NOTIFY, so that
-// several instances on one database deliver each other's events, or an
-// in-process one.
-func eventBus(ctx context.Context, kind, dsn string) (interface {
+// eventBus returns the configured bus: PostgreSQL LISTEN/NOTIFY or NATS
+// JetStream, so that several instances on one database deliver each
+// other's events, or an in-process one.
+func eventBus(ctx context.Context, cfg config, dsn string) (interface {
 	events.Bus
 	Close() error
 }, error) {
-	if kind == "memory" {
+	switch cfg.EventBus {
+	case "memory":
 		return memoryBus{events.NewInMem()}, nil
+	case "nats":
+		return events.NewNATS(ctx, cfg.NATSURL, events.NATSOptions{Stream: cfg.NATSStream})
 	}
 	return events.NewPG(ctx, dsn, events.PGOptions{})
 }

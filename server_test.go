@@ -16,6 +16,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/gqlchat/gqlchat/internal/testbus"
 	"github.com/gqlchat/gqlchat/internal/testdb"
 	"github.com/gqlchat/gqlchat/migrations"
 )
@@ -117,6 +118,26 @@ func TestRun_MetricsAddrServesMetricsAwayFromTheAPI(t *testing.T) {
 	}
 	if code, body := status("http://" + addr + "/metrics"); code != http.StatusOK || !strings.Contains(body, "gqlchat_websocket_connections") {
 		t.Errorf("/metrics on METRICS_ADDR: %d %.200s", code, body)
+	}
+}
+
+// EVENT_BUS=nats connects to NATS_URL at start and reads the stream: its
+// metrics say so.
+func TestRun_EventBusNATSConnectsToNATSURL(t *testing.T) {
+	dsn := testdb.New(t)
+	bus := testbus.NewShared(t, "nats", dsn, "") // a stream of the test's own
+	port, stop := start(t, dsn, func(c *config) { c.EventBus, c.NATSURL, c.NATSStream = "nats", bus.NATSURL, bus.Name })
+	defer stop() //nolint:errcheck // the test is over
+	res, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	for _, want := range []string{"gqlchat_event_bus_listening 1", "gqlchat_event_bus_replays_total 0"} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("no %q in /metrics", want)
+		}
 	}
 }
 

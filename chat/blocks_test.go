@@ -359,14 +359,15 @@ func TestFriendsChanges_BothHearOfAFriendshipBeginningAndEndingAndOthersNothing(
 }
 
 func TestFriendsChanges_CrossInstances(t *testing.T) {
-	t.Parallel()
-	in := newInstances(t)
-	a, b := mustSignUp(t, in[0], "ia"), mustSignUp(t, in[0], "ib")
-	sa, sb := mustFriendsChanges(t, in[0], a), mustFriendsChanges(t, in[1], b)
-	befriend(t, in[1], a, b)
-	mustBlock(t, in[1], b, a)
-	nextChange(t, sa, b, true)
-	nextChange(t, sa, b, false)
-	nextChange(t, sb, a, true)
-	nextChange(t, sb, a, false)
+	eachBus(t, func(t *testing.T, kind string) {
+		in := newInstances(t, kind)
+		a, b := mustSignUp(t, in[0], "ia"), mustSignUp(t, in[0], "ib")
+		sa, sb := mustFriendsChanges(t, in[0], a), mustFriendsChanges(t, in[1], b)
+		befriend(t, in[1], a, b)
+		mustBlock(t, in[1], b, a)
+		nextChange(t, sa, b, true)
+		nextChange(t, sa, b, false)
+		nextChange(t, sb, a, true)
+		nextChange(t, sb, a, false)
+	})
 }

@@ -325,20 +325,21 @@ func TestChatEvents_ASubscriberFarBehindGetsEverythingInOrder(t *testing.T) {
 // A token made on an instance whose log reader is ahead of this one's is
 // not answered with what it had already seen.
 func TestChatEvents_ATokenFromAnInstanceAheadIsNotRepeated(t *testing.T) {
-	t.Parallel()
-	srv := newInstances(t)
-	owner := mustSignUp(t, srv[0], "own")
-	b := mustFriends(t, srv[0], owner, 1)[0]
-	g := mustGroup(t, srv[0], owner, "G", b)
-	for i := range 20 {
-		mustPost(t, srv[1], owner, g.ID, fmt.Sprint("before ", i))
-		token, err := srv[1].SyncToken(b.Ctx)
-		must(t, err)
-		ch, cancel := mustChatEvents(t, srv[0], b, nil, &token)
-		mustPost(t, srv[1], owner, g.ID, fmt.Sprint("after ", i))
-		mustKinds(t, "B", ch, fmt.Sprint("MESSAGE_POSTED after ", i))
-		cancel()
-	}
+	eachBus(t, func(t *testing.T, kind string) {
+		srv := newInstances(t, kind)
+		owner := mustSignUp(t, srv[0], "own")
+		b := mustFriends(t, srv[0], owner, 1)[0]
+		g := mustGroup(t, srv[0], owner, "G", b)
+		for i := range 20 {
+			mustPost(t, srv[1], owner, g.ID, fmt.Sprint("before ", i))
+			token, err := srv[1].SyncToken(b.Ctx)
+			must(t, err)
+			ch, cancel := mustChatEvents(t, srv[0], b, nil, &token)
+			mustPost(t, srv[1], owner, g.ID, fmt.Sprint("after ", i))
+			mustKinds(t, "B", ch, fmt.Sprint("MESSAGE_POSTED after ", i))
+			cancel()
+		}
+	})
 }
 
 func TestChatEvents_AMalformedPositionIsRefused(t *testing.T) {
@@ -412,23 +413,24 @@ func TestChatEvents_ATokenFromTheFutureIsRefused(t *testing.T) {
 // Changes made on one instance reach streams on another, through the
 // database's log and the bus's notes that it moved on.
 func TestChatEvents_ChangesOnOneInstanceReachStreamsOnAnother(t *testing.T) {
-	t.Parallel()
-	srv := newInstances(t)
-	owner := mustSignUp(t, srv[0], "own")
-	f := mustFriends(t, srv[0], owner, 2)
-	b, e := f[0], f[1]
-	g := mustGroup(t, srv[0], owner, "G", b)
-	all, _ := mustChatEvents(t, srv[1], b, nil, nil)
-	m := mustPost(t, srv[0], owner, g.ID, "hello")
-	_, err := srv[0].AddReaction(owner.Ctx, m.ID, "🎉")
-	must(t, err)
-	_, err = srv[0].RenameGroupChat(owner.Ctx, g.ID, "G2")
-	must(t, err)
-	_, err = srv[0].InviteToGroupChat(owner.Ctx, g.ID, ids(e))
-	must(t, err)
-	got := mustKinds(t, "B on the other instance", all,
-		"MESSAGE_POSTED hello", "REACTIONS_CHANGED hello", "CHAT_RENAMED G2", "MEMBER_JOINED "+e.Username)
-	if r := got[1].Message.Reactions; len(r) != 1 || r[0].Emoji != "🎉" {
-		t.Errorf("the reactions arrived as %+v", r)
-	}
+	eachBus(t, func(t *testing.T, kind string) {
+		srv := newInstances(t, kind)
+		owner := mustSignUp(t, srv[0], "own")
+		f := mustFriends(t, srv[0], owner, 2)
+		b, e := f[0], f[1]
+		g := mustGroup(t, srv[0], owner, "G", b)
+		all, _ := mustChatEvents(t, srv[1], b, nil, nil)
+		m := mustPost(t, srv[0], owner, g.ID, "hello")
+		_, err := srv[0].AddReaction(owner.Ctx, m.ID, "🎉")
+		must(t, err)
+		_, err = srv[0].RenameGroupChat(owner.Ctx, g.ID, "G2")
+		must(t, err)
+		_, err = srv[0].InviteToGroupChat(owner.Ctx, g.ID, ids(e))
+		must(t, err)
+		got := mustKinds(t, "B on the other instance", all,
+			"MESSAGE_POSTED hello", "REACTIONS_CHANGED hello", "CHAT_RENAMED G2", "MEMBER_JOINED "+e.Username)
+		if r := got[1].Message.Reactions; len(r) != 1 || r[0].Emoji != "🎉" {
+			t.Errorf("the reactions arrived as %+v", r)
+		}
+	})
 }

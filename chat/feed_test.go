@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/gqlchat/gqlchat/events"
+	"github.com/gqlchat/gqlchat/internal/testbus"
 	"github.com/gqlchat/gqlchat/models"
 )
 
@@ -14,17 +15,19 @@ import (
 // so each instance has a feed to get wrong.
 
 // eachTopology runs test on the same service twice, and on two services
-// of one database that share events through PostgreSQL.
+// of one database that share events through each kind of bus.
 func eachTopology(t *testing.T, test func(t *testing.T, srv [2]*harness)) {
 	t.Run("1 instance", func(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t)
 		test(t, [2]*harness{h, h})
 	})
-	t.Run("2 instances", func(t *testing.T) {
-		t.Parallel()
-		test(t, newInstances(t))
-	})
+	for _, kind := range testbus.Kinds {
+		t.Run("2 instances on "+kind, func(t *testing.T) {
+			t.Parallel()
+			test(t, newInstances(t, kind))
+		})
+	}
 }
 
 // onBoth streams u's new messages of chatID (nil for all) on each service.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gqlchat/gqlchat/chat"
 	"github.com/gqlchat/gqlchat/events"
+	"github.com/gqlchat/gqlchat/internal/testbus"
 	"github.com/gqlchat/gqlchat/internal/testdb"
 	"github.com/gqlchat/gqlchat/models"
 )
@@ -51,20 +52,28 @@ func newHarness(t *testing.T, change ...func(*chat.Config)) *harness {
 }
 
 // newInstances starts two services on one fresh database that share events
-// through PostgreSQL, as two instances of the server do.
-func newInstances(t *testing.T, change ...func(*chat.Config)) [2]*harness {
+// through a bus of kind (testbus.Kinds), as two instances of the server do.
+func newInstances(t *testing.T, kind string, change ...func(*chat.Config)) [2]*harness {
 	t.Helper()
 	dsn := testdb.New(t)
+	shared := testbus.NewShared(t, kind, dsn, "")
 	var out [2]*harness
 	for i := range out {
-		bus, err := events.NewPG(context.Background(), dsn, events.PGOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { bus.Close() })
-		out[i] = startHarness(t, testdb.Open(t, dsn), bus, bus.InMem, testConfig(change...))
+		bus := shared.Start(t)
+		out[i] = startHarness(t, testdb.Open(t, dsn), bus, bus.Local, testConfig(change...))
 	}
 	return out
+}
+
+// eachBus runs test, in parallel, once per kind of bus between instances.
+func eachBus(t *testing.T, test func(t *testing.T, kind string)) {
+	t.Parallel()
+	for _, kind := range testbus.Kinds {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			test(t, kind)
+		})
+	}
 }
 
 // testConfig is the default configuration with cheap password hashes,

@@ -88,13 +88,14 @@ func TestRace_LogInCannotOutrunChangePassword(t *testing.T) {
 // a cache that would trust the token for an hour, the other instance
 // refuses it as soon as the note arrives.
 func TestLogOut_RevokesTheTokenOnEveryInstanceAtOnce(t *testing.T) {
-	t.Parallel()
-	in := newInstances(t, func(c *chat.Config) { c.SessionCacheTTL = time.Hour })
-	u := mustSignUp(t, in[0], "yves")
-	mustAuthenticate(t, in[1], u.Token) // remembered there
-	must(t, in[0].LogOut(u.Ctx))
-	mustBeRefused(t, in[0], u.Token) // the revoking instance: before LogOut returned
-	waitRefused(t, in[1], u.Token, 10*time.Second)
+	eachBus(t, func(t *testing.T, kind string) {
+		in := newInstances(t, kind, func(c *chat.Config) { c.SessionCacheTTL = time.Hour })
+		u := mustSignUp(t, in[0], "yves")
+		mustAuthenticate(t, in[1], u.Token) // remembered there
+		must(t, in[0].LogOut(u.Ctx))
+		mustBeRefused(t, in[0], u.Token) // the revoking instance: before LogOut returned
+		waitRefused(t, in[1], u.Token, 10*time.Second)
+	})
 }
 
 // A revocation whose note never came (here, made behind the service's

@@ -39,6 +39,7 @@ type chatEvent struct {
 	User                                       *ref
 	ReactedBy, InvitedBy, RemovedBy, RenamedBy *ref
 	Name                                       string
+	Typing                                     bool
 }
 
 // names gives the ids a test made short names, so that events read as
@@ -90,6 +91,8 @@ func (n names) describe(e chatEvent) string {
 		return fmt.Sprintf("renamed %s %q by %s (chat.name %q)", chat, e.Name, n.of(e.RenamedBy), e.Chat.Name)
 	case "ReadMarkerMovedEvent":
 		return fmt.Sprintf("read %s %s up to %s", chat, n.of(e.User), n.id(m.ID))
+	case "TypingEvent":
+		return fmt.Sprintf("typing %s %s %v", chat, n.of(e.User), e.Typing)
 	}
 	return "unknown event " + e.Typename
 }

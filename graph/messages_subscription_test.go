@@ -97,4 +97,5 @@ const subChatEvents = `subscription($chat: ID, $after: String) { chatEvents(chat
 	... on MemberLeftEvent { user { id } removedBy { id } }
 	... on ChatRenamedEvent { name renamedBy: by { id } }
 	... on ReadMarkerMovedEvent { user { id } message { id } }
+	... on TypingEvent { user { id } typing }
 } }`

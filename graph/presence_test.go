@@ -1,14 +1,12 @@
 package graph_test
 
 import (
-	"fmt"
 	"testing"
 	"time"
 
 	"github.com/gqlchat/gqlchat/chat"
 	"github.com/gqlchat/gqlchat/graph/model"
 	"github.com/gqlchat/gqlchat/internal/apitest"
-	"github.com/gqlchat/gqlchat/internal/testdb"
 )
 
 const subPresence = `subscription { presenceChanged { user { id online lastSeenAt } online lastSeenAt } }`
@@ -69,54 +67,52 @@ func (c *liveConn) expectPresence(u apitest.User, online bool) presenceEvent {
 // A user connected on one instance is online for a friend subscribed on
 // another, and offline once the connection closes, with lastSeenAt.
 func TestPresence_CrossesInstances(t *testing.T) {
-	t.Parallel()
-	dsn := testdb.New(t)
-	channel := fmt.Sprintf("test_%d", time.Now().UnixNano())
-	a, _ := apitest.StartInstanceWith(t, dsn, channel, presenceConfig(200*time.Millisecond))
-	b, _ := apitest.StartInstanceWith(t, dsn, channel, presenceConfig(200*time.Millisecond))
-	a.RunPresence(t)
-	b.RunPresence(t)
-	u := a.SignUp(t, "u")
-	friend := a.FriendsOf(t, u, 1)[0]
-	watch := watchPresence(t, a, apitest.TransportWS, friend)
-	conn := dialLive(t, b, apitest.LegacyWS, u)
-	watch.expectPresence(u, true)
-	conn.ws.Close()
-	watch.expectPresence(u, false)
-	var node struct {
-		Node struct {
-			Online     *bool
-			LastSeenAt *string
+	forEachBus(t, func(t *testing.T, c *apitest.Cluster) {
+		in := startInstances(t, c, 2, presenceConfig(200*time.Millisecond))
+		a, b := in[0].Server, in[1].Server
+		a.RunPresence(t)
+		b.RunPresence(t)
+		u := a.SignUp(t, "u")
+		friend := a.FriendsOf(t, u, 1)[0]
+		watch := watchPresence(t, a, apitest.TransportWS, friend)
+		conn := dialLive(t, b, apitest.LegacyWS, u)
+		watch.expectPresence(u, true)
+		conn.ws.Close()
+		watch.expectPresence(u, false)
+		var node struct {
+			Node struct {
+				Online     *bool
+				LastSeenAt *string
+			}
 		}
-	}
-	a.MustDo(t, friend.Token, presenceOf, map[string]any{"id": u.ID}, &node)
-	if node.Node.Online == nil || *node.Node.Online || node.Node.LastSeenAt == nil {
-		t.Fatalf("after the last connection closed: %+v", node.Node)
-	}
+		a.MustDo(t, friend.Token, presenceOf, map[string]any{"id": u.ID}, &node)
+		if node.Node.Online == nil || *node.Node.Online || node.Node.LastSeenAt == nil {
+			t.Fatalf("after the last connection closed: %+v", node.Node)
+		}
+	})
 }
 
 // An instance that dies without closing its sockets (its heartbeat stops)
 // leaves its users online only until the heartbeat expires.
 func TestPresence_UsersOfACrashedInstanceGoOfflineWhenItsHeartbeatExpires(t *testing.T) {
-	t.Parallel()
-	dsn := testdb.New(t)
-	channel := fmt.Sprintf("test_%d", time.Now().UnixNano())
-	cfg := presenceConfig(100 * time.Millisecond)
-	a, _ := apitest.StartInstanceWith(t, dsn, channel, cfg)
-	b, _ := apitest.StartInstanceWith(t, dsn, channel, cfg)
-	a.RunPresence(t)
-	b.RunPresence(t)
-	u := a.SignUp(t, "u")
-	friend := a.FriendsOf(t, u, 1)[0]
-	watch := watchPresence(t, b, apitest.TransportWS, friend)
-	dialLive(t, a, apitest.TransportWS, u) // stays open
-	watch.expectPresence(u, true)
-	a.StopHeartbeat()
-	crashed := time.Now()
-	watch.expectPresence(u, false)
-	if took := time.Since(crashed); took > cfg.Presence.Expiry+cfg.Presence.Heartbeat+500*time.Millisecond {
-		t.Fatalf("offline %v after the crash, want within the expiry (%v)", took, cfg.Presence.Expiry)
-	}
+	forEachBus(t, func(t *testing.T, c *apitest.Cluster) {
+		cfg := presenceConfig(100 * time.Millisecond)
+		in := startInstances(t, c, 2, cfg)
+		a, b := in[0].Server, in[1].Server
+		a.RunPresence(t)
+		b.RunPresence(t)
+		u := a.SignUp(t, "u")
+		friend := a.FriendsOf(t, u, 1)[0]
+		watch := watchPresence(t, b, apitest.TransportWS, friend)
+		dialLive(t, a, apitest.TransportWS, u) // stays open
+		watch.expectPresence(u, true)
+		a.StopHeartbeat()
+		crashed := time.Now()
+		watch.expectPresence(u, false)
+		if took := time.Since(crashed); took > cfg.Presence.Expiry+cfg.Presence.Heartbeat+500*time.Millisecond {
+			t.Fatalf("offline %v after the crash, want within the expiry (%v)", took, cfg.Presence.Expiry)
+		}
+	})
 }
 
 // A flapping connection changes nothing within the debounce; the last

@@ -9,7 +9,6 @@ import (
 	"github.com/gqlchat/gqlchat/chat"
 	"github.com/gqlchat/gqlchat/events"
 	"github.com/gqlchat/gqlchat/internal/apitest"
-	"github.com/gqlchat/gqlchat/internal/testdb"
 )
 
 const setTyping = `mutation($chat: ID!, $typing: Boolean!) { setTyping(input: {chatId: $chat, typing: $typing}) }`
@@ -108,43 +107,42 @@ func typingConfig(expiry time.Duration) chat.Config {
 // on both (all chats with one protocol, the one chat with the other), and
 // not the typer's own; resuming after a TypingEvent misses nothing.
 func TestSetTyping_ReachesTheOtherMembersOnEveryInstance(t *testing.T) {
-	t.Parallel()
-	dsn := testdb.New(t)
-	channel := fmt.Sprintf("test_%d", time.Now().UnixNano())
-	a, _ := apitest.StartInstance(t, dsn, channel)
-	b, _ := apitest.StartInstance(t, dsn, channel)
-	owner := a.SignUp(t, "own")
-	f := a.FriendsOf(t, owner, 2)
-	g := createGroupChat(t, a, owner, "G", f...)
-	post(t, a, owner, g.ID, "before")
-	all := dialLive(t, a, apitest.TransportWS, f[0])
-	all.subscribe("e", subTyping, nil)
-	one := dialLive(t, b, apitest.LegacyWS, f[1])
-	one.subscribe("e", subTyping, map[string]any{"chat": g.ID})
-	own := dialLive(t, a, apitest.TransportWS, owner)
-	own.subscribe("e", subTyping, map[string]any{"chat": g.ID})
-	a.WaitFollowed(t, g.ID, 2)
-	b.WaitFollowed(t, g.ID, 1)
+	forEachBus(t, func(t *testing.T, c *apitest.Cluster) {
+		in := startInstances(t, c, 2, apitest.CheapConfig())
+		a, b := in[0].Server, in[1].Server
+		owner := a.SignUp(t, "own")
+		f := a.FriendsOf(t, owner, 2)
+		g := createGroupChat(t, a, owner, "G", f...)
+		post(t, a, owner, g.ID, "before")
+		all := dialLive(t, a, apitest.TransportWS, f[0])
+		all.subscribe("e", subTyping, nil)
+		one := dialLive(t, b, apitest.LegacyWS, f[1])
+		one.subscribe("e", subTyping, map[string]any{"chat": g.ID})
+		own := dialLive(t, a, apitest.TransportWS, owner)
+		own.subscribe("e", subTyping, map[string]any{"chat": g.ID})
+		a.WaitFollowed(t, g.ID, 2)
+		b.WaitFollowed(t, g.ID, 1)
 
-	b.MustDo(t, owner.Token, setTyping, map[string]any{"chat": g.ID, "typing": true}, nil)
-	all.expectTyping("e", owner, true)
-	typed := one.expectTyping("e", owner, true)
-	a.MustDo(t, owner.Token, setTyping, map[string]any{"chat": g.ID, "typing": false}, nil)
-	all.expectTyping("e", owner, false)
-	one.expectTyping("e", owner, false)
-	post(t, b, f[0], g.ID, "after")
-	for _, c := range []*liveConn{all, one, own} { // the typer got only the post
-		if e := c.event("e"); e.Message.Body != "after" {
-			t.Fatalf("got %s, want the post", e)
+		b.MustDo(t, owner.Token, setTyping, map[string]any{"chat": g.ID, "typing": true}, nil)
+		all.expectTyping("e", owner, true)
+		typed := one.expectTyping("e", owner, true)
+		a.MustDo(t, owner.Token, setTyping, map[string]any{"chat": g.ID, "typing": false}, nil)
+		all.expectTyping("e", owner, false)
+		one.expectTyping("e", owner, false)
+		post(t, b, f[0], g.ID, "after")
+		for _, c := range []*liveConn{all, one, own} { // the typer got only the post
+			if e := c.event("e"); e.Message.Body != "after" {
+				t.Fatalf("got %s, want the post", e)
+			}
 		}
-	}
-	// Resuming after the typing event replays what came after it, only.
-	again := dialLive(t, b, apitest.TransportWS, f[1])
-	again.subscribe("r", subTyping, map[string]any{"chat": g.ID, "after": typed.Cursor})
-	if e := again.event("r"); e.Message.Body != "after" {
-		t.Fatalf("resumed after the typing event: got %s, want the post after it", e)
-	}
-	again.ws.Quiet(100 * time.Millisecond)
+		// Resuming after the typing event replays what came after it, only.
+		again := dialLive(t, b, apitest.TransportWS, f[1])
+		again.subscribe("r", subTyping, map[string]any{"chat": g.ID, "after": typed.Cursor})
+		if e := again.event("r"); e.Message.Body != "after" {
+			t.Fatalf("resumed after the typing event: got %s, want the post after it", e)
+		}
+		again.ws.Quiet(100 * time.Millisecond)
+	})
 }
 
 // A client calling setTyping on every keystroke costs one event.

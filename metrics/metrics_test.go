@@ -222,6 +222,31 @@ func TestBus_ExportsThePostgreSQLBusStatistics(t *testing.T) {
 	)
 }
 
+// natsLike reports statistics as events.NATS does, without a server.
+type natsLike struct{ *events.InMem }
+
+func (natsLike) Stats() events.NATSStats {
+	return events.NATSStats{Published: 12, Received: 9, Replays: 2, Resyncs: 1, Dropped: 3}
+}
+func (natsLike) Listening() bool { return false }
+
+func TestBus_ExportsTheNATSBusStatistics(t *testing.T) {
+	m := New(nil)
+	m.Bus(natsLike{events.NewInMem()})
+	body := scrape(t, m)
+	expectSeries(t, body,
+		`gqlchat_event_bus_published_total 12`,
+		`gqlchat_event_bus_replays_total 2`,
+		`gqlchat_event_bus_received_total 9`,
+		`gqlchat_event_bus_resyncs_total 1`,
+		`gqlchat_event_bus_dropped_total 3`,
+		`gqlchat_event_bus_listening 0`,
+	)
+	if strings.Contains(body, "gqlchat_event_bus_notifies_total") {
+		t.Error("the NATS bus sends no NOTIFY")
+	}
+}
+
 func TestHandler_ServesPoolRuntimeAndProcessMetrics(t *testing.T) {
 	db, err := sql.Open("pgx", "postgres://nobody@127.0.0.1:1/none")
 	if err != nil {

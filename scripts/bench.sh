@@ -2,8 +2,14 @@
 # Runs cmd/chatbench against a freshly built server on a throwaway database
 # (loopback only; every scenario is bounded in time). Arguments go to
 # chatbench, e.g.: scripts/bench.sh -duration 10s -scenarios post,history
-# INSTANCES=2 starts two servers on the same database and spreads the
-# clients over both (their database pools share the default 32 connections).
+# INSTANCES=N starts N servers on the same database and spreads the
+# clients over them (their database pools share the default 32
+# connections). They share events as EVENT_BUS says: postgres (the
+# default) or nats, on NATS_URL (default nats://127.0.0.1:4222) and a
+# stream named after the database, so that runs from several checkouts do
+# not meet. To compare the buses:
+#   INSTANCES=3 EVENT_BUS=postgres scripts/bench.sh -scenarios post,fanout
+#   INSTANCES=3 EVENT_BUS=nats scripts/bench.sh -scenarios post,fanout
 # -profile DIR writes CPU profiles of the first server (served on its own
 # loopback pprof port) and of the benchmark for each measurement.
 set -euo pipefail
@@ -21,15 +27,19 @@ ulimit -n "$(ulimit -Hn)" # thousands of WebSockets
 # The benchmark signs up many users from one address and shares tokens
 # among idle connections: the abuse limits would refuse it.
 instances=${INSTANCES:-1}
+bus=${EVENT_BUS:-postgres}
 conns=$(( ${BENCH_DB_CONNS:-32} / instances ))
+echo "bench: $instances instance(s), EVENT_BUS=$bus" >&2
 pids=() urls=()
 trap 'kill "${pids[@]}" 2>/dev/null; rm -rf "$bin"' EXIT
 for i in $(seq 0 $((instances - 1))); do
   p=$((port + i))
   RATE_LIMITS=off MAX_CONNECTIONS_PER_USER=1000000 MAX_CONNECTIONS=1000000 PPROF_ADDR=127.0.0.1:$((p + 1000)) \
+    EVENT_BUS=$bus NATS_URL=${NATS_URL:-nats://127.0.0.1:4222} NATS_STREAM=$db \
     DATABASE_URL=$dsn PORT=$p LOG_LEVEL=warn DB_MAX_CONNS=$conns "$bin/server" &
   pids+=($!) urls+=("http://localhost:$p")
   for _ in $(seq 100); do curl -sf "http://localhost:$p/healthz" >/dev/null && break; sleep 0.1; done
+  curl -sf "http://localhost:$p/healthz" >/dev/null || { echo "bench: server $i did not start" >&2; exit 1; }
 done
 # The idle scenario reads the first instance's memory; the CPU notes count all.
 "$bin/chatbench" -url "$(IFS=,; echo "${urls[*]}")" -dsn "$dsn" -server-pid "${pids[0]}" \

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -38,6 +37,7 @@ type Server struct {
 	seq     atomic.Int64
 	// stopPresence ends the instance's presence heartbeat and sweeps.
 	stopPresence context.CancelFunc
+	ts           *httptest.Server
 }
 
 // cheapArgon2 keeps password hashing fast in tests; the stored PHC string
@@ -84,37 +84,6 @@ func StartServer(t testing.TB, dsn string, cfg chat.Config, opts httpapi.Options
 	return start(t, dsn, cfg, opts, graph.DefaultBatchWait, bus, bus)
 }
 
-// StartInstance starts one of several API instances on the database at
-// dsn that share events through PostgreSQL on channel; its bus connects as
-// busRole if one is given.
-func StartInstance(t testing.TB, dsn, channel string, busRole ...string) (*Server, *events.PG) {
-	busDSN := dsn
-	if len(busRole) > 0 {
-		u, err := url.Parse(dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		u.User = url.User(busRole[0])
-		busDSN = u.String()
-	}
-	bus, err := events.NewPG(context.Background(), busDSN, events.PGOptions{Channel: channel})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { bus.Close() })
-	return StartInstanceWith(t, dsn, channel, CheapConfig())
-}
-
-// StartInstanceWith is StartInstance with the given configuration.
-func StartInstanceWith(t testing.TB, dsn, channel string, cfg chat.Config) (*Server, *events.PG) {
-	bus, err := events.NewPG(context.Background(), dsn, events.PGOptions{Channel: channel})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { bus.Close() })
-	return start(t, dsn, cfg, Options(), graph.DefaultBatchWait, bus, bus.InMem), bus
-}
-
 // start wires the server as server.go does, metrics and readiness included.
 func start(t testing.TB, dsn string, cfg chat.Config, opts httpapi.Options, loaderWait time.Duration, bus events.Bus, local *events.InMem) *Server {
 	db := testdb.Open(t, dsn)
@@ -129,7 +98,7 @@ func start(t testing.TB, dsn string, cfg chat.Config, opts httpapi.Options, load
 	h := httpapi.New(svc, graph.NewSchema(svc, loaderWait), opts)
 	ts := httptest.NewServer(h)
 	t.Cleanup(ts.Close)
-	return &Server{URL: ts.URL, DSN: dsn, DB: db, Service: svc, Bus: local, Handler: h}
+	return &Server{URL: ts.URL, DSN: dsn, DB: db, Service: svc, Bus: local, Handler: h, ts: ts}
 }
 
 // RunPresence runs the presence heartbeat and sweeps as server.go does,
