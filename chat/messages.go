@@ -5,6 +5,7 @@ import (
 	"errors"
 	"unicode/utf8"
 
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 
 	"github.com/gqlchat/gqlchat/events"
@@ -59,12 +60,13 @@ func (s *Service) PostMessage(ctx context.Context, in PostMessageInput) (*models
 	m := &models.Message{ChatID: in.ChatID, SenderID: v.UserID, Body: in.Body, ClientMessageID: in.ClientMessageID, ReplyToID: in.ReplyToID}
 	if in.ClientMessageID == nil && in.ReplyToID == nil {
 		posted, err := s.postToGroup(ctx, m)
-		if err != nil || posted {
-			if posted {
-				s.bus.Publish(logMoved(m.ChatID, m.Pos))
-				s.typing.clear(v.UserID, in.ChatID)
-			}
-			return m, err
+		if err != nil {
+			return nil, err
+		}
+		if posted {
+			s.bus.Publish(logMoved(m.ChatID, m.Pos))
+			s.typing.clear(v.UserID, in.ChatID)
+			return m, nil
 		}
 	}
 	// Three statements, since a post is the hottest write: take the next
@@ -96,18 +98,22 @@ func (s *Service) PostMessage(ctx context.Context, in PostMessageInput) (*models
 			}
 		}
 		m.Seq, m.Pos = c.LastSeq, c.LastPos
+		var member int
 		// The message, its event in the log and the sender's read marker
 		// in one statement.
 		err := tx.Raw(`WITH m AS (INSERT INTO messages (chat_id, seq, pos, sender_id, body, client_message_id, reply_to_id)
 				VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id, created_at),
 			e AS (INSERT INTO chat_events (chat_id, pos, kind, message_id, at) SELECT ?, ?, ?, id, created_at FROM m),
-			read AS (UPDATE chat_members SET last_read_seq = ? WHERE chat_id = ? AND user_id = ?)
-			SELECT id, created_at FROM m`,
+			read AS (UPDATE chat_members SET last_read_seq = ? WHERE chat_id = ? AND user_id = ? RETURNING 1)
+			SELECT id, created_at, (SELECT count(*) FROM read) FROM m`,
 			m.ChatID, m.Seq, m.Pos, m.SenderID, m.Body, m.ClientMessageID, m.ReplyToID,
 			m.ChatID, m.Pos, models.EventMessagePosted,
-			m.Seq, m.ChatID, m.SenderID).Row().Scan(&m.ID, &m.CreatedAt)
+			m.Seq, m.ChatID, m.SenderID).Row().Scan(&m.ID, &m.CreatedAt, &member)
 		if err != nil {
 			return err
+		}
+		if member == 0 { // see postToGroup: left while this post waited for the chat
+			return errChatNotFound
 		}
 		emit(logMoved(c.ID, m.Pos))
 		return nil
@@ -123,22 +129,46 @@ func (s *Service) PostMessage(ctx context.Context, in PostMessageInput) (*models
 }
 
 // postToGroup posts m, a plain message (no clientMessageId to check, no
-// reply), in one statement if its chat is a group the sender is in: the
-// most common post, without a transaction's BEGIN and COMMIT round trips.
-// The statement is its own transaction, and does what the general path's
-// does in the same order: the chat's row is locked first (numbering), then
-// the message, its event and the sender's read marker. It reports false,
-// having changed nothing, for anything else (a private chat, which needs
-// the friendship; no such chat; not a member), which the general path
-// then posts or refuses.
+// reply), with one statement if its chat is a group the sender is in: the
+// most common post. The statement does what the general path's two do, in
+// the same order: the chat's row is locked first (numbering), then the
+// message, its event and the sender's read marker. It is sent with BEGIN
+// in one round trip, and COMMIT follows in a second.
+//
+// The membership the first part checks is read in the statement's
+// snapshot, taken before it waited for the chat's row: a member who left
+// (or was removed) meanwhile, which takes the same lock, would pass it.
+// Updating their read marker, a row deleted since, updates nothing then,
+// and the post is rolled back. The general path checks the same way.
+//
+// It reports false, having changed nothing, for anything else (a private
+// chat, which needs the friendship; no such chat; not a member), which the
+// general path then posts or refuses.
 func (s *Service) postToGroup(ctx context.Context, m *models.Message) (bool, error) {
-	rows, err := queryRows(ctx, s.db, postToGroup, []any{m.ChatID, m.SenderID, m.Body, models.EventMessagePosted},
-		func(m *models.Message) []any { return []any{&m.ID, &m.CreatedAt, &m.Seq, &m.Pos} })
-	if err != nil || len(rows) == 0 {
-		return false, err
-	}
-	m.ID, m.CreatedAt, m.Seq, m.Pos = rows[0].ID, rows[0].CreatedAt, rows[0].Seq, rows[0].Pos
-	return true, nil
+	var posted bool
+	err := withPgx(ctx, s.db, func(c *pgx.Conn) error {
+		b := &pgx.Batch{}
+		b.Queue("BEGIN")
+		b.Queue(postToGroup, m.ChatID, m.SenderID, m.Body, models.EventMessagePosted).QueryRow(func(row pgx.Row) error {
+			var member int
+			err := row.Scan(&m.ID, &m.CreatedAt, &m.Seq, &m.Pos, &member)
+			posted = err == nil && member == 1
+			if errors.Is(err, pgx.ErrNoRows) {
+				return nil
+			}
+			return err
+		})
+		err := c.SendBatch(ctx, b).Close()
+		end := "ROLLBACK"
+		if err == nil && posted {
+			end = "COMMIT"
+		}
+		if _, endErr := c.Exec(ctx, end); err == nil {
+			err = endErr
+		}
+		return err
+	})
+	return posted && err == nil, err
 }
 
 // postToGroup is PostMessage's two statements as one, for a group.
@@ -148,8 +178,8 @@ const postToGroup = `WITH c AS (UPDATE chats SET last_seq = last_seq + 1, last_p
 	m AS (INSERT INTO messages (chat_id, seq, pos, sender_id, body) SELECT id, last_seq, last_pos, $2, $3 FROM c
 		RETURNING id, created_at, seq, pos),
 	e AS (INSERT INTO chat_events (chat_id, pos, kind, message_id, at) SELECT $1, pos, $4, id, created_at FROM m),
-	read AS (UPDATE chat_members SET last_read_seq = m.seq FROM m WHERE chat_id = $1 AND user_id = $2)
-	SELECT id, created_at, seq, pos FROM m`
+	read AS (UPDATE chat_members SET last_read_seq = m.seq FROM m WHERE chat_id = $1 AND user_id = $2 RETURNING 1)
+	SELECT id, created_at, seq, pos, (SELECT count(*) FROM read) FROM m`
 
 // replyable checks that message id, which a new message answers, is one of
 // chat chatID and not deleted: an answer to a tombstone would answer

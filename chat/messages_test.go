@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gqlchat/gqlchat/chat"
 	"github.com/gqlchat/gqlchat/models"
@@ -166,4 +167,50 @@ func TestUnreadCount_FollowsReadMarkersThatNeverMoveBack(t *testing.T) {
 	elsewhere := mustPost(t, h, owner, other.ID, "elsewhere")
 	_, err = h.MarkChatRead(f[0].Ctx, g.ID, elsewhere.ID)
 	mustCode(t, err, chat.CodeNotFound, "")
+}
+
+// A post that waits for the chat while its sender leaves must not go in:
+// its membership check was read before the wait. Both ways of posting: a
+// plain post (one statement) and one with a clientMessageId.
+func TestPostMessage_RefusedWhenTheSenderLeftWhileItWaited(t *testing.T) {
+	t.Parallel()
+	for _, clientID := range []*string{nil, new(string)} {
+		h := newHarness(t)
+		owner := mustSignUp(t, h, "own")
+		f := mustFriends(t, h, owner, 1)
+		g := mustGroup(t, h, owner, "G", f[0])
+		if clientID != nil {
+			*clientID = "c-1"
+		}
+		var before models.Chat
+		must(t, h.DB.First(&before, g.ID).Error)
+		// What leaving does, held open: the chat's row, then the membership.
+		tx := h.DB.Begin()
+		must(t, tx.Exec(`SELECT id FROM chats WHERE id = ? FOR UPDATE`, g.ID).Error)
+		must(t, tx.Exec(`DELETE FROM chat_members WHERE chat_id = ? AND user_id = ?`, g.ID, f[0].ID).Error)
+		done := make(chan error, 1)
+		go func() {
+			_, err := h.PostMessage(f[0].Ctx, chat.PostMessageInput{ChatID: g.ID, Body: "after leaving", ClientMessageID: clientID})
+			done <- err
+		}()
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+			var waiting int64
+			must(t, h.DB.Raw(`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting).Error)
+			if waiting > 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the post never waited for the chat")
+			}
+		}
+		must(t, tx.Commit().Error)
+		mustCode(t, <-done, chat.CodeNotFound, "")
+		var c models.Chat
+		must(t, h.DB.First(&c, g.ID).Error)
+		var messages int64
+		must(t, h.DB.Model(&models.Message{}).Where("chat_id = ?", g.ID).Count(&messages).Error)
+		if messages != 0 || c.LastSeq != before.LastSeq || c.LastPos != before.LastPos {
+			t.Fatalf("clientMessageId %v: %d messages, last_seq %d, last_pos %d (was %d)", clientID, messages, c.LastSeq, c.LastPos, before.LastPos)
+		}
+	}
 }

@@ -28,7 +28,8 @@ import (
 // once per parsed query) and falls back to gqlgen, before writing
 // anything, the moment anything is not plain: an error from a resolver or
 // its arguments, a null where the schema says non-null, a type it does not
-// know. gqlgen then answers from scratch, errors and all. Mutations and
+// know, a panic. gqlgen then answers from scratch, with dataloaders of its
+// own, errors and all. Mutations and
 // subscriptions always go to gqlgen (the rate limiter's field middleware,
 // for one, only looks at mutations, which is why skipping it for a query
 // changes nothing).
@@ -74,7 +75,7 @@ func (d *direct) around(ctx context.Context, next graphql.ResponseHandler) *grap
 	if op.Stats.GetExtension(directStat) != nil {
 		return nil
 	}
-	data, err := d.run(ctx, op)
+	data, err := d.runRecovered(ctx, op)
 	if err != nil {
 		return next(ctx)
 	}
@@ -136,6 +137,18 @@ func plainDirectives(ds ast.DirectiveList) bool {
 		}
 	}
 	return true
+}
+
+// runRecovered is run, with a panic logged and turned into a fallback:
+// gqlgen then meets it again in the field that panicked, and answers as it
+// does (the error at its path, the rest of the data).
+func (d *direct) runRecovered(ctx context.Context, op *graphql.OperationContext) (data []byte, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = RecoverPanic(ctx, p)
+		}
+	}()
+	return d.run(ctx, op)
 }
 
 // run writes the response's data, or fails with errIndirect (or the

@@ -65,5 +65,9 @@ func (s *Schema) AroundResponses(ctx context.Context, next graphql.ResponseHandl
 	if s.direct == nil {
 		return s.loaders(ctx, next)
 	}
-	return s.loaders(ctx, func(ctx context.Context) *graphql.Response { return s.direct.around(ctx, next) })
+	// A fallback starts afresh: nothing the direct attempt loaded leaks
+	// into gqlgen's answer.
+	return s.loaders(ctx, func(ctx context.Context) *graphql.Response {
+		return s.direct.around(ctx, func(ctx context.Context) *graphql.Response { return s.loaders(ctx, next) })
+	})
 }

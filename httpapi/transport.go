@@ -230,11 +230,12 @@ func writeResponse(w http.ResponseWriter, media string, resp *graphql.Response) 
 
 // encodeResponse is json.Marshal(resp). A response of data alone, the
 // usual one, is written around its data without decoding it again: the
-// data is compact JSON already (gqlgen's or the direct path's), and only
+// data is compact, valid JSON already (gqlgen writes it so, and so does
+// the direct path), and only
 // the HTML escaping Marshal applies to it is left to do. A test holds the
 // two to the same bytes.
 func encodeResponse(resp *graphql.Response) []byte {
-	if resp.Errors != nil || len(resp.Extensions) > 0 || resp.Label != "" || resp.Path != nil || resp.HasNext != nil || resp.Data == nil {
+	if resp.Errors != nil || len(resp.Extensions) > 0 || resp.Label != "" || resp.Path != nil || resp.HasNext != nil || len(resp.Data) == 0 {
 		b, err := json.Marshal(resp)
 		if err != nil {
 			panic(fmt.Errorf("marshal the response: %w", err)) // gqlgen recovers and presents it
