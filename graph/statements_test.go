@@ -251,3 +251,27 @@ func TestStatements_AReceiptCostsTheSameForAnyNumberOfSubscribers(t *testing.T) 
 	}
 	t.Logf("one read marker to 20 subscribers with seenBy: %d statements", many)
 }
+
+// A plain post to a group is one statement (chat/messages.go postToGroup):
+// the numbering, the message, its event and the read marker, with the
+// membership checked; a private chat's or a reply takes the general path.
+func TestStatements_APlainPostToAGroupIsOneStatement(t *testing.T) {
+	t.Parallel()
+	s := newCountingServer(t)
+	me := s.SignUp(t, "me")
+	f := s.FriendsOf(t, me, 2)
+	g := createGroupChat(t, s, me, "G", f...)
+	first := s.Post(t, me, g.ID, "warm the session cache")
+	s.Post(t, f[0], g.ID, "and f[0]'s")
+	counter := apitest.CountStatements(t, s.DB)
+	if n := counter.During(func() { s.Post(t, f[0], g.ID, "hello") }); n != 1 {
+		t.Fatalf("a plain post to a group ran %d statements, want 1", n)
+	}
+	var reply struct{ PostMessage struct{ ID string } }
+	if n := counter.During(func() {
+		s.MustDo(t, f[0].Token, `mutation($c: ID!, $r: ID!) { postMessage(input: {chatId: $c, body: "re", replyToId: $r}) { id } }`,
+			map[string]any{"c": g.ID, "r": first}, &reply)
+	}); n <= 1 {
+		t.Fatalf("a reply ran %d statements: not the general path", n)
+	}
+}
