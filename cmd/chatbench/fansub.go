@@ -68,7 +68,7 @@ func (s *fanSub) read(ctx context.Context) {
 			}
 			return
 		}
-		now := time.Now()
+		now := m.at
 		switch m.Type {
 		case "next":
 			d, err := parseDelivery(m.Payload, now)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/coder/websocket"
 )
@@ -14,6 +15,9 @@ type wsMessage struct {
 	Type    string          `json:"type"`
 	ID      string          `json:"id,omitempty"`
 	Payload json.RawMessage `json:"payload,omitempty"`
+	// at is when its frame was read, before any decoding: a delivery's
+	// latency is not to include the benchmark's own JSON work.
+	at time.Time
 }
 
 // wsConn is an authenticated graphql-transport-ws connection. Only one
@@ -88,7 +92,7 @@ func (w *wsConn) next(ctx context.Context) (wsMessage, error) {
 		if err != nil {
 			return wsMessage{}, err
 		}
-		var m wsMessage
+		m := wsMessage{at: time.Now()}
 		if err := json.Unmarshal(raw, &m); err != nil {
 			return wsMessage{}, fmt.Errorf("decoding a server message: %w", err)
 		}
