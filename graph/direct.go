@@ -169,6 +169,8 @@ type directRun struct {
 	ec  *executionContext // for the generated argument parsers
 	r   *Resolver
 	w   bytes.Buffer
+	// argsOf are the arguments already parsed, by field of the query.
+	argsOf map[*ast.Field]map[string]any
 }
 
 // object writes obj's selected fields, as gqlgen's field sets do.
@@ -212,15 +214,13 @@ func (x *directRun) nullable(obj any, isNil bool, sel ast.SelectionSet) error {
 	return x.object(obj, sel)
 }
 
-// list writes n objects, item(i) each.
-func list[T any](x *directRun, items []T, sel ast.SelectionSet, isNil func(T) bool) error {
+// list writes items, each an object of a non-null list: a nil one is
+// not written (object fails), as gqlgen would null the list and report it.
+func list[T any](x *directRun, items []T, sel ast.SelectionSet) error {
 	x.w.WriteByte('[')
 	for i, item := range items {
 		if i > 0 {
 			x.w.WriteByte(',')
-		}
-		if isNil(item) { // a non-null item: gqlgen would null the list and report it
-			return errIndirect
 		}
 		if err := x.object(item, sel); err != nil {
 			return err
@@ -230,9 +230,23 @@ func list[T any](x *directRun, items []T, sel ast.SelectionSet, isNil func(T) bo
 	return nil
 }
 
-// args parses a field's arguments with gqlgen's generated parser.
-func (x *directRun) args(f graphql.CollectedField, parse func(*executionContext, context.Context, map[string]any) (map[string]any, error)) (map[string]any, error) {
-	return parse(x.ec, x.ctx, f.ArgumentMap(x.op.Variables))
+// args parses a field's arguments with gqlgen's generated parser, once
+// per field of the query: a list's items share it (the members of each
+// chat of a page, say), and the arguments depend only on the field and
+// the variables.
+func (x *directRun) args(f graphql.CollectedField, parse argParser) (map[string]any, error) {
+	if a, ok := x.argsOf[f.Field]; ok {
+		return a, nil
+	}
+	a, err := parse(x.ec, x.ctx, f.ArgumentMap(x.op.Variables))
+	if err != nil {
+		return nil, err
+	}
+	if x.argsOf == nil {
+		x.argsOf = map[*ast.Field]map[string]any{}
+	}
+	x.argsOf[f.Field] = a
+	return a, nil
 }
 
 // scalar writes one scalar value.

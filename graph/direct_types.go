@@ -30,7 +30,9 @@ type directQuery struct{}
 var directTypes map[string]*directType
 
 func init() { // in init: the fields refer back to directTypes through object
-	chatFields := func(name string, impl []string, resolver func(*Resolver) chatResolver, messagesArgs, membersArgs argParser) *directType {
+	// A chat's fields, for either type: messages and members call what
+	// both types' generated resolvers call (chatMessages, chatMembers).
+	chatFields := func(name string, impl []string, messagesArgs, membersArgs argParser) *directType {
 		return &directType{name: name, implementors: impl, fields: map[string]directField{
 			"id": func(x *directRun, o any, _ graphql.CollectedField) error {
 				return x.id(model.EncodeID(model.KindChat, chatOf(o).ID))
@@ -43,9 +45,9 @@ func init() { // in init: the fields refer back to directTypes through object
 				if err != nil {
 					return err
 				}
-				conn, err := resolver(x.r).messages(x.ctx, o, a["first"].(*int), a["after"].(*string), a["last"].(*int), a["before"].(*string))
-				if err != nil || conn == nil {
-					return errIndirect
+				conn, err := x.r.chatMessages(x.ctx, chatOf(o), a["first"].(*int), a["after"].(*string), a["last"].(*int), a["before"].(*string))
+				if err != nil {
+					return err
 				}
 				return x.object(conn, f.Selections)
 			},
@@ -55,8 +57,8 @@ func init() { // in init: the fields refer back to directTypes through object
 					return err
 				}
 				conn, err := x.r.chatMembers(x.ctx, chatOf(o), a["first"].(*int), a["after"].(*string))
-				if err != nil || conn == nil {
-					return errIndirect
+				if err != nil {
+					return err
 				}
 				return x.object(conn, f.Selections)
 			},
@@ -76,7 +78,7 @@ func init() { // in init: the fields refer back to directTypes through object
 			},
 		}}
 	}
-	group := chatFields("GroupChat", groupChatImplementors, func(r *Resolver) chatResolver { return groupMessages{r} },
+	group := chatFields("GroupChat", groupChatImplementors,
 		(*executionContext).field_GroupChat_messages_args, (*executionContext).field_GroupChat_members_args)
 	group.fields["name"] = func(x *directRun, o any, _ graphql.CollectedField) error {
 		name := o.(*model.GroupChat).Name
@@ -85,7 +87,7 @@ func init() { // in init: the fields refer back to directTypes through object
 		}
 		return x.scalar(scalar.MarshalString(*name))
 	}
-	private := chatFields("PrivateChat", privateChatImplementors, func(r *Resolver) chatResolver { return privateMessages{r} },
+	private := chatFields("PrivateChat", privateChatImplementors,
 		(*executionContext).field_PrivateChat_messages_args, (*executionContext).field_PrivateChat_members_args)
 
 	directTypes = map[string]*directType{
@@ -114,8 +116,8 @@ func init() { // in init: the fields refer back to directTypes through object
 					return err
 				}
 				conn, err := x.r.Query().Chats(x.ctx, a["first"].(*int), a["after"].(*string))
-				if err != nil || conn == nil {
-					return errIndirect
+				if err != nil {
+					return err
 				}
 				return x.object(conn, f.Selections)
 			},
@@ -147,8 +149,8 @@ func init() { // in init: the fields refer back to directTypes through object
 			},
 			"sender": func(x *directRun, o any, f graphql.CollectedField) error {
 				u, err := x.r.Message().Sender(x.ctx, o.(*model.Message))
-				if err != nil || u == nil {
-					return errIndirect
+				if err != nil {
+					return err
 				}
 				return x.object(u, f.Selections)
 			},
@@ -190,10 +192,10 @@ func init() { // in init: the fields refer back to directTypes through object
 		}},
 		"MessageConnection": {name: "MessageConnection", implementors: messageConnectionImplementors, fields: map[string]directField{
 			"edges": func(x *directRun, o any, f graphql.CollectedField) error {
-				return list(x, o.(*model.MessageConnection).Edges, f.Selections, func(e *model.MessageEdge) bool { return e == nil })
+				return list(x, o.(*model.MessageConnection).Edges, f.Selections)
 			},
 			"pageInfo": func(x *directRun, o any, f graphql.CollectedField) error {
-				return x.pageInfo(o.(*model.MessageConnection).PageInfo, f)
+				return x.object(o.(*model.MessageConnection).PageInfo, f.Selections)
 			},
 		}},
 		"MessageEdge": {name: "MessageEdge", implementors: messageEdgeImplementors, fields: map[string]directField{
@@ -201,21 +203,17 @@ func init() { // in init: the fields refer back to directTypes through object
 				return x.scalar(scalar.MarshalString(o.(*model.MessageEdge).Cursor))
 			},
 			"node": func(x *directRun, o any, f graphql.CollectedField) error {
-				m := o.(*model.MessageEdge).Node
-				if m == nil {
-					return errIndirect
-				}
-				return x.object(m, f.Selections)
+				return x.object(o.(*model.MessageEdge).Node, f.Selections)
 			},
 		}},
 		"ChatConnection": {name: "ChatConnection", implementors: chatConnectionImplementors, fields: map[string]directField{
 			"edges": func(x *directRun, o any, f graphql.CollectedField) error {
 				edges := o.(*model.ChatConnection).Edges
 				x.prefetchChats(edges, f.Selections)
-				return list(x, edges, f.Selections, func(e *model.ChatEdge) bool { return e == nil })
+				return list(x, edges, f.Selections)
 			},
 			"pageInfo": func(x *directRun, o any, f graphql.CollectedField) error {
-				return x.pageInfo(o.(*model.ChatConnection).PageInfo, f)
+				return x.object(o.(*model.ChatConnection).PageInfo, f.Selections)
 			},
 		}},
 		"ChatEdge": {name: "ChatEdge", implementors: chatEdgeImplementors, fields: map[string]directField{
@@ -223,19 +221,15 @@ func init() { // in init: the fields refer back to directTypes through object
 				return x.scalar(scalar.MarshalString(o.(*model.ChatEdge).Cursor))
 			},
 			"node": func(x *directRun, o any, f graphql.CollectedField) error {
-				c := o.(*model.ChatEdge).Node
-				if c == nil {
-					return errIndirect
-				}
-				return x.object(c, f.Selections)
+				return x.object(o.(*model.ChatEdge).Node, f.Selections)
 			},
 		}},
 		"UserConnection": {name: "UserConnection", implementors: userConnectionImplementors, fields: map[string]directField{
 			"edges": func(x *directRun, o any, f graphql.CollectedField) error {
-				return list(x, o.(*model.UserConnection).Edges, f.Selections, func(e *model.UserEdge) bool { return e == nil })
+				return list(x, o.(*model.UserConnection).Edges, f.Selections)
 			},
 			"pageInfo": func(x *directRun, o any, f graphql.CollectedField) error {
-				return x.pageInfo(o.(*model.UserConnection).PageInfo, f)
+				return x.object(o.(*model.UserConnection).PageInfo, f.Selections)
 			},
 		}},
 		"UserEdge": {name: "UserEdge", implementors: userEdgeImplementors, fields: map[string]directField{
@@ -243,11 +237,7 @@ func init() { // in init: the fields refer back to directTypes through object
 				return x.scalar(scalar.MarshalString(o.(*model.UserEdge).Cursor))
 			},
 			"node": func(x *directRun, o any, f graphql.CollectedField) error {
-				u := o.(*model.UserEdge).Node
-				if u == nil {
-					return errIndirect
-				}
-				return x.object(u, f.Selections)
+				return x.object(o.(*model.UserEdge).Node, f.Selections)
 			},
 		}},
 	}
@@ -331,24 +321,6 @@ func chatOf(o any) *models.Chat {
 	return nil
 }
 
-// chatResolver is the messages resolver of one chat type, as generated
-// code calls it.
-type chatResolver interface {
-	messages(ctx context.Context, o any, first *int, after *string, last *int, before *string) (*model.MessageConnection, error)
-}
-
-type groupMessages struct{ r *Resolver }
-
-func (g groupMessages) messages(ctx context.Context, o any, first *int, after *string, last *int, before *string) (*model.MessageConnection, error) {
-	return g.r.GroupChat().Messages(ctx, o.(*model.GroupChat), first, after, last, before)
-}
-
-type privateMessages struct{ r *Resolver }
-
-func (p privateMessages) messages(ctx context.Context, o any, first *int, after *string, last *int, before *string) (*model.MessageConnection, error) {
-	return p.r.PrivateChat().Messages(ctx, o.(*model.PrivateChat), first, after, last, before)
-}
-
 // id writes a global id.
 func (x *directRun) id(gid string) error { return x.scalar(graphql.MarshalID(gid)) }
 
@@ -358,12 +330,4 @@ func (x *directRun) optionalString(s *string) error {
 		return x.scalar(graphql.Null)
 	}
 	return x.scalar(scalar.MarshalString(*s))
-}
-
-// pageInfo writes a connection's non-null page info.
-func (x *directRun) pageInfo(pi *model.PageInfo, f graphql.CollectedField) error {
-	if pi == nil {
-		return errIndirect
-	}
-	return x.object(pi, f.Selections)
 }
