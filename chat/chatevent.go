@@ -19,6 +19,19 @@ type Event struct {
 	// readSeqs are the read markers of the chat's members, by user, as of
 	// the event's reading (see forReader).
 	readSeqs map[int64]int64
+	// shared is the event this is a reader's copy of (nil for the event
+	// itself).
+	shared *Event
+}
+
+// Shared is the event as all its readers share it: e, or the event e is a
+// reader's copy of. A reader's copy differs only in its Chat row (see
+// forReader). Adapters key what they work out once per event on it.
+func (e *Event) Shared() *Event {
+	if e.shared != nil {
+		return e.shared
+	}
+	return e
 }
 
 // Cursor is the event's position in its chat: pass it as after with the
@@ -252,6 +265,7 @@ func (e *Event) forReader(userID int64) *Event {
 	c.ViewerReadSeq = &seq
 	own := *e
 	own.Chat = &c
+	own.shared = e.Shared()
 	return &own
 }
 

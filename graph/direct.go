@@ -43,6 +43,12 @@ type direct struct {
 	// served counts the responses served directly, so that tests can tell
 	// that the direct path, not the fallback, produced what they compare.
 	served atomic.Int64
+	// templates are the chat events written for their subscribers, by
+	// event and subscription shape (direct_stream.go).
+	templates *lru.Cache[templateKey, *templateEntry]
+	// written counts the templates written, so that tests can tell that
+	// subscribers share them.
+	written atomic.Int64
 }
 
 // errIndirect says that gqlgen must answer instead.
@@ -56,7 +62,7 @@ func newDirect(es *executableSchema, r *Resolver) *direct {
 	if err != nil {
 		panic(err) // only for a size that is not positive
 	}
-	return &direct{es: es, r: r, known: known}
+	return &direct{es: es, r: r, known: known, templates: newTemplateCache()}
 }
 
 // around is a response middleware: the direct answer, or next's.
@@ -90,16 +96,32 @@ func (d *direct) knows(op *graphql.OperationContext) bool {
 	if ok, found := d.known.Get(op.Operation); found {
 		return ok
 	}
-	ok := knownSelection(op.Operation.SelectionSet, 0)
+	var ok bool
+	switch op.Operation.Operation {
+	case ast.Query:
+		ok = knownSelection(directTypes, op.Operation.SelectionSet, 0)
+	case ast.Subscription:
+		ok = knownSubscription(op.Operation.SelectionSet)
+	}
 	d.known.Add(op.Operation, ok)
 	return ok
+}
+
+// knownSubscription reports whether sel is a chatEvents subscription, with
+// no directive at its root, whose every field the direct path writes.
+func knownSubscription(sel ast.SelectionSet) bool {
+	if len(sel) != 1 {
+		return false
+	}
+	f, ok := sel[0].(*ast.Field)
+	return ok && f.Name == "chatEvents" && len(f.Directives) == 0 && knownSelection(streamTypes, f.SelectionSet, 0)
 }
 
 // maxFragmentDepth bounds the walk through nested fragment spreads; the
 // validator has refused cycles already, so this is only a backstop.
 const maxFragmentDepth = 32
 
-func knownSelection(sel ast.SelectionSet, depth int) bool {
+func knownSelection(types map[string]*directType, sel ast.SelectionSet, depth int) bool {
 	if depth > maxFragmentDepth {
 		return false
 	}
@@ -109,18 +131,18 @@ func knownSelection(sel ast.SelectionSet, depth int) bool {
 			if !plainDirectives(s.Directives) {
 				return false
 			}
-			if s.Name != "__typename" && !knownField(s.ObjectDefinition, s.Name) {
+			if s.Name != "__typename" && !knownField(types, s.ObjectDefinition, s.Name) {
 				return false
 			}
-			if !knownSelection(s.SelectionSet, depth) {
+			if !knownSelection(types, s.SelectionSet, depth) {
 				return false
 			}
 		case *ast.InlineFragment:
-			if !plainDirectives(s.Directives) || !knownSelection(s.SelectionSet, depth) {
+			if !plainDirectives(s.Directives) || !knownSelection(types, s.SelectionSet, depth) {
 				return false
 			}
 		case *ast.FragmentSpread:
-			if !plainDirectives(s.Directives) || s.Definition == nil || !knownSelection(s.Definition.SelectionSet, depth+1) {
+			if !plainDirectives(s.Directives) || s.Definition == nil || !knownSelection(types, s.Definition.SelectionSet, depth+1) {
 				return false
 			}
 		}
@@ -154,7 +176,7 @@ func (d *direct) runRecovered(ctx context.Context, op *graphql.OperationContext)
 // run writes the response's data, or fails with errIndirect (or the
 // error a resolver returned) for gqlgen to answer instead.
 func (d *direct) run(ctx context.Context, op *graphql.OperationContext) ([]byte, error) {
-	x := &directRun{ctx: ctx, op: op, ec: newExecutionContext(op, d.es, nil), r: d.r}
+	x := &directRun{ctx: ctx, op: op, ec: newExecutionContext(op, d.es, nil), r: d.r, types: directTypes}
 	x.w.Grow(4096)
 	if err := x.object(directQuery{}, op.Operation.SelectionSet); err != nil {
 		return nil, err
@@ -168,18 +190,49 @@ type directRun struct {
 	op  *graphql.OperationContext
 	ec  *executionContext // for the generated argument parsers
 	r   *Resolver
-	w   bytes.Buffer
+	// types are what it writes: directTypes, or streamTypes for an event.
+	types map[string]*directType
+	w     bytes.Buffer
 	// argsOf are the arguments already parsed, by field of the query.
 	argsOf map[*ast.Field]map[string]any
+	// tmpl is the template being written, if any, for the event root.
+	tmpl *template
+	root any
+	// collected, when set, keeps what collect found, for a subscription's
+	// later events.
+	collected map[collectKey][]graphql.CollectedField
+}
+
+// collectKey is one selection set collected for one type.
+type collectKey struct {
+	first *ast.Selection // the set's first element: its identity
+	n     int
+	t     *directType
+}
+
+// collect is graphql.CollectFields, remembered in x.collected where there
+// is one: every event of a subscription has the same selections, types
+// and variables, so the same fields.
+func (x *directRun) collect(sel ast.SelectionSet, t *directType) []graphql.CollectedField {
+	if x.collected == nil || len(sel) == 0 {
+		return graphql.CollectFields(x.op, sel, t.implementors)
+	}
+	k := collectKey{&sel[0], len(sel), t}
+	fields, ok := x.collected[k]
+	if !ok {
+		fields = graphql.CollectFields(x.op, sel, t.implementors)
+		x.collected[k] = fields
+	}
+	return fields
 }
 
 // object writes obj's selected fields, as gqlgen's field sets do.
 func (x *directRun) object(obj any, sel ast.SelectionSet) error {
-	t := directTypeOf(obj)
+	t := directTypeOf(x.types, obj)
 	if t == nil {
 		return errIndirect
 	}
-	fields := graphql.CollectFields(x.op, sel, t.implementors)
+	fields := x.collect(sel, t)
 	x.w.WriteByte('{')
 	for i, f := range fields {
 		if i > 0 {
@@ -196,6 +249,10 @@ func (x *directRun) object(obj any, sel ast.SelectionSet) error {
 		write := t.fields[f.Name]
 		if write == nil {
 			return errIndirect
+		}
+		if x.tmpl != nil && !shared(t.name, f.Name) {
+			x.addHole(obj, f, write)
+			continue
 		}
 		if err := write(x, obj, f); err != nil {
 			return err

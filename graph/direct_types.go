@@ -26,8 +26,9 @@ type directField func(x *directRun, obj any, f graphql.CollectedField) error
 // directQuery stands for the root Query object.
 type directQuery struct{}
 
-// directTypes are the types the direct path writes, by name.
-var directTypes map[string]*directType
+// directTypes are the types the direct path writes in a query's answer,
+// by name; streamTypes those it writes in chatEvents' (direct_events.go).
+var directTypes, streamTypes map[string]*directType
 
 func init() { // in init: the fields refer back to directTypes through object
 	// A chat's fields, for either type: messages and members call what
@@ -241,11 +242,12 @@ func init() { // in init: the fields refer back to directTypes through object
 			},
 		}},
 	}
+	streamTypes = withEventTypes(directTypes)
 }
 
-// directTypeOf returns the type the direct path writes obj as, or nil
-// for anything it does not write (a nil pointer among them).
-func directTypeOf(obj any) *directType {
+// directTypeOf returns the type obj is written as, out of types, or nil
+// for anything not in them (a nil pointer among them).
+func directTypeOf(types map[string]*directType, obj any) *directType {
 	var name string
 	switch o := obj.(type) {
 	case directQuery:
@@ -274,8 +276,10 @@ func directTypeOf(obj any) *directType {
 		name = ifNotNil(o, "UserConnection")
 	case *model.UserEdge:
 		name = ifNotNil(o, "UserEdge")
+	default:
+		name = eventTypeName(obj)
 	}
-	return directTypes[name]
+	return types[name]
 }
 
 func ifNotNil[T any](p *T, name string) string {
@@ -287,18 +291,18 @@ func ifNotNil[T any](p *T, name string) string {
 
 // knownField reports whether the direct path writes field name of def: of
 // every type that can stand there, for an interface.
-func knownField(def *ast.Definition, name string) bool {
+func knownField(types map[string]*directType, def *ast.Definition, name string) bool {
 	if def == nil {
 		return false
 	}
 	switch def.Kind {
 	case ast.Object:
-		t := directTypes[def.Name]
+		t := types[def.Name]
 		return t != nil && t.fields[name] != nil
 	case ast.Interface:
 		possible := parsedSchema.GetPossibleTypes(def)
 		for _, p := range possible {
-			if !knownField(p, name) {
+			if !knownField(types, p, name) {
 				return false
 			}
 		}

@@ -1,10 +1,25 @@
 package graph
 
 import (
+	"context"
+
 	"github.com/gqlchat/gqlchat/chat"
 	"github.com/gqlchat/gqlchat/graph/model"
 	"github.com/gqlchat/gqlchat/models"
+	"github.com/gqlchat/gqlchat/socket"
 )
+
+// chatEvents opens a chatEvents stream, each event queued as as(event,
+// syncToken): the resolver's, and the direct path's (direct_stream.go).
+func chatEvents[T any](ctx context.Context, r *Resolver, chatID, after *string, as func(*chat.Event, string) T) (<-chan T, error) {
+	id, err := decodeOptionalID(chatID, model.KindChat, "chatId")
+	if err != nil {
+		return nil, err
+	}
+	return socket.Stream(ctx, func(ready func()) (<-chan T, error) {
+		return chat.ChatEventsAs(ctx, r.Chat, id, after, as, ready)
+	})
+}
 
 // chatEventNode converts what chatEvents streams into the GraphQL type of
 // its kind. The rows it points to were loaded once for every subscriber

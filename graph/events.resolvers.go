@@ -10,7 +10,6 @@ import (
 
 	"github.com/gqlchat/gqlchat/chat"
 	"github.com/gqlchat/gqlchat/graph/model"
-	"github.com/gqlchat/gqlchat/socket"
 )
 
 // SyncToken is the resolver for the syncToken field.
@@ -20,11 +19,5 @@ func (r *queryResolver) SyncToken(ctx context.Context) (string, error) {
 
 // ChatEvents is the resolver for the chatEvents field.
 func (r *subscriptionResolver) ChatEvents(ctx context.Context, chatID *string, after *string) (<-chan model.ChatEvent, error) {
-	id, err := decodeOptionalID(chatID, model.KindChat, "chatId")
-	if err != nil {
-		return nil, err
-	}
-	return socket.Stream(ctx, func(ready func()) (<-chan model.ChatEvent, error) {
-		return chat.ChatEventsAs(ctx, r.Chat, id, after, chatEventNode, ready)
-	})
+	return chatEvents(ctx, r.Resolver, chatID, after, func(e *chat.Event, token string) model.ChatEvent { return chatEventNode(e, token) })
 }

@@ -51,6 +51,15 @@ func (s *Schema) DirectResponses() int64 {
 	return s.direct.served.Load()
 }
 
+// EventTemplates is how many chat events the direct path wrote as
+// templates for their subscribers (direct_stream.go).
+func (s *Schema) EventTemplates() int64 {
+	if s.direct == nil {
+		return 0
+	}
+	return s.direct.written.Load()
+}
+
 // PresentError is the package's PresentError.
 func (*Schema) PresentError(ctx context.Context, err error) *gqlerror.Error {
 	return PresentError(ctx, err)

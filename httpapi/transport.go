@@ -19,6 +19,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/gqlchat/gqlchat/chat"
+	"github.com/gqlchat/gqlchat/internal/gqljson"
 	"github.com/gqlchat/gqlchat/internal/strictjson"
 )
 
@@ -223,31 +224,9 @@ func responseMediaType(accept string) string {
 
 // writeResponse writes the result of an operation that ran.
 func writeResponse(w http.ResponseWriter, media string, resp *graphql.Response) {
-	b := encodeResponse(resp)
+	b := gqljson.Response(resp)
 	w.Header().Set("Content-Type", media)
 	w.Write(b) //nolint:errcheck // the client may have gone
-}
-
-// encodeResponse is json.Marshal(resp). A response of data alone, the
-// usual one, is written around its data without decoding it again: the
-// data is compact, valid JSON already (gqlgen writes it so, and so does
-// the direct path), and only
-// the HTML escaping Marshal applies to it is left to do. A test holds the
-// two to the same bytes.
-func encodeResponse(resp *graphql.Response) []byte {
-	if resp.Errors != nil || len(resp.Extensions) > 0 || resp.Label != "" || resp.Path != nil || resp.HasNext != nil || len(resp.Data) == 0 {
-		b, err := json.Marshal(resp)
-		if err != nil {
-			panic(fmt.Errorf("marshal the response: %w", err)) // gqlgen recovers and presents it
-		}
-		return b
-	}
-	var b bytes.Buffer
-	b.Grow(len(resp.Data) + len(`{"data":}`) + 64)
-	b.WriteString(`{"data":`)
-	json.HTMLEscape(&b, resp.Data)
-	b.WriteByte('}')
-	return b.Bytes()
 }
 
 // writeRequestErrors answers a request error: nothing ran, so there is no

@@ -13,6 +13,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/gqlchat/gqlchat/internal/gqljson"
 	"github.com/gqlchat/gqlchat/internal/pump"
 	"github.com/gqlchat/gqlchat/internal/strictjson"
 )
@@ -205,11 +206,7 @@ func (op *operation) recover(rc **graphql.OperationContext) {
 }
 
 func (c *conn) sendResponse(id string, resp *graphql.Response) {
-	b, err := json.Marshal(resp)
-	if err != nil {
-		panic(err)
-	}
-	c.write(message{ID: id, Type: c.proto.next, Payload: b})
+	c.write(message{ID: id, Type: c.proto.next, Payload: gqljson.Response(resp)})
 }
 
 func (c *conn) sendError(id string, errs ...*gqlerror.Error) {

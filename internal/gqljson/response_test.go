@@ -1,4 +1,4 @@
-package httpapi
+package gqljson
 
 import (
 	"bytes"
@@ -9,7 +9,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
-func TestEncodeResponse_IsJSONMarshal(t *testing.T) {
+func TestResponse_IsJSONMarshal(t *testing.T) {
 	yes := true
 	for _, resp := range []*graphql.Response{
 		{Data: json.RawMessage(`{"a":"<script>&amp;</script>","b":[1,2.5,null,true],"c":{"d":"\u2028\u2029 é 🎉 \"q\" \\ \n"}}`)},
@@ -24,8 +24,8 @@ func TestEncodeResponse_IsJSONMarshal(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := encodeResponse(resp); !bytes.Equal(got, want) {
-			t.Errorf("encodeResponse:\n got %s\nwant %s", got, want)
+		if got := Response(resp); !bytes.Equal(got, want) {
+			t.Errorf("Response:\n got %s\nwant %s", got, want)
 		}
 	}
 }

@@ -1,0 +1,116 @@
+package graph
+
+import (
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+// A chat event goes to every member of its chat, and most of what each
+// subscriber asks of it is the same for all of them: the message, its
+// sender, the chat's id. A template is one event written once for one
+// subscription shape, with holes where the answer depends on who asks
+// (the sync token, viewerReacted, a chat's unread count, anything not
+// known to be the same for all). Each subscriber's copy is the template's
+// bytes with its own holes written in: for a chat of 1,000 members that is
+// one walk of the selection instead of 1,000.
+type template struct {
+	text  []byte
+	holes []hole
+	// failed says that writing the shared part failed: every subscriber
+	// then gets the event from gqlgen, as if there were no template.
+	failed bool
+}
+
+// hole is a field written per subscriber, at offset at of the template's
+// text.
+type hole struct {
+	at    int
+	obj   any // the object it belongs to, unless root
+	root  bool
+	f     graphql.CollectedField
+	write directField
+}
+
+// sharedFields are the fields whose value does not depend on the viewer,
+// by type: written into the template once. Anything not listed is a hole,
+// so a field added to the schema is per viewer until someone checks it is
+// not and lists it here. An object-valued field is listed only when the
+// object it resolves to is the same for everyone; its own fields are then
+// checked one by one. A chat event's syncToken is never shared, nor its
+// chat: each reader's copy of the event has a Chat row of its own (with
+// their read marker, for unreadCount), so the chat's fields are written
+// from the subscriber's own event.
+var sharedFields = map[string]map[string]bool{
+	"Message":     set("id", "body", "createdAt", "cursor", "deleted", "clientMessageId", "editedAt", "sender"),
+	"User":        set("id", "username", "displayName", "createdAt", "deleted"),
+	"GroupChat":   set("id", "createdAt", "name"),
+	"PrivateChat": set("id", "createdAt"),
+}
+
+func init() {
+	for name := range eventTypes() {
+		if name != "Reaction" {
+			sharedFields[name] = set("cursor", "at", "message", "user", "by", "removedBy", "name", "typing")
+		}
+	}
+}
+
+func set(names ...string) map[string]bool {
+	m := make(map[string]bool, len(names))
+	for _, n := range names {
+		m[n] = true
+	}
+	return m
+}
+
+// shared reports whether field name of type typ is written into the
+// template rather than per subscriber.
+func shared(typ, name string) bool { return sharedFields[typ][name] }
+
+// addHole records, while a template is written, that field f of obj is
+// written per subscriber at the current offset.
+func (x *directRun) addHole(obj any, f graphql.CollectedField, write directField) {
+	h := hole{at: x.w.Len(), f: f, write: write}
+	if obj == x.root {
+		h.root = true // the subscriber's own event: it holds their sync token
+	} else {
+		h.obj = obj
+	}
+	x.tmpl.holes = append(x.tmpl.holes, h)
+}
+
+// fill writes t for one subscriber, whose own event is root, into x.w,
+// or fails for gqlgen to write the event instead.
+func (t *template) fill(x *directRun, root any) error {
+	if t.failed {
+		return errIndirect
+	}
+	at := 0
+	for _, h := range t.holes {
+		x.w.Write(t.text[at:h.at])
+		at = h.at
+		obj := h.obj
+		if h.root {
+			obj = root
+		}
+		if err := h.write(x, obj, h.f); err != nil {
+			return err
+		}
+	}
+	x.w.Write(t.text[at:])
+	return nil
+}
+
+// writeTemplate writes root's selection as a template: what x writes
+// into it is shared, its holes are left for fill.
+func (x *directRun) writeTemplate(root any, sel ast.SelectionSet) *template {
+	t := &template{}
+	x.tmpl, x.root = t, root
+	defer func() { x.tmpl, x.root = nil, nil }()
+	x.w.Reset()
+	if err := x.object(root, sel); err != nil {
+		return &template{failed: true}
+	}
+	t.text = x.w.Bytes()
+	return t
+}
