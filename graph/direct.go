@@ -196,8 +196,9 @@ type directRun struct {
 	// argsOf are the arguments already parsed, by field of the query.
 	argsOf map[*ast.Field]map[string]any
 	// tmpl is the template being written, if any, for the event root.
-	tmpl *template
-	root any
+	tmpl     *template
+	root     any
+	rootChat any // the root event's chat: its holes are the subscriber's
 	// collected, when set, keeps what collect found, for a subscription's
 	// later events.
 	collected map[collectKey][]graphql.CollectedField

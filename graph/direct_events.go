@@ -40,7 +40,7 @@ func eventType[E any](name string, impl []string, head func(*E) eventHead, extra
 	for k, v := range extra {
 		fields[k] = v
 	}
-	return &directType{name: name, implementors: impl, fields: fields}
+	return &directType{name: name, implementors: impl, fields: fields, head: func(o any) eventHead { return head(o.(*E)) }}
 }
 
 // messageOf, userOf and optionalUserOf write a field holding a message or

@@ -19,27 +19,38 @@ type template struct {
 	// failed says that writing the shared part failed: every subscriber
 	// then gets the event from gqlgen, as if there were no template.
 	failed bool
+	// head reads the chat of a subscriber's event, for the chat's holes.
+	head func(any) eventHead
 }
 
 // hole is a field written per subscriber, at offset at of the template's
 // text.
 type hole struct {
 	at    int
-	obj   any // the object it belongs to, unless root
-	root  bool
+	obj   any // the object it belongs to, unless on the root or its chat
+	on    holeOn
 	f     graphql.CollectedField
 	write directField
 }
+
+// holeOn says whose object a hole belongs to.
+type holeOn int
+
+const (
+	onShared holeOn = iota // an object every subscriber shares: obj
+	onRoot                 // the subscriber's own event
+	onChat                 // the subscriber's own copy of the event's chat
+)
 
 // sharedFields are the fields whose value does not depend on the viewer,
 // by type: written into the template once. Anything not listed is a hole,
 // so a field added to the schema is per viewer until someone checks it is
 // not and lists it here. An object-valued field is listed only when the
 // object it resolves to is the same for everyone; its own fields are then
-// checked one by one. A chat event's syncToken is never shared, nor its
-// chat: each reader's copy of the event has a Chat row of its own (with
-// their read marker, for unreadCount), so the chat's fields are written
-// from the subscriber's own event.
+// checked one by one. A chat event's syncToken is never shared. Its chat
+// is, with a difference: each reader's copy of the event has a Chat row of
+// its own, with their read marker (for unreadCount), so the chat's holes
+// are written with the subscriber's own copy.
 var sharedFields = map[string]map[string]bool{
 	"Message":     set("id", "body", "createdAt", "cursor", "deleted", "clientMessageId", "editedAt", "sender"),
 	"User":        set("id", "username", "displayName", "createdAt", "deleted"),
@@ -50,7 +61,7 @@ var sharedFields = map[string]map[string]bool{
 func init() {
 	for name := range eventTypes() {
 		if name != "Reaction" {
-			sharedFields[name] = set("cursor", "at", "message", "user", "by", "removedBy", "name", "typing")
+			sharedFields[name] = set("chat", "cursor", "at", "message", "user", "by", "removedBy", "name", "typing")
 		}
 	}
 }
@@ -71,9 +82,12 @@ func shared(typ, name string) bool { return sharedFields[typ][name] }
 // written per subscriber at the current offset.
 func (x *directRun) addHole(obj any, f graphql.CollectedField, write directField) {
 	h := hole{at: x.w.Len(), f: f, write: write}
-	if obj == x.root {
-		h.root = true // the subscriber's own event: it holds their sync token
-	} else {
+	switch obj {
+	case x.root:
+		h.on = onRoot
+	case x.rootChat:
+		h.on = onChat
+	default:
 		h.obj = obj
 	}
 	x.tmpl.holes = append(x.tmpl.holes, h)
@@ -85,13 +99,20 @@ func (t *template) fill(x *directRun, root any) error {
 	if t.failed {
 		return errIndirect
 	}
+	var chat any
+	if t.head != nil {
+		chat = t.head(root).chat
+	}
 	at := 0
 	for _, h := range t.holes {
 		x.w.Write(t.text[at:h.at])
 		at = h.at
 		obj := h.obj
-		if h.root {
+		switch h.on {
+		case onRoot:
 			obj = root
+		case onChat:
+			obj = chat
 		}
 		if err := h.write(x, obj, h.f); err != nil {
 			return err
@@ -106,7 +127,11 @@ func (t *template) fill(x *directRun, root any) error {
 func (x *directRun) writeTemplate(root any, sel ast.SelectionSet) *template {
 	t := &template{}
 	x.tmpl, x.root = t, root
-	defer func() { x.tmpl, x.root = nil, nil }()
+	defer func() { x.tmpl, x.root, x.rootChat = nil, nil, nil }()
+	if rt := directTypeOf(x.types, root); rt != nil && rt.head != nil {
+		t.head = rt.head
+		x.rootChat = rt.head(root).chat
+	}
 	x.w.Reset()
 	if err := x.object(root, sel); err != nil {
 		return &template{failed: true}

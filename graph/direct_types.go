@@ -18,6 +18,8 @@ type directType struct {
 	name         string
 	implementors []string // the generated list: what fragments it satisfies
 	fields       map[string]directField
+	// head reads what every chat event holds, for the ChatEvent types.
+	head func(any) eventHead
 }
 
 // A directField writes field f of obj, or fails for gqlgen to answer.

@@ -82,6 +82,11 @@ func (b *bench) runFanout(ctx context.Context) ([]*result, error) {
 	}
 	stopReaders()
 	readers.Wait()
+	for _, g := range groups {
+		for _, s := range g.subs {
+			s.decodeKept()
+		}
+	}
 	return b.fanoutResults(groups, check(groups), windows), nil
 }
 

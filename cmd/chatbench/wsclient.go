@@ -88,24 +88,37 @@ func (w *wsConn) subscribe(ctx context.Context, id, query string, vars map[strin
 // connection that stops answering). Cancelling ctx closes the connection.
 func (w *wsConn) next(ctx context.Context) (wsMessage, error) {
 	for {
-		_, raw, err := w.c.Read(ctx)
+		raw, at, err := w.read(ctx)
 		if err != nil {
 			return wsMessage{}, err
 		}
-		m := wsMessage{at: time.Now()}
-		if err := json.Unmarshal(raw, &m); err != nil {
-			return wsMessage{}, fmt.Errorf("decoding a server message: %w", err)
-		}
-		switch m.Type {
-		case "ping":
-			if err := w.send(ctx, "pong", "", nil); err != nil {
-				return wsMessage{}, err
-			}
-		case "pong":
-		default:
-			return m, nil
+		m, err := w.decode(ctx, raw, at)
+		if err != nil || m.Type != "" {
+			return m, err
 		}
 	}
+}
+
+// read returns the next frame and when it was read.
+func (w *wsConn) read(ctx context.Context) ([]byte, time.Time, error) {
+	_, raw, err := w.c.Read(ctx)
+	return raw, time.Now(), err
+}
+
+// decode decodes a frame read at at, answering a ping: a zero message
+// for a ping or a pong, which a caller reads past.
+func (w *wsConn) decode(ctx context.Context, raw []byte, at time.Time) (wsMessage, error) {
+	m := wsMessage{at: at}
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return wsMessage{}, fmt.Errorf("decoding a server message: %w", err)
+	}
+	switch m.Type {
+	case "ping":
+		return wsMessage{}, w.send(ctx, "pong", "", nil)
+	case "pong":
+		return wsMessage{}, nil
+	}
+	return m, nil
 }
 
 // close ends the connection at once, without the closing handshake: the
