@@ -172,6 +172,7 @@ func servePprof(addr string) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace) // scheduling and latency, where a CPU profile shows only work
 	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	slog.Info("pprof", "addr", addr, "err", srv.ListenAndServe())
 }

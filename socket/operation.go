@@ -134,10 +134,11 @@ func (op *operation) run(params *graphql.RawParams, payload json.RawMessage, sta
 }
 
 // ready is called by the subscription's stream after each value it queues
-// and once after it closes.
+// and once after it closes. The stream has nothing else to do meanwhile
+// (it is its subscription's alone), so the value is sent on its goroutine.
 func (op *operation) ready() {
 	op.pending.Add(1)
-	op.pump.Kick()
+	op.pump.Run()
 }
 
 // deliver sends the results the stream made ready; each is waiting on its

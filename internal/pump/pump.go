@@ -76,6 +76,22 @@ func (p *Pump) Kick() {
 	spawn(p.run)
 }
 
+// Run calls the function at once on the caller's goroutine, unless a call
+// is running: that call is then followed by one more, as after a Kick. It
+// is for a caller whose goroutine would otherwise only wait for the call:
+// one goroutine handing work to another costs a wake-up and a switch.
+func (p *Pump) Run() {
+	p.mu.Lock()
+	if p.running {
+		p.again = true
+		p.mu.Unlock()
+		return
+	}
+	p.running = true
+	p.mu.Unlock()
+	p.loop()
+}
+
 func (p *Pump) loop() {
 	for {
 		p.fn()

@@ -62,3 +62,27 @@ func TestPump_HoldsNoGoroutineWhenIdle(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+func TestPump_RunCallsOnTheCallersGoroutineOrAfterTheRunningCall(t *testing.T) {
+	var calls atomic.Int32
+	release, inside := make(chan struct{}), make(chan struct{})
+	var p *Pump
+	p = New(func() {
+		if calls.Add(1) == 1 {
+			close(inside)
+			<-release
+		}
+	})
+	done := make(chan struct{})
+	go func() { p.Run(); close(done) }() // the first call, held
+	<-inside
+	p.Run() // returns at once: the held call runs once more after it
+	if got := calls.Load(); got != 1 {
+		t.Fatalf("calls = %d while the first is held, want 1", got)
+	}
+	close(release)
+	<-done // Run returns after the calls it made, the one it was asked for included
+	if got := calls.Load(); got != 2 {
+		t.Fatalf("calls = %d, want 2", got)
+	}
+}
