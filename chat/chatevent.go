@@ -22,16 +22,22 @@ type Event struct {
 	// shared is the event this is a reader's copy of (nil for the event
 	// itself).
 	shared *Event
+	// live says that the log reader handed the event to every stream that
+	// follows its chat: the streams share it.
+	live bool
 }
 
-// Shared is the event as all its readers share it: e, or the event e is a
-// reader's copy of. A reader's copy differs only in its Chat row (see
-// forReader). Adapters key what they work out once per event on it.
-func (e *Event) Shared() *Event {
+// Shared is the event as all its readers share it, e or the event e is a
+// reader's copy of (a copy differs only in its Chat row: see forReader),
+// and whether readers share it at all: a live event does, an event
+// replayed to one stream or a typing note is that stream's own. Adapters
+// key what they work out once per event on it.
+func (e *Event) Shared() (*Event, bool) {
+	s := e
 	if e.shared != nil {
-		return e.shared
+		s = e.shared
 	}
-	return e
+	return s, s.live
 }
 
 // Cursor is the event's position in its chat: pass it as after with the
@@ -265,7 +271,7 @@ func (e *Event) forReader(userID int64) *Event {
 	c.ViewerReadSeq = &seq
 	own := *e
 	own.Chat = &c
-	own.shared = e.Shared()
+	own.shared, _ = e.Shared()
 	return &own
 }
 

@@ -265,6 +265,7 @@ func (r *logReader) dispatch(prev, next snapshot, evs []*Event, members map[int6
 	defer r.mu.Unlock()
 	byUser := map[int64][]*Event{}
 	for _, e := range evs {
+		e.live = true // before any stream sees it
 		m := members[e.ChatID]
 		if m == nil {
 			m = set[int64]{}

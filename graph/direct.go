@@ -176,7 +176,7 @@ func (d *direct) runRecovered(ctx context.Context, op *graphql.OperationContext)
 // run writes the response's data, or fails with errIndirect (or the
 // error a resolver returned) for gqlgen to answer instead.
 func (d *direct) run(ctx context.Context, op *graphql.OperationContext) ([]byte, error) {
-	x := &directRun{ctx: ctx, op: op, ec: newExecutionContext(op, d.es, nil), r: d.r, types: directTypes}
+	x := &directRun{ctx: ctx, op: op, ec: newExecutionContext(op, d.es, nil), r: d.r, types: directTypes, w: new(bytes.Buffer)}
 	x.w.Grow(4096)
 	if err := x.object(directQuery{}, op.Operation.SelectionSet); err != nil {
 		return nil, err
@@ -192,39 +192,24 @@ type directRun struct {
 	r   *Resolver
 	// types are what it writes: directTypes, or streamTypes for an event.
 	types map[string]*directType
-	w     bytes.Buffer
+	w     *bytes.Buffer
 	// argsOf are the arguments already parsed, by field of the query.
 	argsOf map[*ast.Field]map[string]any
 	// tmpl is the template being written, if any, for the event root.
 	tmpl     *template
 	root     any
 	rootChat any // the root event's chat: its holes are the subscriber's
-	// collected, when set, keeps what collect found, for a subscription's
-	// later events.
-	collected map[collectKey][]graphql.CollectedField
+	// collected, when set, remembers what collect found (a template's
+	// memo: direct_template.go).
+	collected *collectMemo
 }
 
-// collectKey is one selection set collected for one type.
-type collectKey struct {
-	first *ast.Selection // the set's first element: its identity
-	n     int
-	t     *directType
-}
-
-// collect is graphql.CollectFields, remembered in x.collected where there
-// is one: every event of a subscription has the same selections, types
-// and variables, so the same fields.
+// collect is graphql.CollectFields, remembered where x has a memo.
 func (x *directRun) collect(sel ast.SelectionSet, t *directType) []graphql.CollectedField {
 	if x.collected == nil || len(sel) == 0 {
 		return graphql.CollectFields(x.op, sel, t.implementors)
 	}
-	k := collectKey{&sel[0], len(sel), t}
-	fields, ok := x.collected[k]
-	if !ok {
-		fields = graphql.CollectFields(x.op, sel, t.implementors)
-		x.collected[k] = fields
-	}
-	return fields
+	return x.collected.fields(x.op, sel, t)
 }
 
 // object writes obj's selected fields, as gqlgen's field sets do.
@@ -244,7 +229,7 @@ func (x *directRun) object(obj any, sel ast.SelectionSet) error {
 		x.w.WriteString(f.Alias)
 		x.w.WriteString(`":`)
 		if f.Name == "__typename" {
-			graphql.MarshalString(t.name).MarshalGQL(&x.w)
+			graphql.MarshalString(t.name).MarshalGQL(x.w)
 			continue
 		}
 		write := t.fields[f.Name]
@@ -309,6 +294,6 @@ func (x *directRun) args(f graphql.CollectedField, parse argParser) (map[string]
 
 // scalar writes one scalar value.
 func (x *directRun) scalar(m graphql.Marshaler) error {
-	m.MarshalGQL(&x.w)
+	m.MarshalGQL(x.w)
 	return nil
 }

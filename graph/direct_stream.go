@@ -91,9 +91,7 @@ func (d *direct) subscribe(ctx context.Context) graphql.ResponseHandler {
 	if err != nil {
 		return nil
 	}
-	shape := shapeKey{op: op.Operation, vars: string(vars)}
-	// The subscription's events are written one at a time: its own map.
-	collected := map[collectKey][]graphql.CollectedField{}
+	sub := &streamSub{d: d, ec: ec, shape: shapeKey{op: op.Operation, vars: string(vars)}, argsOf: map[*ast.Field]map[string]any{}}
 	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{Object: "Subscription"})
 	next := graphql.ResolveFieldStream(ctx, op, fields[0],
 		func(ctx context.Context, f graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -104,11 +102,7 @@ func (d *direct) subscribe(ctx context.Context) graphql.ResponseHandler {
 			return chatEvents(ctx, d.r, fc.Args["chatId"].(*string), fc.Args["after"].(*string),
 				func(e *chat.Event, token string) streamEvent { return streamEvent{e, chatEventNode(e, token)} })
 		},
-		nil,
-		func(ctx context.Context, sel ast.SelectionSet, v streamEvent) graphql.Marshaler {
-			return d.marshalEvent(ctx, ec, shape, collected, sel, v)
-		},
-		true, true)
+		nil, sub.marshal, true, true)
 	if next == nil { // it failed to open: the errors are in ctx, and no response is asked for
 		return func(context.Context) *graphql.Response { return nil }
 	}
@@ -124,25 +118,51 @@ func (d *direct) subscribe(ctx context.Context) graphql.ResponseHandler {
 	}
 }
 
-// marshalEvent writes v from its shape's template, or as gqlgen does.
-func (d *direct) marshalEvent(ctx context.Context, ec *executionContext, shape shapeKey, collected map[collectKey][]graphql.CollectedField, sel ast.SelectionSet, v streamEvent) graphql.Marshaler {
-	if b, err := d.writeEventRecovered(ctx, ec, shape, collected, sel, v); err == nil {
-		d.served.Add(1)
-		return rawJSON(b)
-	}
-	return ec.marshalNChatEvent2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐChatEvent(ctx, sel, v.node)
+// streamSub is one direct chatEvents subscription. Its events are written
+// one at a time, so what it keeps between them needs no lock: the
+// arguments parsed, by field of the query, the same for every event since
+// the variables are.
+type streamSub struct {
+	d      *direct
+	ec     *executionContext
+	shape  shapeKey
+	argsOf map[*ast.Field]map[string]any
 }
 
-// writeEventRecovered is writeEvent with a panic logged and turned into a
-// fallback, as runRecovered does for queries.
-func (d *direct) writeEventRecovered(ctx context.Context, ec *executionContext, shape shapeKey, collected map[collectKey][]graphql.CollectedField, sel ast.SelectionSet, v streamEvent) (b []byte, err error) {
+// marshal writes v from its shape's template, or as gqlgen does.
+func (s *streamSub) marshal(ctx context.Context, sel ast.SelectionSet, v streamEvent) graphql.Marshaler {
+	if b, err := s.writeRecovered(ctx, sel, v); err == nil {
+		s.d.served.Add(1)
+		return &pooledJSON{b}
+	}
+	return s.ec.marshalNChatEvent2githubᚗcomᚋgqlchatᚋgqlchatᚋgraphᚋmodelᚐChatEvent(ctx, sel, v.node)
+}
+
+// writeRecovered is write with a panic logged and turned into a fallback,
+// as runRecovered does for queries.
+func (s *streamSub) writeRecovered(ctx context.Context, sel ast.SelectionSet, v streamEvent) (b *bytes.Buffer, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = RecoverPanic(ctx, p)
 		}
 	}()
-	op := graphql.GetOperationContext(ctx)
-	key := templateKey{ev: v.ev.Shared(), shape: shape}
+	return s.write(ctx, sel, v)
+}
+
+// write fills v's template, writing it first if this subscriber is the
+// first of its shape to get the event.
+func (s *streamSub) write(ctx context.Context, sel ast.SelectionSet, v streamEvent) (*bytes.Buffer, error) {
+	d := s.d
+	shared, ok := v.ev.Shared()
+	if !ok { // this stream's own event: no one to share a template with
+		x := s.run(ctx, output())
+		if err := x.object(v.node, sel); err != nil {
+			outputs.Put(x.w)
+			return nil, err
+		}
+		return x.w, nil
+	}
+	key := templateKey{ev: shared, shape: s.shape}
 	entry, ok := d.templates.Get(key)
 	if !ok {
 		entry = &templateEntry{}
@@ -157,19 +177,43 @@ func (d *direct) writeEventRecovered(ctx context.Context, ec *executionContext, 
 				panic(p)
 			}
 		}()
-		x := &directRun{ctx: ctx, op: op, ec: ec, r: d.r, types: streamTypes, collected: collected}
-		entry.t = x.writeTemplate(v.node, sel)
+		entry.t = s.run(ctx, nil).writeTemplate(v.node, sel)
 		d.written.Add(1)
 	})
-	x := &directRun{ctx: ctx, op: op, ec: ec, r: d.r, types: streamTypes, collected: collected}
-	x.w.Grow(len(entry.t.text) + 64)
+	x := s.run(ctx, output())
 	if err := entry.t.fill(x, v.node); err != nil {
+		outputs.Put(x.w)
 		return nil, err
 	}
-	return x.w.Bytes(), nil
+	return x.w, nil
 }
 
-// rawJSON is JSON written already.
-type rawJSON []byte
+// run is a directRun of the subscription's, writing into w.
+func (s *streamSub) run(ctx context.Context, w *bytes.Buffer) *directRun {
+	return &directRun{ctx: ctx, op: graphql.GetOperationContext(ctx), ec: s.ec, r: s.d.r, types: streamTypes,
+		w: w, argsOf: s.argsOf}
+}
 
-func (r rawJSON) MarshalGQL(w io.Writer) { _, _ = w.Write(r) }
+// outputs are the buffers events are filled into: each is copied into the
+// response once, then back here.
+var outputs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// output is an empty buffer of outputs.
+func output() *bytes.Buffer {
+	b := outputs.Get().(*bytes.Buffer)
+	b.Reset()
+	return b
+}
+
+// pooledJSON is an event's JSON in a buffer of outputs, which it returns
+// there once written (gqlgen writes a marshaler once).
+type pooledJSON struct{ b *bytes.Buffer }
+
+func (p *pooledJSON) MarshalGQL(w io.Writer) {
+	if p.b == nil {
+		return
+	}
+	_, _ = w.Write(p.b.Bytes())
+	outputs.Put(p.b)
+	p.b = nil
+}

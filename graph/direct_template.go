@@ -1,6 +1,9 @@
 package graph
 
 import (
+	"bytes"
+	"sync"
+
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -21,6 +24,40 @@ type template struct {
 	failed bool
 	// head reads the chat of a subscriber's event, for the chat's holes.
 	head func(any) eventHead
+	// collected serves the subscribers filling the holes, who all walk
+	// the same selections (the writer's): collected once, not by each.
+	collected collectMemo
+}
+
+// collectMemo remembers graphql.CollectFields by selection set and type.
+// The key is the set's address: gqlgen builds a new slice each time it
+// collects, so a memo is only good for the selections of one walk, here
+// those of the template's writer, which its holes hold.
+type collectMemo struct {
+	mu sync.Mutex
+	m  map[collectKey][]graphql.CollectedField
+}
+
+// collectKey is one selection set, by address, collected for one type.
+type collectKey struct {
+	first *ast.Selection
+	n     int
+	t     *directType
+}
+
+func (c *collectMemo) fields(op *graphql.OperationContext, sel ast.SelectionSet, t *directType) []graphql.CollectedField {
+	k := collectKey{&sel[0], len(sel), t}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	fields, ok := c.m[k]
+	if !ok {
+		fields = graphql.CollectFields(op, sel, t.implementors)
+		if c.m == nil {
+			c.m = map[collectKey][]graphql.CollectedField{}
+		}
+		c.m[k] = fields
+	}
+	return fields
 }
 
 // hole is a field written per subscriber, at offset at of the template's
@@ -64,6 +101,11 @@ func init() {
 			sharedFields[name] = set("chat", "cursor", "at", "message", "user", "by", "removedBy", "name", "typing")
 		}
 	}
+	// A typing note's cursor is the position of each stream's own latest
+	// event. Notes are not shared today (each stream makes its own, and
+	// only live log events get templates), but should that change, the
+	// cursor must stay each subscriber's.
+	delete(sharedFields["TypingEvent"], "cursor")
 }
 
 func set(names ...string) map[string]bool {
@@ -99,6 +141,7 @@ func (t *template) fill(x *directRun, root any) error {
 	if t.failed {
 		return errIndirect
 	}
+	x.collected = &t.collected
 	var chat any
 	if t.head != nil {
 		chat = t.head(root).chat
@@ -126,13 +169,13 @@ func (t *template) fill(x *directRun, root any) error {
 // into it is shared, its holes are left for fill.
 func (x *directRun) writeTemplate(root any, sel ast.SelectionSet) *template {
 	t := &template{}
-	x.tmpl, x.root = t, root
-	defer func() { x.tmpl, x.root, x.rootChat = nil, nil, nil }()
+	x.tmpl, x.root, x.collected = t, root, &t.collected
+	defer func() { x.tmpl, x.root, x.rootChat, x.collected = nil, nil, nil, nil }()
 	if rt := directTypeOf(x.types, root); rt != nil && rt.head != nil {
 		t.head = rt.head
 		x.rootChat = rt.head(root).chat
 	}
-	x.w.Reset()
+	x.w = new(bytes.Buffer)
 	if err := x.object(root, sel); err != nil {
 		return &template{failed: true}
 	}

@@ -219,8 +219,10 @@ func (c *conn) ping() {
 
 // write sends one message; a client too slow to take it within
 // writeTimeout is closed.
-func (c *conn) write(m message) {
-	b := m.encode()
+func (c *conn) write(m message) { c.writeEncoded(m.encode()) }
+
+// writeEncoded sends an encoded message.
+func (c *conn) writeEncoded(b []byte) {
 	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
 	defer cancel()
 	if c.ws.Write(ctx, websocket.MessageText, b) != nil {

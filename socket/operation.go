@@ -13,7 +13,6 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
-	"github.com/gqlchat/gqlchat/internal/gqljson"
 	"github.com/gqlchat/gqlchat/internal/pump"
 	"github.com/gqlchat/gqlchat/internal/strictjson"
 )
@@ -207,8 +206,14 @@ func (op *operation) recover(rc **graphql.OperationContext) {
 }
 
 func (c *conn) sendResponse(id string, resp *graphql.Response) {
-	c.write(message{ID: id, Type: c.proto.next, Payload: gqljson.Response(resp)})
+	b := frames.Get().(*[]byte)
+	*b = appendResult((*b)[:0], id, c.proto.next, resp)
+	c.writeEncoded(*b) // the frame is written when Write returns: the buffer is free again
+	frames.Put(b)
 }
+
+// frames are the buffers results are encoded into.
+var frames = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
 func (c *conn) sendError(id string, errs ...*gqlerror.Error) {
 	b, err := json.Marshal(errs)

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 
 	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/gqlchat/gqlchat/internal/gqljson"
 )
 
 // protocol names the message types of one subprotocol.
@@ -53,24 +55,38 @@ type message struct {
 // compacting the payload again: every payload we send was made by
 // json.Marshal, and a subscription's event is already its second pass.
 func (m message) encode() []byte {
-	id, err := json.Marshal(m.ID)
-	if err != nil {
-		panic(err) // a string always marshals
+	b := m.appendHead(make([]byte, 0, len(m.ID)+len(m.Type)+len(m.Payload)+32))
+	if len(m.Payload) > 0 {
+		b = append(b, `,"payload":`...)
+		b = append(b, m.Payload...)
 	}
-	b := make([]byte, 0, len(m.ID)+len(m.Type)+len(m.Payload)+32)
+	return append(b, '}')
+}
+
+// appendHead appends the message up to its payload: {"id":…,"type":"…".
+func (m message) appendHead(b []byte) []byte {
 	b = append(b, '{')
 	if m.ID != "" {
+		id, err := json.Marshal(m.ID)
+		if err != nil {
+			panic(err) // a string always marshals
+		}
 		b = append(b, `"id":`...)
 		b = append(b, id...)
 		b = append(b, ',')
 	}
 	b = append(b, `"type":"`...)
 	b = append(b, m.Type...) // one of the protocols' constant names
-	b = append(b, '"')
-	if len(m.Payload) > 0 {
-		b = append(b, `,"payload":`...)
-		b = append(b, m.Payload...)
-	}
+	return append(b, '"')
+}
+
+// appendResult appends message{id, typ, gqljson.Response(resp)}.encode()
+// to b: a subscription's every event goes through it.
+func appendResult(b []byte, id, typ string, resp *graphql.Response) []byte {
+	m := message{ID: id, Type: typ}
+	b = m.appendHead(b)
+	b = append(b, `,"payload":`...)
+	b = gqljson.AppendResponse(b, resp)
 	return append(b, '}')
 }
 

@@ -27,5 +27,8 @@ func TestResponse_IsJSONMarshal(t *testing.T) {
 		if got := Response(resp); !bytes.Equal(got, want) {
 			t.Errorf("Response:\n got %s\nwant %s", got, want)
 		}
+		if got := AppendResponse([]byte("prefix"), resp); !bytes.Equal(got, append([]byte("prefix"), want...)) {
+			t.Errorf("AppendResponse:\n got %s\nwant prefix%s", got, want)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package pump
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -84,5 +85,24 @@ func TestPump_RunCallsOnTheCallersGoroutineOrAfterTheRunningCall(t *testing.T) {
 	<-done // Run returns after the calls it made, the one it was asked for included
 	if got := calls.Load(); got != 2 {
 		t.Fatalf("calls = %d, want 2", got)
+	}
+}
+
+func TestPump_WaitingGoroutinesEndWhenNothingComes(t *testing.T) {
+	before := runtime.NumGoroutine()
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Add(1)
+		New(wg.Done).Kick()
+	}
+	wg.Wait()
+	// The goroutines that ran the calls wait for more work, then end:
+	// pumps that nothing kicks hold none.
+	deadline := time.Now().Add(workerIdle + 5*time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Fatalf("%d goroutines %v after the calls, %d before", n, workerIdle+5*time.Second, before)
 	}
 }
