@@ -53,30 +53,13 @@ func (e gqlError) Error() string { return e.Extensions.Code + ": " + e.Message }
 // do sends one query or mutation as client i with token (none when empty)
 // and decodes the response's data into out (when not nil).
 func (a *api) do(ctx context.Context, i int, token, query string, vars map[string]any, out any) error {
-	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
-	if err != nil {
-		return err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.url(i)+"/query", bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := a.hc.Do(req)
+	resp, err := a.post(ctx, i, token, query, vars)
 	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
 	// Read to the end even on errors, or the connection is not reused.
 	defer io.Copy(io.Discard, resp.Body) //nolint:errcheck // only draining
-	if resp.StatusCode != http.StatusOK {
-		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		return fmt.Errorf("HTTP %d: %s", resp.StatusCode, strings.TrimSpace(string(msg)))
-	}
 	// Data decodes straight into out: encoding/json fills a non-nil
 	// pointer held in an interface.
 	env := struct {
@@ -90,6 +73,52 @@ func (a *api) do(ctx context.Context, i int, token, query string, vars map[strin
 		return env.Errors[0]
 	}
 	return nil
+}
+
+// doRaw is do without decoding: it returns the response's body, which
+// holds no errors (the server writes "errors" first, "data" after).
+func (a *api) doRaw(ctx context.Context, i int, token, query string, vars map[string]any) ([]byte, error) {
+	resp, err := a.post(ctx, i, token, query, vars)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	if !bytes.HasPrefix(body, []byte(`{"data":`)) {
+		return nil, fmt.Errorf("a response with errors: %.300s", body)
+	}
+	return body, nil
+}
+
+// post sends the request, and fails unless the answer is 200 OK.
+func (a *api) post(ctx context.Context, i int, token, query string, vars map[string]any) (*http.Response, error) {
+	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.url(i)+"/query", bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := a.hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		defer resp.Body.Close()
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		io.Copy(io.Discard, resp.Body) //nolint:errcheck // only draining, so the connection is reused
+		return nil, fmt.Errorf("HTTP %d: %s", resp.StatusCode, strings.TrimSpace(string(msg)))
+	}
+	return resp, nil
 }
 
 // parseURLs splits the -url flag into base URLs.
