@@ -277,3 +277,36 @@ func TestTransport_AMessageOverTheReadLimitIs1009(t *testing.T) {
 	c.send("subscribe", "1", map[string]any{"query": strings.Repeat(" ", 1<<10) + "{ hello }"})
 	c.closedWith(int(websocket.StatusMessageTooBig))
 }
+
+// A client that stops reading while the server has results for it is
+// closed once a write has waited for it longer than WriteTimeout; one
+// that reads stays.
+func TestTransport_AClientThatDoesNotReadIsClosedAfterTheWriteTimeout(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, &socket.Transport{WriteTimeout: 300 * time.Millisecond})
+	reader := s.connect(t, "graphql-transport-ws")
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	stuck, _, err := websocket.Dial(ctx, s.url, &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stuck.CloseNow() })
+	for _, m := range []string{`{"type":"connection_init"}`, `{"id":"1","type":"subscribe","payload":{"query":"subscription { count(to: 100000000) }"}}`} {
+		if err := stuck.Write(ctx, websocket.MessageText, []byte(m)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The results fill the socket buffers, then a write waits: the
+	// watchdog closes the connection.
+	deadline := time.Now().Add(20 * time.Second)
+	for s.tr.Open() > 1 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := s.tr.Open(); n != 1 {
+		t.Fatalf("%d connections open, want only the reader's", n)
+	}
+	reader.start("2", "{ hello }") // the reader's connection still answers
+	reader.expect("next", "2")
+}

@@ -38,10 +38,10 @@ const (
 	CloseTooManyInits = 4429
 	// CloseTryAgainLater refuses a connection over a cap: graphql-ws
 	// clients retry it with backoff, where they give up on 4429.
-	CloseTryAgainLater = 1013
-	ClosePongTimeout   = 4504
-	writeTimeout       = 10 * time.Second
-	initPayloadMaxKeys = 64
+	CloseTryAgainLater  = 1013
+	ClosePongTimeout    = 4504
+	defaultWriteTimeout = 10 * time.Second
+	initPayloadMaxKeys  = 64
 )
 
 // Transport is a gqlgen transport for WebSocket upgrades.
@@ -68,9 +68,14 @@ type Transport struct {
 	// mutations as well as subscriptions) of one connection; zero means no
 	// cap.
 	MaxOperationsPerConnection int
+	// WriteTimeout is how long a client may take to accept a message
+	// before its connection is closed: 10 s when zero. It is checked
+	// every half of it, so a stuck write ends within 1.5 times it.
+	WriteTimeout time.Duration
 
-	mu    sync.Mutex
-	conns map[*conn]struct{}
+	mu       sync.Mutex
+	conns    map[*conn]struct{}
+	watching bool // watchWrites runs
 }
 
 // Refusal is an Init error that says how to close the connection.
@@ -125,7 +130,54 @@ func (t *Transport) add(c *conn) bool {
 		return false
 	}
 	t.conns[c] = struct{}{}
+	if !t.watching {
+		t.watching = true
+		go t.watchWrites()
+	}
 	return true
+}
+
+// epoch is where monotonic counts from.
+var epoch = time.Now()
+
+// monotonic is the time since epoch on the monotonic clock, never 0.
+func monotonic() int64 { return int64(time.Since(epoch)) + 1 }
+
+func (t *Transport) writeTimeout() time.Duration {
+	if t.WriteTimeout > 0 {
+		return t.WriteTimeout
+	}
+	return defaultWriteTimeout
+}
+
+// watchWrites closes, at once and without a closing handshake, the
+// connections whose write has waited for the client longer than the write
+// timeout: their blocked write then fails. One goroutine for all
+// connections, which ends when there are none.
+func (t *Transport) watchWrites() {
+	limit := t.writeTimeout()
+	tick := time.NewTicker(limit / 2)
+	defer tick.Stop()
+	var stuck []*conn
+	for range tick.C {
+		now := monotonic()
+		t.mu.Lock()
+		if len(t.conns) == 0 {
+			t.watching = false
+			t.mu.Unlock()
+			return
+		}
+		for c := range t.conns {
+			if since := c.writingSince.Load(); since != 0 && time.Duration(now-since) > limit {
+				stuck = append(stuck, c)
+			}
+		}
+		t.mu.Unlock()
+		for _, c := range stuck {
+			c.ws.CloseNow() //nolint:errcheck // closing anyway
+		}
+		stuck = stuck[:0]
+	}
 }
 
 func (t *Transport) remove(c *conn) {
