@@ -1,0 +1,44 @@
+// The entry point: the login screen, or the chat app of the logged-in
+// user, whose token is kept in sessionStorage (per tab, gone when it
+// closes).
+import React, { useCallback, useEffect, useState } from 'react';
+import { createRoot } from 'react-dom/client';
+import { ApolloProvider } from '@apollo/client';
+
+import { createApolloClient } from './apollo';
+import { Auth } from './Auth';
+import { Chat } from './Chat';
+import './style.css';
+
+const TOKEN_KEY = 'gqlchat:token';
+
+function App() {
+  const [token, setToken] = useState(() => sessionStorage.getItem(TOKEN_KEY));
+  const [client, setClient] = useState(null);
+  const logOut = useCallback(() => {
+    sessionStorage.removeItem(TOKEN_KEY);
+    setToken(null);
+  }, []);
+  useEffect(() => {
+    if (!token) return undefined;
+    const c = createApolloClient(token, logOut);
+    setClient(c);
+    return () => {
+      c.stop();
+      c.ws.dispose();
+      setClient(null);
+    };
+  }, [token, logOut]);
+
+  if (!token) {
+    return <Auth onToken={(t) => { sessionStorage.setItem(TOKEN_KEY, t); setToken(t); }} />;
+  }
+  if (!client) return null;
+  return (
+    <ApolloProvider client={client}>
+      <Chat onLogOut={logOut} />
+    </ApolloProvider>
+  );
+}
+
+createRoot(document.getElementById('root')).render(<App />);
