@@ -85,7 +85,7 @@ func TestClient_TwoUsersBefriendChatAndMakeAGroupLive(t *testing.T) {
 	)
 	bob.run(t, "see it deleted in place", waitText("#messages li .body", "Message deleted"))
 
-	groupFlow(t, alice, bob)
+	groupFlow(t, srv, alice, bob)
 	restartFlow(t, srv, alice, bob)
 
 	alice.run(t, "search her messages",
@@ -101,8 +101,9 @@ func TestClient_TwoUsersBefriendChatAndMakeAGroupLive(t *testing.T) {
 }
 
 // groupFlow: Alice makes a group with Bob, renames it, posts; Bob sees
-// each change live, and an unread badge that clears when he reads it.
-func groupFlow(t *testing.T, alice, bob *client) {
+// each change live, and an unread badge that clears when he reads the
+// message on another device.
+func groupFlow(t *testing.T, srv *apitest.Server, alice, bob *client) {
 	t.Helper()
 	alice.run(t, "make a group with Bob",
 		openTab("chats"),
@@ -121,13 +122,25 @@ func groupFlow(t *testing.T, alice, bob *client) {
 	)
 	bob.run(t, "see the new name live", waitText("#chats li", "Lunch club"))
 	alice.post(t, "Noon at the usual place")
-	bob.run(t, "see an unread badge on the group",
-		waitJS(`[...document.querySelectorAll("#chats li")].some((li) => li.textContent.includes("Lunch club") && li.querySelector(".badge")?.textContent === "1")`),
-		openChat("Lunch club"),
-		waitText("#messages li .body", "Noon at the usual place"),
-		waitJS(`![...document.querySelectorAll("#chats li")].some((li) => li.querySelector(".badge"))`),
-	)
+	bob.run(t, "see an unread badge on the group", waitJS(groupBadge("1")))
+
+	// Bob reads it on another device: the badge clears here too.
+	groupID, bobUser := openChatID(t, alice), bob.user(t, srv)
+	var group struct{ Node struct{ LastMessage struct{ ID string } } }
+	srv.MustDo(t, bobUser.Token, `query($id: ID!) { node(id: $id) { ... on Chat { lastMessage { id } } } }`, map[string]any{"id": groupID}, &group)
+	srv.MustDo(t, bobUser.Token, `mutation($chat: ID!, $msg: ID!) { markChatRead(input: {chatId: $chat, messageId: $msg}) { id } }`,
+		map[string]any{"chat": groupID, "msg": group.Node.LastMessage.ID}, nil)
+	bob.run(t, "see the badge clear, read elsewhere", waitJS(groupBadge("")))
+
+	bob.run(t, "open the group", openChat("Lunch club"), waitText("#messages li .body", "Noon at the usual place"))
+	alice.run(t, "see that Bob has seen it", waitText("#messages li.mine .status", "Seen by Bob"))
 	alice.run(t, "see Bob among the members, online", waitText("#members li", "Bob"))
+}
+
+// groupBadge is true when the badge of Lunch club in the chat list reads
+// text ("": it has none).
+func groupBadge(text string) string {
+	return fmt.Sprintf(`[...document.querySelectorAll("#chats li")].some((li) => li.textContent.includes("Lunch club") && (li.querySelector(".badge")?.textContent ?? "") === %q)`, text)
 }
 
 // restartFlow: the server restarts while the two are chatting. Bob posts
@@ -152,7 +165,8 @@ func restartFlow(t *testing.T, srv *apitest.Server, alice, bob *client) {
 			map[string]any{"id": chatID, "body": fmt.Sprintf("Posted while you were away %d", i)}, nil)
 	}
 	alice.run(t, "post while the server is down, and see it fail",
-		typeText("#body", "Are you there?\r"),
+		typeText("#body", "Are you there?"),
+		chromedp.Click("#post button.primary"),
 		waitText("#messages li.failed", "Not sent"),
 	)
 	srv.Restart(t)

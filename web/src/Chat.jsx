@@ -4,7 +4,7 @@ import React, { useEffect, useState } from 'react';
 import { useApolloClient, useMutation, useQuery, useReactiveVar } from '@apollo/client';
 
 import { connection } from './apollo';
-import { LOG_OUT, VIEWER } from './graphql';
+import { CHATS, LOG_OUT, VIEWER } from './graphql';
 import { startLive } from './live';
 import { route } from './route';
 import { ChatList } from './ChatList';
@@ -23,6 +23,7 @@ export function Chat({ onLogOut }) {
   const { chatId } = useReactiveVar(route);
   const live = useReactiveVar(connection);
   const [logOut] = useMutation(LOG_OUT);
+  useUnreadTitle(ready);
 
   // The live streams start from a sync token taken before the lists are
   // queried (ready), so nothing that commits in between is missed.
@@ -50,7 +51,7 @@ export function Chat({ onLogOut }) {
           <span className="me-name" title={`@${viewer.username}`}>{viewer.displayName}</span>
           <button type="button" className="link" onClick={signOut}>Log out</button>
         </header>
-        {live !== 'live' && <p className="banner" role="status">Reconnecting… messages you missed will arrive.</p>}
+        {live === 'offline' && <p className="banner" role="status">Reconnecting… what you miss meanwhile will arrive.</p>}
         <nav className="tabs" role="tablist" aria-label="Sidebar">
           {TABS.map(([id, label]) => (
             <button key={id} type="button" role="tab" id={`tab-${id}`} aria-selected={tab === id}
@@ -70,4 +71,13 @@ export function Chat({ onLogOut }) {
       </main>
     </div>
   );
+}
+
+// useUnreadTitle shows the number of unread messages in the tab's title.
+function useUnreadTitle(ready) {
+  const { data } = useQuery(CHATS, { skip: !ready });
+  const unread = data?.chats.edges.reduce((n, e) => n + (e.node?.unreadCount ?? 0), 0) ?? 0;
+  useEffect(() => {
+    document.title = unread ? `(${unread}) gqlchat` : 'gqlchat';
+  }, [unread]);
 }

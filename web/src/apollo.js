@@ -41,8 +41,8 @@ const typePolicies = {
   Subscription: { fields: { chatEvents: { merge: false } } },
 };
 
-// connection is the WebSocket's state for the header: 'connecting',
-// 'live' or 'offline'.
+// connection is the WebSocket's state for the header: 'connecting' (the
+// first time), 'live', or 'offline' (lost, until it is back).
 export const connection = makeVar('connecting');
 // typing maps a chat id to the members typing there ({id, displayName}):
 // TypingEvents have no id to normalize, so they live in local state.
@@ -50,6 +50,13 @@ export const typing = makeVar({});
 // failed maps a chat id to the messages whose sending failed
 // ({clientMessageId, body, replyTo}), shown with a retry button.
 export const failed = makeVar({});
+
+// resetLocalState forgets the local state of a user who logs out.
+export function resetLocalState() {
+  connection('connecting');
+  typing({});
+  failed({});
+}
 
 function isSubscription({ query }) {
   const def = getMainDefinition(query);
@@ -69,7 +76,6 @@ export function createApolloClient(token, onUnauthenticated) {
     retryAttempts: 0,
     lazyCloseTimeout: 1000,
     on: {
-      connecting: () => connection(connection() === 'live' ? 'offline' : connection()),
       connected: () => connection('live'),
       closed: () => connection('offline'),
     },

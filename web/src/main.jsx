@@ -5,7 +5,7 @@ import React, { useCallback, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { ApolloProvider } from '@apollo/client';
 
-import { createApolloClient } from './apollo';
+import { createApolloClient, resetLocalState } from './apollo';
 import { Auth } from './Auth';
 import { Chat } from './Chat';
 import './style.css';
@@ -26,6 +26,7 @@ function App() {
     return () => {
       c.stop();
       c.ws.dispose();
+      resetLocalState();
       setClient(null);
     };
   }, [token, logOut]);
