@@ -126,7 +126,9 @@ func groupFlow(t *testing.T, srv *apitest.Server, alice, bob *client) {
 
 	// Bob reads it on another device: the badge clears here too.
 	groupID, bobUser := openChatID(t, alice), bob.user(t, srv)
-	var group struct{ Node struct{ LastMessage struct{ ID string } } }
+	var group struct {
+		Node struct{ LastMessage struct{ ID string } }
+	}
 	srv.MustDo(t, bobUser.Token, `query($id: ID!) { node(id: $id) { ... on Chat { lastMessage { id } } } }`, map[string]any{"id": groupID}, &group)
 	srv.MustDo(t, bobUser.Token, `mutation($chat: ID!, $msg: ID!) { markChatRead(input: {chatId: $chat, messageId: $msg}) { id } }`,
 		map[string]any{"chat": groupID, "msg": group.Node.LastMessage.ID}, nil)
