@@ -215,6 +215,13 @@ func (l *netLog) check(t *testing.T) {
 func run(t *testing.T, ctx context.Context, step string, actions ...chromedp.Action) {
 	t.Helper()
 	if err := chromedp.Run(ctx, actions...); err != nil {
+		if dir := os.Getenv("GQLCHAT_FAILURE_SHOTS"); dir != "" {
+			var html string
+			var png []byte
+			_ = chromedp.Run(ctx, chromedp.FullScreenshot(&png, 100), chromedp.Evaluate(`document.body.innerText`, &html))
+			_ = os.WriteFile(dir+"/failure.png", png, 0o644)
+			t.Logf("page text:\n%s", html)
+		}
 		t.Fatalf("%s: %v", step, err)
 	}
 }

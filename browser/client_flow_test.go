@@ -136,7 +136,9 @@ func groupFlow(t *testing.T, srv *apitest.Server, alice, bob *client) {
 
 	bob.run(t, "open the group", openChat("Lunch club"), waitText("#messages li .body", "Noon at the usual place"))
 	alice.run(t, "see that Bob has seen it", waitText("#messages li.mine .status", "Seen by Bob"))
-	alice.run(t, "see Bob among the members, online", waitText("#members li", "Bob"))
+	alice.run(t, "see Bob among the members, online",
+		waitJS(`[...document.querySelectorAll("#members li")].some((li) => li.textContent.includes("Bob") && li.querySelector(".dot.online"))`),
+	)
 }
 
 // groupBadge is true when the badge of Lunch club in the chat list reads

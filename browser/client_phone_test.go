@@ -68,14 +68,23 @@ func TestClient_OnAPhone(t *testing.T) {
 
 	phoneRequests(t, srv, carol, me)
 	phoneGroups(t, srv, carol, me, dave)
-	carol.run(t, "block Dave",
+	carol.run(t, "unfriend Dave",
 		openTab("friends"),
-		clickText("#friends li button", "Block"),
-		clickText("#friends li button", "Block?"),
-		waitText("#blocked li", "Test "+dave.Username),
+		clickText("#friends li button", "Unfriend"),
+		clickText("#friends li button", "Unfriend?"),
+		waitText("#friends li", "No friends yet"),
+	)
+	carol.run(t, "find she can no longer post to him, and block him from the chat",
 		openTab("chats"),
 		openChat("Test "+dave.Username),
 		waitText(".cannot-post", "only friends can post"),
+		chromedp.Click("#details-toggle"),
+		clickText("#details button", "Block"),
+		clickText("#details button", "Block?"),
+		waitText("#details button", "Unblock"),
+		chromedp.Click(".back"),
+		openTab("friends"),
+		waitText("#blocked li", "Test "+dave.Username),
 	)
 	carol.noOverflow(t)
 	carol.net.check(t)
@@ -119,6 +128,21 @@ func phoneGroups(t *testing.T, srv *apitest.Server, carol *client, me, dave apit
 	carol.run(t, "see both groups appear", waitText("#chats li", "Book club"), waitText("#chats li", "Hiking"))
 	srv.MustDo(t, dave.Token, `mutation($id: ID!, $user: ID!) { removeFromGroupChat(input: {chatId: $id, userId: $user}) { id } }`,
 		map[string]any{"id": removed, "user": me.ID}, nil)
+	carol.run(t, "make a group alone, invite Dave, then remove him",
+		chromedp.Click("#new-group"),
+		typeText("#group-name", "Trip"),
+		clickText("#group-form button", "Create group"),
+		waitText("#chat-title", "Trip"),
+		chromedp.Click("#details-toggle"),
+		clickText("#invite label.check", "Test "+dave.Username),
+		clickText("#invite button", "Invite"),
+		waitText("#members li", "Test "+dave.Username),
+		waitText(".chat-head .sub", "2 members"),
+		clickText("#members li button", "Remove"),
+		waitJS(`document.querySelectorAll("#members li").length === 1`),
+		waitText(".chat-head .sub", "1 member"),
+		chromedp.Click(".back"),
+	)
 	carol.run(t, "see the group she was removed from go, and leave the other",
 		waitJS(`![...document.querySelectorAll("#chats li")].some((li) => li.textContent.includes("Book club"))`),
 		openChat("Hiking"),

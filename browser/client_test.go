@@ -123,7 +123,7 @@ func clickText(selector, text string) chromedp.Action {
 
 // openTab shows a tab of the sidebar.
 func openTab(name string) chromedp.Action {
-	return chromedp.Click("#tab-" + name)
+	return waitJS(fmt.Sprintf(`(() => { const b = document.querySelector("#tab-%s"); b?.click(); return b?.getAttribute("aria-selected") === "true"; })()`, name))
 }
 
 // count is how many messages of the open chat have exactly body.

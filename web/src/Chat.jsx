@@ -6,6 +6,7 @@ import { useApolloClient, useMutation, useQuery, useReactiveVar } from '@apollo/
 import { connection } from './apollo';
 import { CHATS, LOG_OUT, VIEWER } from './graphql';
 import { startLive } from './live';
+import { errorText } from './text';
 import { route } from './route';
 import { ChatList } from './ChatList';
 import { ChatView } from './ChatView';
@@ -16,7 +17,7 @@ const TABS = [['chats', 'Chats'], ['friends', 'Friends'], ['search', 'Search']];
 
 export function Chat({ onLogOut }) {
   const client = useApolloClient();
-  const { data } = useQuery(VIEWER);
+  const { data, error, refetch } = useQuery(VIEWER);
   const viewer = data?.viewer;
   const [ready, setReady] = useState(false);
   const [tab, setTab] = useState('chats');
@@ -37,6 +38,14 @@ export function Chat({ onLogOut }) {
     return () => { cancelled = true; stop(); };
   }, [client, viewer?.id, onLogOut]);
 
+  if (error && !viewer) {
+    return (
+      <div className="loading" role="alert">
+        <p>{errorText(error)}</p>
+        <button type="button" onClick={() => refetch().catch(() => {})}>Try again</button>
+      </div>
+    );
+  }
   if (!viewer || !ready) return <p className="loading">Loading…</p>;
   const signOut = async () => {
     try { await logOut(); } catch { /* the token goes either way */ }
@@ -58,7 +67,7 @@ export function Chat({ onLogOut }) {
               onClick={() => setTab(id)}>{label}</button>
           ))}
         </nav>
-        <div className="panel">
+        <div className="panel" role="tabpanel" aria-labelledby={`tab-${tab}`}>
           {tab === 'chats' && <ChatList viewer={viewer} openId={chatId} />}
           {tab === 'friends' && <Friends viewer={viewer} onOpened={() => setTab('chats')} />}
           {tab === 'search' && <MessageSearch />}

@@ -11,6 +11,7 @@ import { FailedItem, MessageItem } from './Message';
 import { OnlineDot, chatTitle, errorText } from './text';
 
 const isTemp = (m) => m.id.startsWith('temp:');
+const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 export function ChatView({ chatId, viewer }) {
   // Fetched once, then kept current by the live events: never refetched
@@ -42,7 +43,7 @@ export function ChatView({ chatId, viewer }) {
         <div className="title">
           <h2 id="chat-title">{!group && <OnlineDot user={chat.otherUser} />}{chatTitle(chat)}</h2>
           <span className="sub">
-            {group ? `${chat.members.totalCount} members${online ? `, ${online} online` : ''}` : `@${chat.otherUser.username}`}
+            {group ? `${plural(chat.members.totalCount, 'member')}${online ? `, ${online} online` : ''}` : `@${chat.otherUser.username}`}
           </span>
         </div>
         <button type="button" id="details-toggle" aria-expanded={details} onClick={() => setDetails(!details)}>

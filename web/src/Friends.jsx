@@ -4,11 +4,17 @@ import React, { useState } from 'react';
 import { useLazyQuery, useMutation, useQuery } from '@apollo/client';
 
 import {
-  ACCEPT, BLOCK, BLOCKED, CANCEL, FRIENDS, OPEN_PRIVATE, REJECT, SEARCH_USERS, SEND_REQUEST, UNBLOCK, UNFRIEND,
+  ACCEPT, BLOCK, BLOCKED, CANCEL, FRIENDS, OPEN_PRIVATE, REJECT, SEARCH_USERS, SEND_REQUEST, UNBLOCK, UNFRIEND, VIEWER,
 } from './graphql';
-import { addChat, addRequest } from './cache';
+import { addChat, addRequest, setBlocked } from './cache';
 import { showChat } from './route';
 import { OnlineDot, errorText } from './text';
+
+// blocked records a block or unblock in the viewer's list of blocks.
+function blocked(cache, user, on) {
+  const viewer = cache.readQuery({ query: VIEWER })?.viewer;
+  if (viewer) setBlocked(cache, viewer.id, user, on);
+}
 
 const pending = (r) => r.status === 'UNREAD' || r.status === 'READ';
 
@@ -109,8 +115,8 @@ function OpenChat({ user, onOpened }) {
 export function FriendActions({ user, inList }) {
   const [send] = useMutation(SEND_REQUEST, { update: (cache, { data }) => addRequest(cache, data.sendFriendRequest, 'OUTGOING') });
   const [unfriend] = useMutation(UNFRIEND);
-  const [block] = useMutation(BLOCK, { refetchQueries: ['Blocked'] });
-  const [unblock] = useMutation(UNBLOCK, { refetchQueries: ['Blocked'] });
+  const [block] = useMutation(BLOCK, { update: (cache, { data }) => blocked(cache, data.blockUser, true) });
+  const [unblock] = useMutation(UNBLOCK, { update: (cache, { data }) => blocked(cache, data.unblockUser, false) });
   const [error, setError] = useState(null);
   const [sure, setSure] = useState(null);
   const input = { variables: { input: { userId: user.id } } };

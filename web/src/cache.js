@@ -61,13 +61,23 @@ export function setMember(cache, chat, user, joined) {
 
 // setFriend adds a user to (or removes them from) the viewer's friends.
 export function setFriend(cache, viewerId, user, friends) {
+  setInUserList(cache, viewerId, 'friends', user, friends);
+}
+
+// setBlocked adds a user to (or removes them from) the viewer's blocked
+// users: no event says so, as a block is the viewer's own doing.
+export function setBlocked(cache, viewerId, user, blocked) {
+  setInUserList(cache, viewerId, 'blockedUsers', user, blocked);
+}
+
+function setInUserList(cache, viewerId, field, user, present) {
   cache.modify({
     id: cache.identify({ __typename: 'User', id: viewerId }),
     fields: {
-      friends(existing, { readField, toReference }) {
+      [field](existing, { readField, toReference }) {
         if (!existing?.edges) return existing;
         const edges = existing.edges.filter((e) => idOf(readField, e) !== user.id);
-        if (friends) edges.push({ __typename: 'UserEdge', node: toReference(user) });
+        if (present) edges.unshift({ __typename: 'UserEdge', node: toReference(user) });
         return { ...existing, edges };
       },
     },

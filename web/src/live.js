@@ -20,7 +20,11 @@ const codeOf = (err) => err?.graphQLErrors?.[0]?.extensions?.code ?? err?.[0]?.e
 // first queries (SYNC_TOKEN), so nothing between them and the
 // subscription is missed.
 export async function startLive(client, viewerId, onUnauthenticated) {
-  let after = (await client.query({ query: SYNC_TOKEN, fetchPolicy: 'network-only' })).data.syncToken;
+  let after = await firstSyncToken(client);
+  if (after === undefined) {
+    onUnauthenticated();
+    return () => {};
+  }
   let stopped = false;
   let reconnected = false; // a stream was lost and came back: refetch what does not replay
   const subs = [];
@@ -73,6 +77,19 @@ export async function startLive(client, viewerId, onUnauthenticated) {
     unwatch();
     subs.forEach((stop) => stop());
   };
+}
+
+// firstSyncToken asks for the current sync token until it gets it (the
+// server may be restarting); undefined if the token is refused.
+async function firstSyncToken(client) {
+  for (let n = 0; ; n++) {
+    try {
+      return (await client.query({ query: SYNC_TOKEN, fetchPolicy: 'network-only' })).data.syncToken;
+    } catch (err) {
+      if (codeOf(err) === 'UNAUTHENTICATED') return undefined;
+      await new Promise((resolve) => { setTimeout(resolve, retryDelay(n)); });
+    }
+  }
 }
 
 function onConnected(client, f) {

@@ -3,8 +3,12 @@
 import { makeVar } from '@apollo/client';
 
 function parse() {
-  const m = /^#\/chat\/([A-Za-z0-9_=+\-/]+)$/.exec(location.hash);
-  return { chatId: m ? decodeURIComponent(m[1]) : null };
+  const m = /^#\/chat\/([^/]+)$/.exec(location.hash);
+  try {
+    return { chatId: m ? decodeURIComponent(m[1]) : null };
+  } catch { // a malformed escape: no chat
+    return { chatId: null };
+  }
 }
 
 export const route = makeVar(parse());
