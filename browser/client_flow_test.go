@@ -83,7 +83,15 @@ func TestClient_TwoUsersBefriendChatAndMakeAGroupLive(t *testing.T) {
 		clickText("#messages li.mine:last-child .actions button", "Yes"),
 		waitText("#messages li.mine:last-child .body", "Message deleted"),
 	)
-	bob.run(t, "see it deleted in place", waitText("#messages li .body", "Message deleted"))
+	bob.run(t, "see it deleted in place, and answer Alice's first message",
+		waitText("#messages li .body", "Message deleted"),
+		clickText("#messages li:not(.mine) .actions button", "Reply"),
+		waitText(".replying", "Replying to Alice"),
+	)
+	bob.post(t, "Noon works")
+	alice.run(t, "see Bob's answer with what it answers",
+		waitJS(`[...document.querySelectorAll("#messages li")].some((li) => li.querySelector(".body")?.textContent === "Noon works" && li.querySelector(".quote")?.textContent.includes("Hi Bob! Lunch at noon?"))`),
+	)
 
 	groupFlow(t, srv, alice, bob)
 	restartFlow(t, srv, alice, bob)
