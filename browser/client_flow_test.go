@@ -104,6 +104,7 @@ func TestClient_TwoUsersBefriendChatAndMakeAGroupLive(t *testing.T) {
 		openTab("chats"),
 	)
 	screenshot(t, alice.ctx, "demo.png")
+	alice.run(t, "log out", clickText(".me button", "Log out"), chromedp.WaitVisible("#auth"))
 	alice.net.check(t)
 	bob.net.check(t)
 }

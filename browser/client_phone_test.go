@@ -87,6 +87,11 @@ func TestClient_OnAPhone(t *testing.T) {
 		waitText("#blocked li", "Test "+dave.Username),
 	)
 	carol.noOverflow(t)
+
+	// Her session ends elsewhere (logOut revokes the token): the page
+	// notices from its subscriptions and asks her to log in again.
+	srv.MustDo(t, me.Token, `mutation { logOut }`, nil, nil)
+	carol.run(t, "be asked to log in again", waitText("#auth", "Your session has ended"))
 	carol.net.check(t)
 }
 

@@ -16,8 +16,8 @@ async function request(doc, input) {
   return Object.values(body.data)[0].token;
 }
 
-export function Auth({ onToken }) {
-  const [mode, setMode] = useState('signup');
+export function Auth({ onToken, notice }) {
+  const [mode, setMode] = useState(notice ? 'login' : 'signup');
   const [form, setForm] = useState({ username: '', displayName: '', password: '' });
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
@@ -44,6 +44,7 @@ export function Auth({ onToken }) {
     <main className="auth">
       <form id="auth" onSubmit={submit} aria-labelledby="auth-title">
         <h1 id="auth-title">gqlchat</h1>
+        {notice && <p className="notice" role="status">{notice}</p>}
         <div className="tabs" role="tablist">
           <button type="button" role="tab" aria-selected={signUp} onClick={() => setMode('signup')}>Sign up</button>
           <button type="button" role="tab" aria-selected={!signUp} onClick={() => setMode('login')}>Log in</button>

@@ -15,7 +15,7 @@ import { MessageSearch } from './MessageSearch';
 
 const TABS = [['chats', 'Chats'], ['friends', 'Friends'], ['search', 'Search']];
 
-export function Chat({ onLogOut }) {
+export function Chat({ onLogOut, onExpired }) {
   const client = useApolloClient();
   const { data, error, refetch } = useQuery(VIEWER);
   const viewer = data?.viewer;
@@ -32,11 +32,11 @@ export function Chat({ onLogOut }) {
     if (!viewer?.id) return undefined;
     let stop = () => {};
     let cancelled = false;
-    startLive(client, viewer.id, onLogOut).then((s) => {
+    startLive(client, viewer.id, onExpired).then((s) => {
       if (cancelled) s(); else { stop = s; setReady(true); }
     }, () => setReady(true));
     return () => { cancelled = true; stop(); };
-  }, [client, viewer?.id, onLogOut]);
+  }, [client, viewer?.id, onExpired]);
 
   if (error && !viewer) {
     return (

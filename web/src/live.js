@@ -15,6 +15,11 @@ const retryDelay = (n) => Math.min(250 * 2 ** n, 4000) * (0.75 + Math.random() /
 
 const codeOf = (err) => err?.graphQLErrors?.[0]?.extensions?.code ?? err?.[0]?.extensions?.code;
 
+// refused says whether the server closed the WebSocket for a token it no
+// longer takes (4403; Apollo reports a close as "Socket closed with event
+// <code> <reason>").
+const refused = (err) => /Socket closed with event 4403\b/.test(err?.networkError?.message ?? err?.message ?? '');
+
 // startLive subscribes the viewer's client to everything live and returns
 // a function that stops it. syncToken is the position taken before the
 // first queries (SYNC_TOKEN), so nothing between them and the
@@ -41,7 +46,7 @@ export async function startLive(client, viewerId, onUnauthenticated) {
         },
         error(err) {
           const code = codeOf(err);
-          if (code === 'UNAUTHENTICATED') return onUnauthenticated();
+          if (code === 'UNAUTHENTICATED' || refused(err)) return onUnauthenticated();
           if (code === 'CURSOR_EXPIRED') { // too old to resume: start over from now
             after = null;
             client.refetchQueries({ include: 'active' });

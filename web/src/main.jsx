@@ -15,13 +15,20 @@ const TOKEN_KEY = 'gqlchat:token';
 function App() {
   const [token, setToken] = useState(() => sessionStorage.getItem(TOKEN_KEY));
   const [client, setClient] = useState(null);
+  const [notice, setNotice] = useState(null);
   const logOut = useCallback(() => {
     sessionStorage.removeItem(TOKEN_KEY);
     setToken(null);
   }, []);
+  // expired: the server no longer takes the token (revoked by a log-out
+  // or a password change elsewhere, or expired).
+  const expired = useCallback(() => {
+    setNotice('Your session has ended. Please log in again.');
+    logOut();
+  }, [logOut]);
   useEffect(() => {
     if (!token) return undefined;
-    const c = createApolloClient(token, logOut);
+    const c = createApolloClient(token, expired);
     setClient(c);
     return () => {
       c.stop();
@@ -29,15 +36,15 @@ function App() {
       resetLocalState();
       setClient(null);
     };
-  }, [token, logOut]);
+  }, [token, expired]);
 
   if (!token) {
-    return <Auth onToken={(t) => { sessionStorage.setItem(TOKEN_KEY, t); setToken(t); }} />;
+    return <Auth notice={notice} onToken={(t) => { sessionStorage.setItem(TOKEN_KEY, t); setNotice(null); setToken(t); }} />;
   }
   if (!client) return null;
   return (
     <ApolloProvider client={client}>
-      <Chat onLogOut={logOut} />
+      <Chat onLogOut={logOut} onExpired={expired} />
     </ApolloProvider>
   );
 }
