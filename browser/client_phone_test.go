@@ -65,6 +65,14 @@ func TestClient_OnAPhone(t *testing.T) {
 	carol.post(t, "Looks good, see you there!")
 	screenshot(t, ctx, "demo-phone.png")
 	carol.run(t, "go back to the list", chromedp.Click(".back"), chromedp.WaitVisible("#chats"), chromedp.WaitNotVisible(".main"))
+	postAs(t, srv, dave, chatID, "Are you bringing snacks?")
+	carol.run(t, "open the chat again, and find what is new marked",
+		waitText("#chats li .badge", "1"),
+		openChat("Test "+dave.Username),
+		waitJS(`document.querySelector("#messages .divider")?.nextElementSibling?.querySelector(".body")?.textContent === "Are you bringing snacks?"`),
+		waitText("#messages .divider", "New messages"),
+		chromedp.Click(".back"),
+	)
 
 	phoneRequests(t, srv, carol, me)
 	phoneGroups(t, srv, carol, me, dave)
@@ -115,6 +123,7 @@ func phoneRequests(t *testing.T, srv *apitest.Server, carol *client, me apitest.
 		waitText("#requests li", "None"),
 		waitText("#results li button.add", "Add friend"),
 	)
+	carol.labelled(t)
 }
 
 // phoneGroups: Dave adds Carol to a group (it shows at once) and removes

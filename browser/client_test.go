@@ -180,3 +180,18 @@ func typeText(selector, text string) chromedp.Action {
 func openChat(name string) chromedp.Action {
 	return waitJS(fmt.Sprintf(`(() => { const e = [...document.querySelectorAll("#chats .chat-name")].find((e) => e.textContent === %q); e?.closest("a").click(); return !!e; })()`, name))
 }
+
+// labelled fails unless every control on the page has a name a screen
+// reader can say: its text, aria-label, or a <label>.
+func (c *client) labelled(t *testing.T) {
+	t.Helper()
+	var bad []string
+	c.run(t, "check that every control has a name", chromedp.Evaluate(`(() => {
+		const name = (e) => (e.getAttribute("aria-label") || e.textContent || [...(e.labels ?? [])].map((l) => l.textContent).join("")).trim();
+		return [...document.querySelectorAll("button, a[href], input, textarea, select, [role=img]")]
+			.filter((e) => !name(e)).map((e) => e.outerHTML.slice(0, 120));
+	})()`, &bad))
+	for _, b := range bad {
+		t.Errorf("%s: a control without a name: %s", c.name, b)
+	}
+}

@@ -95,6 +95,9 @@ function History({ chat, viewer, fetchMore, onReply }) {
   const shown = dedupe(edges.map((e) => e.node));
   const lastMine = [...shown].reverse().find((m) => m.sender.id === viewer.id);
   const firstId = shown[0]?.id;
+  // Where the reader had read up to when the chat opened: a divider
+  // after it marks what is new (it stays put while the chat is open).
+  const [readAtOpen] = useState(() => (chat.unreadCount > 0 ? chat.viewerLastRead?.id : null));
 
   async function older() {
     if (loadingOlder || !pageInfo.hasPreviousPage) return;
@@ -138,9 +141,12 @@ function History({ chat, viewer, fetchMore, onReply }) {
         ? <button type="button" className="older" onClick={older} disabled={loadingOlder}>{loadingOlder ? 'Loading…' : 'Load older messages'}</button>
         : <p className="start">This is the start of the conversation.</p>}
       <ol id="messages" role="log" aria-live="polite" aria-label="Messages">
-        {shown.map((m) => (
-          <MessageItem key={m.id} m={m} chat={chat} viewer={viewer} onReply={onReply}
-            status={m === lastMine || isTemp(m) ? deliveryState(m, chat) : null} />
+        {shown.map((m, i) => (
+          <React.Fragment key={m.id}>
+            <MessageItem m={m} chat={chat} viewer={viewer} onReply={onReply}
+              status={m === lastMine || isTemp(m) ? deliveryState(m, chat) : null} />
+            {m.id === readAtOpen && i < shown.length - 1 && <li className="divider" role="separator">New messages</li>}
+          </React.Fragment>
         ))}
         {failedHere.map((m) => <FailedItem key={m.clientMessageId} m={m} onRetry={() => send(m.body, m.replyTo, m.clientMessageId)} />)}
       </ol>

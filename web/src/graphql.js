@@ -20,7 +20,7 @@ export const MESSAGE = gql`
 
 export const CHAT = gql`
   fragment ChatFields on Chat {
-    id createdAt unreadCount
+    id createdAt unreadCount viewerLastRead { id }
     lastMessage { id body deleted createdAt sender { id displayName } }
     ... on GroupChat { name owner { id } }
     ... on PrivateChat { otherUser { ...UserFields } }
@@ -54,7 +54,6 @@ export const HISTORY = gql`
       id
       ... on Chat {
         ...ChatFields
-        viewerLastRead { id }
         members(first: 100) { totalCount edges { node { ...UserFields } } }
         messages(last: 30, before: $before) {
           edges { cursor node { ...MessageFields } }
