@@ -97,6 +97,10 @@ func TestClient_TwoUsersBefriendChatAndMakeAGroupLive(t *testing.T) {
 	groupFlow(t, srv, alice, bob)
 	restartFlow(t, srv, alice, bob)
 
+	alice.run(t, "find her friends list read afresh after the restart",
+		openTab("friends"),
+		waitText("#friends li.friend", "Bob"),
+	)
 	alice.run(t, "search her messages",
 		openTab("search"),
 		typeText("#message-q", "lunch"),

@@ -47,11 +47,11 @@ export async function startLive(client, viewerId, onUnauthenticated) {
         error(err) {
           const code = codeOf(err);
           if (code === 'UNAUTHENTICATED' || refused(err)) return onUnauthenticated();
-          if (code === 'CURSOR_EXPIRED') { // too old to resume: start over from now
-            after = null;
-            client.refetchQueries({ include: 'active' });
-          }
           reconnected = true;
+          if (code === 'CURSOR_EXPIRED') { // too old to resume: start over from now
+            startOver().then(go);
+            return;
+          }
           typing({}); // every indicator ends with its connection
           setTimeout(go, retryDelay(attempt++));
         },
@@ -60,6 +60,13 @@ export async function startLive(client, viewerId, onUnauthenticated) {
     };
     go();
     subs.push(() => sub?.unsubscribe());
+  }
+
+  // startOver takes a new position, then reads the screens again, so that
+  // the stream resumed from that position misses nothing they show.
+  async function startOver() {
+    after = await firstSyncToken(client);
+    await client.refetchQueries({ include: 'active' }).catch(() => {});
   }
 
   const cache = client.cache;
@@ -72,10 +79,17 @@ export async function startLive(client, viewerId, onUnauthenticated) {
   follow(FRIENDS_CHANGED, () => ({}), ({ friendsChanged: e }) => setFriend(cache, viewerId, e.user, e.friends));
   follow(PRESENCE, () => ({}), () => {}); // updates User.online by id
 
-  const unwatch = onConnected(client, () => {
+  // Friend requests, friendships and presence do not replay: once the
+  // connection is back, the lists they keep are dropped from the cache,
+  // so that the screens showing them (now or later) read them afresh.
+  const unwatch = onConnected(() => {
     if (!reconnected) return;
     reconnected = false;
-    client.refetchQueries({ include: ['Friends', 'Blocked'] });
+    const viewer = cache.identify({ __typename: 'User', id: viewerId });
+    cache.evict({ id: viewer, fieldName: 'friends' });
+    cache.evict({ id: viewer, fieldName: 'blockedUsers' });
+    cache.evict({ id: 'ROOT_QUERY', fieldName: 'friendRequests' });
+    cache.gc();
   });
   return () => {
     stopped = true;
@@ -97,7 +111,8 @@ async function firstSyncToken(client) {
   }
 }
 
-function onConnected(client, f) {
+// onConnected calls f each time the WebSocket is (again) connected.
+function onConnected(f) {
   let last = connection();
   const check = () => {
     const now = connection();
