@@ -3,7 +3,7 @@
 // sending fails it stays, marked, with a retry that reuses its
 // clientMessageId, so that a retry of a message that did arrive is not
 // posted twice.
-import React, { useRef, useState } from 'react';
+import React, { useEffect, useRef, useState } from 'react';
 import { useMutation } from '@apollo/client';
 
 import { POST, SET_TYPING } from './graphql';
@@ -53,6 +53,12 @@ export function Composer({ chat, viewer, replyTo, onReplyDone }) {
   const send = useSend(chat, viewer);
   const [setTyping] = useMutation(SET_TYPING);
   const lastTyping = useRef(0);
+  const box = useRef(null);
+  // On a wide screen the box takes the focus when the chat opens; on a
+  // phone that would pop the keyboard up over the messages.
+  useEffect(() => {
+    if (matchMedia('(min-width: 720px)').matches) box.current?.focus();
+  }, [chat.id]);
   const canPost = chat.__typename === 'GroupChat' || chat.otherUser.friendship === 'FRIEND';
 
   function typingNow(on) {
@@ -92,7 +98,7 @@ export function Composer({ chat, viewer, replyTo, onReplyDone }) {
         </div>
       )}
       <label htmlFor="body" className="sr-only">Message</label>
-      <textarea id="body" rows={1} maxLength={4000} placeholder="Write a message" value={text}
+      <textarea id="body" ref={box} rows={1} maxLength={4000} placeholder="Write a message" value={text}
         onChange={onChange} onKeyDown={onKeyDown} onBlur={() => typingNow(false)} />
       <button className="primary" aria-label="Send">Send</button>
     </form>
