@@ -89,6 +89,7 @@ function History({ chat, viewer, fetchMore, onReply }) {
   const atBottom = useRef(true);
   const prevHeight = useRef(0);
   const [loadingOlder, setLoadingOlder] = useState(false);
+  const inFlight = useRef(false); // state updates too late to stop a second scroll event
   const failedHere = useReactiveVar(failed)[chat.id] ?? [];
   const send = useSend(chat, viewer);
   const { edges, pageInfo } = chat.messages;
@@ -100,12 +101,16 @@ function History({ chat, viewer, fetchMore, onReply }) {
   const [readAtOpen] = useState(() => (chat.unreadCount > 0 ? chat.viewerLastRead?.id : null));
 
   async function older() {
-    if (loadingOlder || !pageInfo.hasPreviousPage) return;
+    if (inFlight.current || !pageInfo.hasPreviousPage) return;
+    inFlight.current = true;
     setLoadingOlder(true);
     prevHeight.current = list.current.scrollHeight;
     try {
       await fetchMore({ variables: { before: pageInfo.startCursor } });
+    } catch {
+      prevHeight.current = 0; // nothing came; the button stays to try again
     } finally {
+      inFlight.current = false;
       setLoadingOlder(false);
     }
   }
