@@ -67,6 +67,18 @@ func TestClient_TwoUsersBefriendChatAndMakeAGroupLive(t *testing.T) {
 
 	alice.run(t, "react to Bob's message", clickText("#messages li:not(.mine) .actions button", "👍"))
 	bob.run(t, "see the reaction in place", waitText("#messages li.mine .reaction", "👍 1"))
+	alice.run(t, "react again",
+		clickText("#messages li:not(.mine) .actions button", "❤️"),
+		waitText("#messages li:not(.mine) .reaction", "❤️ 1"),
+	)
+	bob.run(t, "see the second reaction", waitText("#messages li.mine .reaction", "❤️ 1"))
+	alice.run(t, "take it back",
+		clickText("#messages li:not(.mine) .reaction", "❤️"),
+		waitJS(`![...document.querySelectorAll("#messages .reaction")].some((b) => b.textContent.includes("❤️"))`),
+	)
+	bob.run(t, "see only the first reaction left",
+		waitJS(`[...document.querySelectorAll("#messages li.mine .reaction")].map((b) => b.textContent).join() === "👍 1"`),
+	)
 	bob.run(t, "edit his message",
 		clickText("#messages li.mine .actions button", "Edit"),
 		replaceText("#messages li.mine .edit textarea", "Sure, see you there."),

@@ -93,6 +93,8 @@ func TestClient_OnAPhone(t *testing.T) {
 		chromedp.Click(".back"),
 		openTab("friends"),
 		waitText("#blocked li", "Test "+dave.Username),
+		clickText("#blocked li button", "Unblock"),
+		chromedp.WaitNotPresent("#blocked"),
 	)
 	carol.noOverflow(t)
 
