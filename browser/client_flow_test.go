@@ -64,6 +64,7 @@ func TestClient_TwoUsersBefriendChatAndMakeAGroupLive(t *testing.T) {
 	)
 	alice.noOverflow(t)
 	alice.labelled(t)
+	alice.readable(t)
 
 	alice.run(t, "react to Bob's message", clickText("#messages li:not(.mine) .actions button", "👍"))
 	bob.run(t, "see the reaction in place", waitText("#messages li.mine .reaction", "👍 1"))
@@ -163,6 +164,7 @@ func groupFlow(t *testing.T, srv *apitest.Server, alice, bob *client) {
 	bob.run(t, "open the group", openChat("Lunch club"), waitText("#messages li .body", "Noon at the usual place"))
 	alice.run(t, "see that Bob has seen it", waitText("#messages li.mine .status", "Seen by Bob"))
 	alice.labelled(t) // the group's panel is open
+	alice.readable(t)
 	alice.run(t, "see Bob among the members, online",
 		waitJS(`[...document.querySelectorAll("#members li")].some((li) => li.textContent.includes("Bob") && li.querySelector(".dot.online"))`),
 	)

@@ -126,6 +126,7 @@ func phoneRequests(t *testing.T, srv *apitest.Server, carol *client, me apitest.
 		waitText("#results li button.add", "Add friend"),
 	)
 	carol.labelled(t)
+	carol.readable(t)
 }
 
 // phoneGroups: Dave adds Carol to a group (it shows at once) and removes

@@ -195,3 +195,45 @@ func (c *client) labelled(t *testing.T) {
 		t.Errorf("%s: a control without a name: %s", c.name, b)
 	}
 }
+
+// contrastJS lists the visible texts whose contrast with their background
+// is below WCAG AA: 4.5:1, or 3:1 for large text. Disabled controls are
+// exempt, as WCAG has them.
+const contrastJS = `(() => {
+	const rgba = (c) => (c.match(/[\d.]+/g) || []).map(Number);
+	const lum = ([r, g, b]) => {
+		const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+		return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+	};
+	const background = (e) => {
+		for (; e; e = e.parentElement) {
+			const c = rgba(getComputedStyle(e).backgroundColor);
+			if (c.length === 3 || c[3] > 0) return c;
+		}
+		return [255, 255, 255];
+	};
+	const bad = [];
+	const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+	for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+		const e = n.parentElement;
+		if (!n.textContent.trim() || !e.checkVisibility({ opacityProperty: true, visibilityProperty: true }) || e.closest(":disabled, .sr-only")) continue;
+		const s = getComputedStyle(e);
+		const fg = rgba(s.color), bg = background(e);
+		const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+		const ratio = (a + 0.05) / (b + 0.05);
+		const size = parseFloat(s.fontSize), bold = Number(s.fontWeight) >= 700;
+		const need = size >= 24 || (bold && size >= 18.66) ? 3 : 4.5;
+		if (ratio < need) bad.push(n.textContent.trim().slice(0, 40) + ": " + ratio.toFixed(2) + " < " + need);
+	}
+	return bad;
+})()`
+
+// readable fails if any visible text has too little contrast.
+func (c *client) readable(t *testing.T) {
+	t.Helper()
+	var bad []string
+	c.run(t, "check the contrast of every text", chromedp.Evaluate(contrastJS, &bad))
+	for _, b := range bad {
+		t.Errorf("%s: low contrast: %s", c.name, b)
+	}
+}
