@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/gqlchat/gqlchat/internal/apitest"
 )
@@ -97,10 +98,15 @@ func TestClient_TwoUsersBefriendChatAndMakeAGroupLive(t *testing.T) {
 		clickText("#messages li.mine:last-child .actions button", "Yes"),
 		waitText("#messages li.mine:last-child .body", "Message deleted"),
 	)
-	bob.run(t, "see it deleted in place, and answer Alice's first message",
-		waitText("#messages li .body", "Message deleted"),
-		clickText("#messages li:not(.mine) .actions button", "Reply"),
+	bob.run(t, "see it deleted in place", waitText("#messages li .body", "Message deleted"))
+	bob.run(t, "answer Alice's first message, from the keyboard",
+		waitJS(`(document.querySelector("#messages li:not(.mine) .bubble").focus(), document.activeElement.classList.contains("bubble"))`),
+		waitJS(`getComputedStyle(document.querySelector("#messages li:not(.mine) .actions")).opacity === "1"`),
+		chromedp.KeyEvent(kb.Tab),
+		waitJS(`document.activeElement.textContent === "Reply"`),
+		chromedp.KeyEvent(kb.Enter),
 		waitText(".replying", "Replying to Alice"),
+		waitJS(`document.activeElement.id === "body"`),
 	)
 	bob.post(t, "Noon works")
 	alice.run(t, "see Bob's answer with what it answers",

@@ -59,6 +59,10 @@ export function Composer({ chat, viewer, replyTo, onReplyDone }) {
   useEffect(() => {
     if (matchMedia('(min-width: 720px)').matches) box.current?.focus();
   }, [chat.id]);
+  // Replying to a message: the answer is typed next.
+  useEffect(() => {
+    if (replyTo) box.current?.focus();
+  }, [replyTo]);
   const canPost = chat.__typename === 'GroupChat' || chat.otherUser.friendship === 'FRIEND';
 
   function typingNow(on) {
