@@ -1,10 +1,10 @@
 # The README and CI use these targets.
-.PHONY: run test generate check-generated lint bench fuzz build clients
+.PHONY: run test generate check-generated lint bench fuzz build clients web check-web
 
 run: ## start the server on :8080 (with DATABASE_URL unset, cmd/devdb finds or starts a PostgreSQL)
 	@if [ -z "$$DATABASE_URL" ]; then DATABASE_URL=$$(go run ./cmd/devdb) || exit 1; export DATABASE_URL; fi; go run .
 
-test: lint check-generated build ## everything CI checks
+test: lint check-generated check-web build ## everything CI checks
 	go test -race -count=1 ./...
 	$(MAKE) fuzz FUZZTIME=20000x
 	$(MAKE) clients
@@ -36,3 +36,9 @@ build: ## the static binary, as the Dockerfile builds it
 
 clients: ## check the API with Apollo Client, subscriptions-transport-ws and Relay (Node 20, npm, psql)
 	cd clients && npm ci --no-audit --no-fund && npm test
+
+web: ## rebuild the chat client at /demo (web/, React and Apollo Client) into demo/static, from web/package-lock.json (Node 20, npm)
+	cd web && npm ci --no-audit --no-fund && node build.mjs
+
+check-web: ## fail if demo/static is not what web/ builds (commit the output of make web)
+	scripts/check-web.sh

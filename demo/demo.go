@@ -1,8 +1,10 @@
-// Package demo serves a small chat client at /demo: plain HTML, CSS and
-// JavaScript embedded in the binary, with no build step and no request
-// leaving the server. It speaks to the API as any client would: fetch for
-// queries and mutations, graphql-transport-ws over a WebSocket for
-// subscriptions.
+// Package demo serves the chat client at /demo: the production build of
+// web/ (React and Apollo Client, bundled by esbuild), committed in static/
+// and embedded in the binary, so that serving it needs no Node and no
+// request leaves the server. It speaks to the API as any client would:
+// HTTP for queries and mutations, graphql-transport-ws over a WebSocket
+// for subscriptions. `make web` rebuilds static/; `make check-web` (in
+// `make test`) fails when it is stale.
 package demo
 
 import (

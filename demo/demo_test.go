@@ -26,9 +26,9 @@ func TestHandler_ServesThePageAndItsFiles(t *testing.T) {
 		path, contentType, contains string
 	}{
 		{"/demo", "text/html; charset=utf-8", `<script src="/demo/app.js"`},
-		{"/demo/", "text/html; charset=utf-8", `<link rel="stylesheet" href="/demo/style.css">`},
+		{"/demo/", "text/html; charset=utf-8", `<link rel="stylesheet" href="/demo/app.css">`},
 		{"/demo/app.js", "text/javascript; charset=utf-8", `"graphql-transport-ws"`},
-		{"/demo/style.css", "text/css; charset=utf-8", "#messages"},
+		{"/demo/app.css", "text/css; charset=utf-8", "#messages"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
@@ -80,6 +80,6 @@ func TestFiles_ReferToNoOtherHost(t *testing.T) {
 		}
 	}
 	if len(files) != 3 {
-		t.Errorf("embedded %d files, want index.html, app.js and style.css", len(files))
+		t.Errorf("embedded %d files, want index.html, app.js and app.css", len(files))
 	}
 }

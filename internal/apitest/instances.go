@@ -48,7 +48,7 @@ func (c *Cluster) Start(t testing.TB) *Instance { return c.StartWith(t, CheapCon
 func (c *Cluster) StartWith(t testing.TB, cfg chat.Config) *Instance {
 	t.Helper()
 	bus := c.shared.Start(t)
-	return &Instance{Server: start(t, c.DSN, cfg, Options(), graph.DefaultBatchWait, bus, bus.Local), bus: bus}
+	return &Instance{Server: start(t, c.DSN, cfg, Options(), graph.DefaultBatchWait, bus, bus.Local, ""), bus: bus}
 }
 
 // CutBus cuts the instance off the others' events until MendBus, as a

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
@@ -38,6 +39,9 @@ type Server struct {
 	// stopPresence ends the instance's presence heartbeat and sweeps.
 	stopPresence context.CancelFunc
 	ts           *httptest.Server
+	// restart starts the same server again (Restart), nil for an
+	// instance of a cluster, whose bus is shared.
+	restart func(t testing.TB, addr string) *Server
 }
 
 // cheapArgon2 keeps password hashing fast in tests; the stored PHC string
@@ -75,17 +79,23 @@ func NewServerWith(t testing.TB, cfg chat.Config, opts httpapi.Options) *Server 
 // statements, so that batches do not split on a slow machine.
 func NewServerWithLoaderWait(t testing.TB, cfg chat.Config, opts httpapi.Options, wait time.Duration) *Server {
 	bus := events.NewInMem()
-	return start(t, testdb.New(t), cfg, opts, wait, bus, bus)
+	return start(t, testdb.New(t), cfg, opts, wait, bus, bus, "")
 }
 
 // StartServer starts the API on the database at dsn.
 func StartServer(t testing.TB, dsn string, cfg chat.Config, opts httpapi.Options) *Server {
 	bus := events.NewInMem()
-	return start(t, dsn, cfg, opts, graph.DefaultBatchWait, bus, bus)
+	s := start(t, dsn, cfg, opts, graph.DefaultBatchWait, bus, bus, "")
+	s.restart = func(t testing.TB, addr string) *Server {
+		bus := events.NewInMem()
+		return start(t, dsn, cfg, opts, graph.DefaultBatchWait, bus, bus, addr)
+	}
+	return s
 }
 
-// start wires the server as server.go does, metrics and readiness included.
-func start(t testing.TB, dsn string, cfg chat.Config, opts httpapi.Options, loaderWait time.Duration, bus events.Bus, local *events.InMem) *Server {
+// start wires the server as server.go does, metrics and readiness
+// included, listening on addr (any free port when empty).
+func start(t testing.TB, dsn string, cfg chat.Config, opts httpapi.Options, loaderWait time.Duration, bus events.Bus, local *events.InMem, addr string) *Server {
 	db := testdb.Open(t, dsn)
 	sqlDB, _ := db.DB()
 	m := metrics.New(sqlDB)
@@ -96,9 +106,43 @@ func start(t testing.TB, dsn string, cfg chat.Config, opts httpapi.Options, load
 	opts.Metrics = m
 	opts.Ready = metrics.Ready(sqlDB.PingContext, func(ctx context.Context) (bool, error) { return migrations.Current(ctx, sqlDB) })
 	h := httpapi.New(svc, graph.NewSchema(svc, loaderWait), opts)
-	ts := httptest.NewServer(h)
+	ts := httptest.NewUnstartedServer(h)
+	if addr != "" {
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
+			t.Fatalf("listen again on %s: %v", addr, err)
+		}
+		ts.Listener.Close()
+		ts.Listener = l
+	}
+	ts.Start()
 	t.Cleanup(ts.Close)
 	return &Server{URL: ts.URL, DSN: dsn, DB: db, Service: svc, Bus: local, Handler: h, ts: ts}
+}
+
+// Stop shuts the server down as server.go does on SIGTERM: its
+// WebSockets are closed with 1001 (going away), then its listener. The
+// database stays, for Restart.
+func (s *Server) Stop(t testing.TB) {
+	t.Helper()
+	if s.stopPresence != nil {
+		s.stopPresence()
+	}
+	s.Handler.GoAway(5 * time.Second)
+	s.ts.Close()
+}
+
+// Restart starts the server Stop stopped again, as a new process would:
+// a new service, handler and in-process bus on the same database and the
+// same address, so that clients reconnect to the URL they know. Only for
+// servers of NewServer and StartServer.
+func (s *Server) Restart(t testing.TB) {
+	t.Helper()
+	if s.restart == nil {
+		t.Fatal("Restart: not a server of NewServer or StartServer")
+	}
+	next := s.restart(t, s.ts.Listener.Addr().String())
+	s.DB, s.Service, s.Bus, s.Handler, s.ts, s.stopPresence = next.DB, next.Service, next.Bus, next.Handler, next.ts, nil
 }
 
 // RunPresence runs the presence heartbeat and sweeps as server.go does,
