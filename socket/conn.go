@@ -24,14 +24,14 @@ type conn struct {
 	base    context.Context // the connection's, ended when it is
 	cancel  context.CancelFunc
 
-	done      chan struct{} // closed when the connection has ended
-	lastRead  atomic.Int64  // unix nanoseconds of the last client message
+	done     chan struct{} // closed when the connection has ended
+	lastRead atomic.Int64  // unix nanoseconds of the last client message
 	// writeMu makes one write at a time wait for the client, so that
 	// writingSince (monotonic(), 0 when idle) times the one that does.
 	writeMu      sync.Mutex
 	writingSince atomic.Int64
-	initTimer *time.Timer
-	keepAlive *time.Timer
+	initTimer    *time.Timer
+	keepAlive    *time.Timer
 
 	mu       sync.Mutex
 	accepted bool            // Init succeeded: Closed is owed
