@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync/atomic"
 	"time"
@@ -80,7 +81,9 @@ func (s *fanSub) read(ctx context.Context) {
 		}
 		m, err := s.conn.decode(ctx, raw, at)
 		if err != nil {
-			s.err = err
+			if ctx.Err() == nil { // a pong that fails as the readers stop is no fault
+				s.err = err
+			}
 			return
 		}
 		switch m.Type {
@@ -113,25 +116,23 @@ func isNext(raw []byte) bool {
 	return bytes.HasPrefix(raw, []byte(`{"id":"1","type":"next","payload":`))
 }
 
-// decodeKept decodes the frames read kept, after the reader ended.
+// decodeKept decodes the frames read kept, after the reader ended: all of
+// them, which came before anything that ended it.
 func (s *fanSub) decodeKept() {
+	defer func() { s.kept = nil }()
 	for _, f := range s.kept {
-		if s.err != nil {
-			break
-		}
 		var m wsMessage
-		if err := json.Unmarshal(f.raw, &m); err != nil {
-			s.err = fmt.Errorf("decoding a server message: %w", err)
-			break
+		err := json.Unmarshal(f.raw, &m)
+		var d delivery
+		if err == nil {
+			d, err = parseDelivery(m.Payload, f.at)
 		}
-		d, err := parseDelivery(m.Payload, f.at)
 		if err != nil {
-			s.err = err
-			break
+			s.err = errors.Join(fmt.Errorf("decoding a kept result: %w", err), s.err)
+			return
 		}
 		s.got = append(s.got, d)
 	}
-	s.kept = nil
 }
 
 // parseDelivery decodes one chatEvents result received at now.
