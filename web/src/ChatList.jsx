@@ -9,6 +9,9 @@ import { showChat } from './route';
 import { OnlineDot, chatTitle, errorText, shortTime } from './text';
 
 const activity = (c) => c.lastMessage?.createdAt ?? c.createdAt;
+// The server writes RFC3339Nano, which drops trailing zeros of the
+// fraction: the strings do not sort as the times do, so compare instants.
+const activityMs = (c) => Date.parse(activity(c));
 
 function preview(chat, viewer) {
   const m = chat.lastMessage;
@@ -22,7 +25,7 @@ export function ChatList({ viewer, openId }) {
   const [creating, setCreating] = useState(false);
   const conn = data?.chats;
   const chats = [...(conn?.edges ?? [])].map((e) => e.node).filter(Boolean)
-    .sort((a, b) => activity(b).localeCompare(activity(a)));
+    .sort((a, b) => activityMs(b) - activityMs(a));
   return (
     <section aria-labelledby="chats-title">
       <div className="row">
