@@ -98,19 +98,38 @@ export function addRequest(cache, request, direction) {
 }
 
 // addSeenBy records that reader has seen the chat's messages up to
-// message: a ReadMarkerMovedEvent of another member.
-export function addSeenBy(cache, chat, reader, message) {
+// message: a ReadMarkerMovedEvent of another member. seenBy lists only
+// the first 3 names, so once they are taken a reader missing from them
+// may be counted already: read (per chat, per reader) remembers where
+// each reader's marker was at their last event, and messages up to it
+// are left alone (they counted the reader, which also makes a replayed
+// event change nothing); a message after it whose names are taken and
+// lack the reader is refetched, as only the server knows whether that
+// reader was counted before the first event this page saw.
+export function addSeenBy(cache, chat, reader, message, read, refetch) {
+  const key = `${chat.id} ${reader.id}`;
   const shown = cache.readFragment({ id: cache.identify(chat), fragment: SHOWN })?.messages?.edges.map((e) => e.node) ?? [];
-  for (const m of shown.slice(0, shown.findIndex((m) => m.id === message.id) + 1)) {
+  const end = shown.findIndex((m) => m.id === message.id) + 1;
+  const start = shown.findIndex((m) => m.id === read.get(key)) + 1; // 0: none shown is known counted
+  if (end > start) read.set(key, message.id);
+  const unsure = [];
+  for (const m of shown.slice(start, end)) {
     if (m.sender.id === reader.id) continue;
-    cache.modify({ id: cache.identify(m), fields: { seenBy: (seen, opts) => withReader(seen, reader, opts) } });
+    cache.modify({
+      id: cache.identify(m),
+      fields: {
+        seenBy(seen, { readField, toReference }) {
+          if (!seen?.edges || seen.edges.some((e) => idOf(readField, e) === reader.id)) return seen;
+          if (seen.edges.length >= 3) {
+            unsure.push(m.id);
+            return seen;
+          }
+          return { ...seen, totalCount: seen.edges.length + 1, edges: [...seen.edges, { __typename: 'UserEdge', node: toReference(reader) }] };
+        },
+      },
+    });
   }
-}
-
-function withReader(seen, reader, { readField, toReference }) {
-  if (!seen?.edges || seen.edges.some((e) => idOf(readField, e) === reader.id)) return seen;
-  const edges = seen.edges.length < 3 ? [...seen.edges, { __typename: 'UserEdge', node: toReference(reader) }] : seen.edges;
-  return { ...seen, totalCount: seen.totalCount + 1, edges };
+  if (unsure.length) refetch(unsure);
 }
 
 // setTyping records a TypingEvent: who is typing where.

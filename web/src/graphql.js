@@ -38,6 +38,10 @@ export const LOG_OUT = gql`mutation LogOut { logOut }`;
 
 export const VIEWER = gql`query Viewer { viewer { ...UserFields } } ${USER}`;
 export const SYNC_TOKEN = gql`query SyncToken { syncToken }`;
+// SEEN_BY reads messages' read receipts again (see addSeenBy).
+export const SEEN_BY = gql`
+  query SeenBy($ids: [ID!]!) { nodes(ids: $ids) { id ... on Message { seenBy(first: 3) { totalCount edges { node { id displayName } } } } } }
+`;
 
 // The edges' cursors are not selected: a chat joined live has none to
 // give its edge; the list pages with pageInfo.endCursor.

@@ -3,7 +3,7 @@
 // last event handled, so what happened while the connection was down
 // arrives once, in order; the other streams are not replayable, so their
 // lists are refetched once the connection is back.
-import { SYNC_TOKEN, CHAT_EVENTS, FRIEND_REQUEST_RECEIVED, FRIEND_REQUEST_UPDATED, FRIENDS_CHANGED, PRESENCE } from './graphql';
+import { SYNC_TOKEN, SEEN_BY, CHAT_EVENTS, FRIEND_REQUEST_RECEIVED, FRIEND_REQUEST_UPDATED, FRIENDS_CHANGED, PRESENCE } from './graphql';
 import { addChat, addRequest, addSeenBy, appendMessage, dropChat, setFailed, setFriend, setMember, setTyping } from './cache';
 import { connection, typing } from './apollo';
 import { route, showChat } from './route';
@@ -70,9 +70,13 @@ export async function startLive(client, viewerId, onUnauthenticated) {
   }
 
   const cache = client.cache;
+  const receipts = {
+    read: new Map(), // where other members had read to, at their last event (see addSeenBy)
+    refetch: (ids) => client.query({ query: SEEN_BY, variables: { ids }, fetchPolicy: 'network-only' }).catch(() => {}),
+  };
   follow(CHAT_EVENTS, () => ({ after }), ({ chatEvents: event }) => {
     if (event.__typename !== 'TypingEvent') after = event.syncToken;
-    handleChatEvent(cache, event, viewerId);
+    handleChatEvent(cache, event, viewerId, receipts);
   });
   follow(FRIEND_REQUEST_RECEIVED, () => ({}), ({ friendRequestReceived: r }) => addRequest(cache, r, 'INCOMING'));
   follow(FRIEND_REQUEST_UPDATED, () => ({}), () => {}); // updates the request by id; lists show the pending ones
@@ -124,7 +128,7 @@ function onConnected(f) {
   return () => { f = () => {}; };
 }
 
-function handleChatEvent(cache, event, viewerId) {
+function handleChatEvent(cache, event, viewerId, receipts) {
   const { chat } = event;
   switch (event.__typename) {
     case 'MessagePostedEvent':
@@ -145,7 +149,7 @@ function handleChatEvent(cache, event, viewerId) {
       dropChat(cache, chat);
       break;
     case 'ReadMarkerMovedEvent':
-      if (event.user.id !== viewerId) addSeenBy(cache, chat, event.user, event.message);
+      if (event.user.id !== viewerId) addSeenBy(cache, chat, event.user, event.message, receipts.read, receipts.refetch);
       break;
     case 'TypingEvent':
       setTyping(event);
