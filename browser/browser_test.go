@@ -155,13 +155,13 @@ func watchNetwork(t *testing.T, ctx context.Context, serverURL string) *netLog {
 			l.checkURL(ev.URL)
 		case *network.EventResponseReceived:
 			if ev.Response.Status >= 400 {
-				l.add("%s: status %d", ev.Response.URL, ev.Response.Status)
+				l.failed("%s: status %d", ev.Response.URL, ev.Response.Status)
 			}
 		case *network.EventLoadingFailed:
 			l.mu.Lock()
 			what := l.sent[ev.RequestID]
 			l.mu.Unlock()
-			l.add("request %s (%s) failed: %s: %s", ev.RequestID, ev.Type, ev.ErrorText, what)
+			l.failed("request %s (%s) failed: %s: %s", ev.RequestID, ev.Type, ev.ErrorText, what)
 		}
 	})
 	if err := chromedp.Run(ctx, network.Enable()); err != nil {
@@ -184,7 +184,17 @@ func (l *netLog) checkURL(raw string) {
 	}
 }
 
+// add records a problem, whenever it happens.
 func (l *netLog) add(format string, args ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.bad = append(l.bad, fmt.Sprintf(format, args...))
+}
+
+// failed records a request that failed, unless the server is down on
+// purpose: only failures of the network are expected then, not (say) an
+// uncaught exception or a breach of the Content-Security-Policy.
+func (l *netLog) failed(format string, args ...any) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.down {

@@ -56,7 +56,11 @@ func watchConsole(t *testing.T, ctx context.Context, l *netLog) {
 				l.add("console.error: %s", argsText(ev.Args))
 			}
 		case *cdplog.EventEntryAdded:
-			if ev.Entry.Level == cdplog.LevelError {
+			switch {
+			case ev.Entry.Level != cdplog.LevelError:
+			case ev.Entry.Source == cdplog.SourceNetwork: // a request that failed, which the browser logs too
+				l.failed("browser log (%s): %s %s", ev.Entry.Source, ev.Entry.Text, ev.Entry.URL)
+			default:
 				l.add("browser log (%s): %s %s", ev.Entry.Source, ev.Entry.Text, ev.Entry.URL)
 			}
 		}
