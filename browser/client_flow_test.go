@@ -128,7 +128,13 @@ func TestClient_TwoUsersBefriendChatAndMakeAGroupLive(t *testing.T) {
 		openTab("chats"),
 	)
 	screenshot(t, alice.ctx, "demo.png")
-	alice.run(t, "log out", clickText(".me button", "Log out"), chromedp.WaitVisible("#auth"))
+	alice.run(t, "log out from an open chat, which the address no longer names",
+		clickText("#chats li a", "Bob"),
+		waitJS(`location.hash.startsWith("#/chat/")`),
+		clickText(".me button", "Log out"),
+		chromedp.WaitVisible("#auth"),
+		waitJS(`location.hash === "#/"`),
+	)
 	alice.net.check(t)
 	bob.net.check(t)
 }

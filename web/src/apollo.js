@@ -18,10 +18,26 @@ const possibleTypes = {
   ],
 };
 
+// uniqueChats is relayStylePagination for the chat list, which addChat
+// also changes: a chat it put at the top may come again in a later page
+// (fetchMore), so a chat listed twice keeps only its later edge, which
+// has the server's cursor.
+function uniqueChats() {
+  const policy = relayStylePagination();
+  return {
+    ...policy,
+    merge(existing, incoming, opts) {
+      const merged = policy.merge(existing, incoming, opts);
+      const ids = merged.edges.map((e) => opts.readField('id', e.node));
+      return { ...merged, edges: merged.edges.filter((e, i) => ids.lastIndexOf(ids[i]) === i) };
+    },
+  };
+}
+
 const typePolicies = {
   Query: {
     fields: {
-      chats: relayStylePagination(),
+      chats: uniqueChats(),
       // One list per direction; the status filter never changes.
       friendRequests: { keyArgs: ['direction'], merge: false },
       searchMessages: { keyArgs: ['query'], merge: false },

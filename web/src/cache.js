@@ -44,7 +44,9 @@ export function dropChat(cache, chat) {
 }
 
 // setMember adds a user to (or with joined false, removes them from) the
-// chat's member list.
+// chat's member list. Only the first page of members is loaded, so the
+// count moves by one rather than being the length of the list: a member
+// who leaves may be beyond it, and an event seen twice changes nothing.
 export function setMember(cache, chat, user, joined) {
   cache.modify({
     id: cache.identify(chat),
@@ -52,8 +54,16 @@ export function setMember(cache, chat, user, joined) {
       members(existing, { readField, toReference }) {
         if (!existing?.edges) return existing;
         const edges = existing.edges.filter((e) => idOf(readField, e) !== user.id);
-        if (joined) edges.push({ __typename: 'UserEdge', node: toReference(user) });
-        return { ...existing, edges, totalCount: edges.length };
+        const listed = edges.length < existing.edges.length;
+        const partial = existing.edges.length < existing.totalCount;
+        let { totalCount } = existing;
+        if (joined) {
+          edges.push({ __typename: 'UserEdge', node: toReference(user) });
+          if (!listed) totalCount += 1;
+        } else if (listed || partial) {
+          totalCount -= 1;
+        }
+        return { ...existing, edges, totalCount };
       },
     },
   });

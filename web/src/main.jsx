@@ -8,6 +8,7 @@ import { ApolloProvider } from '@apollo/client';
 import { createApolloClient, resetLocalState } from './apollo';
 import { Auth } from './Auth';
 import { Chat } from './Chat';
+import { showChat } from './route';
 import './style.css';
 
 const TOKEN_KEY = 'gqlchat:token';
@@ -18,6 +19,7 @@ function App() {
   const [notice, setNotice] = useState(null);
   const logOut = useCallback(() => {
     sessionStorage.removeItem(TOKEN_KEY);
+    showChat(null); // the open chat was the user's, not the next one's
     setToken(null);
   }, []);
   // expired: the server no longer takes the token (revoked by a log-out
