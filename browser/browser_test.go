@@ -119,6 +119,13 @@ type netLog struct {
 	bad  []string
 	down bool                         // the server is down on purpose: failures are expected
 	sent map[network.RequestID]string // what each request was, for the log
+	ws   []wsFrame                    // the WebSocket messages, both ways, in order
+}
+
+// wsFrame is a WebSocket message the page sent (or received).
+type wsFrame struct {
+	sent    bool
+	payload string
 }
 
 // firstOf is the start of a request's body, to name it in the log.
@@ -153,6 +160,10 @@ func watchNetwork(t *testing.T, ctx context.Context, serverURL string) *netLog {
 			l.mu.Unlock()
 		case *network.EventWebSocketCreated:
 			l.checkURL(ev.URL)
+		case *network.EventWebSocketFrameSent:
+			l.frame(true, ev.Response.PayloadData)
+		case *network.EventWebSocketFrameReceived:
+			l.frame(false, ev.Response.PayloadData)
 		case *network.EventResponseReceived:
 			if ev.Response.Status >= 400 {
 				l.failed("%s: status %d", ev.Response.URL, ev.Response.Status)
@@ -182,6 +193,19 @@ func (l *netLog) checkURL(raw string) {
 	if u.Host != l.host {
 		l.add("request to another host: %s", raw)
 	}
+}
+
+func (l *netLog) frame(sent bool, payload string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.ws = append(l.ws, wsFrame{sent, payload})
+}
+
+// frames returns the WebSocket messages from the nth on.
+func (l *netLog) frames(n int) []wsFrame {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]wsFrame(nil), l.ws[min(n, len(l.ws)):]...)
 }
 
 // add records a problem, whenever it happens.

@@ -1,7 +1,9 @@
 package browser
 
 import (
+	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -203,6 +205,9 @@ func restartFlow(t *testing.T, srv *apitest.Server, alice, bob *client) {
 	alice.net.outage(true)
 	bob.net.outage(true)
 	srv.Stop(t)
+	// What Alice's page had received before is in frames(0); what it
+	// sends from now on (after stopMark) is how it resumes.
+	stopMark := len(alice.net.frames(0))
 	alice.run(t, "see the connection lost", chromedp.WaitVisible(".banner"))
 	other := apitest.StartServer(t, srv.DSN, apitest.CheapConfig(), apitest.Options())
 	for i := 1; i <= 2; i++ {
@@ -221,6 +226,7 @@ func restartFlow(t *testing.T, srv *apitest.Server, alice, bob *client) {
 		clickText("#messages li.failed button.retry", "Retry"),
 		waitText("#messages li.mine:not(.sending):not(.failed) .body", "Are you there?"),
 	)
+	checkResumed(t, alice.net, stopMark)
 	bob.run(t, "get the messages, and Alice's retry",
 		chromedp.WaitVisible("#live.live"),
 		waitText("#messages li .body", "Are you there?"),
@@ -235,6 +241,51 @@ func restartFlow(t *testing.T, srv *apitest.Server, alice, bob *client) {
 				t.Errorf("%s sees %q %d times, want once", c.name, body, n)
 			}
 		}
+	}
+}
+
+// checkResumed checks that each chatEvents subscription the page sent
+// from the stopMark-th WebSocket message on (once the server was stopped)
+// resumes after the syncToken of the last event it had received: there is
+// at least one, and none starts over from now (after: null).
+func checkResumed(t *testing.T, l *netLog, stopMark int) {
+	t.Helper()
+	var last *string // the syncToken of the last (non-typing) event received
+	resumed := 0
+	for i, f := range l.frames(0) {
+		var msg struct {
+			Type    string
+			Payload struct {
+				Query     string
+				Variables struct{ After *string }
+				Data      struct {
+					ChatEvents *struct {
+						Typename  string `json:"__typename"`
+						SyncToken *string
+					}
+				}
+			}
+		}
+		if err := json.Unmarshal([]byte(f.payload), &msg); err != nil {
+			continue // not a graphql-ws message
+		}
+		switch {
+		case !f.sent && msg.Type == "next" && msg.Payload.Data.ChatEvents != nil && msg.Payload.Data.ChatEvents.Typename != "TypingEvent":
+			last = msg.Payload.Data.ChatEvents.SyncToken
+		case f.sent && msg.Type == "subscribe" && strings.Contains(msg.Payload.Query, "chatEvents") && i >= stopMark:
+			resumed++
+			switch after := msg.Payload.Variables.After; {
+			case after == nil:
+				t.Errorf("chatEvents resubscribed after the restart with after: null, not from its sync token")
+			case last == nil:
+				t.Errorf("chatEvents resubscribed after %q, but no event had come before", *after)
+			case *after != *last:
+				t.Errorf("chatEvents resubscribed after %q, want the last event's syncToken %q", *after, *last)
+			}
+		}
+	}
+	if resumed == 0 {
+		t.Errorf("no chatEvents subscription sent after the restart (of %d WebSocket messages, %d before it)", len(l.frames(0)), stopMark)
 	}
 }
 
