@@ -125,8 +125,43 @@ func phoneRequests(t *testing.T, srv *apitest.Server, carol *client, me apitest.
 		waitText("#requests li", "None"),
 		waitText("#results li button.add", "Add friend"),
 	)
+	phoneRequestsAnswered(t, srv, carol, me)
 	carol.labelled(t)
 	carol.readable(t)
+}
+
+// phoneRequestsAnswered: the other side withdraws a request to Carol, and
+// declines one from her; each leaves her list live (friendRequestUpdated),
+// with no reload.
+func phoneRequestsAnswered(t *testing.T, srv *apitest.Server, carol *client, me apitest.User) {
+	t.Helper()
+	gus, hal := srv.SignUp(t, "gus"), srv.SignUp(t, "hal")
+	var sent struct{ SendFriendRequest struct{ ID string } }
+	srv.MustDo(t, gus.Token, `mutation($id: ID!) { sendFriendRequest(input: {userId: $id}) { id } }`, map[string]any{"id": me.ID}, &sent)
+	carol.run(t, "see Gus's request come", waitText("#requests li.incoming", "Test "+gus.Username))
+	srv.MustDo(t, gus.Token, `mutation($id: ID!) { cancelFriendRequest(input: {requestId: $id}) { id } }`,
+		map[string]any{"id": sent.SendFriendRequest.ID}, nil)
+	carol.run(t, "see it go when Gus withdraws it", waitText("#requests li", "None"))
+
+	carol.run(t, "ask Hal",
+		replaceText("#search-q", hal.Username),
+		chromedp.Click("#search button"),
+		waitText("#results li", "@"+hal.Username),
+		chromedp.Click("#results li button.add"),
+		waitText("#requests li.outgoing", "Test "+hal.Username),
+	)
+	var incoming struct {
+		FriendRequests struct {
+			Edges []struct{ Node struct{ ID string } }
+		}
+	}
+	srv.MustDo(t, hal.Token, `{ friendRequests(direction: INCOMING) { edges { node { id } } } }`, nil, &incoming)
+	if len(incoming.FriendRequests.Edges) != 1 {
+		t.Fatalf("Hal has %d incoming requests, want Carol's", len(incoming.FriendRequests.Edges))
+	}
+	srv.MustDo(t, hal.Token, `mutation($id: ID!) { rejectFriendRequest(input: {requestId: $id}) { id } }`,
+		map[string]any{"id": incoming.FriendRequests.Edges[0].Node.ID}, nil)
+	carol.run(t, "see it go when Hal declines it", waitText("#requests li", "None"))
 }
 
 // phoneGroups: Dave adds Carol to a group (it shows at once) and removes
