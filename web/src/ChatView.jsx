@@ -3,10 +3,10 @@
 import React, { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { useMutation, useQuery, useReactiveVar } from '@apollo/client';
 
-import { failed, typing } from './apollo';
+import { failed, sending, typing } from './apollo';
 import { HISTORY, MARK_READ } from './graphql';
 import { ChatDetails } from './ChatDetails';
-import { Composer, useSend } from './Composer';
+import { Composer, sendingMessage, useSend } from './Composer';
 import { FailedItem, MessageItem } from './Message';
 import { OnlineDot, chatTitle, errorText } from './text';
 
@@ -55,7 +55,7 @@ export function ChatView({ chatId, viewer }) {
       <p className="typing" aria-live="polite">
         {typers.length > 0 && `${typers.map((u) => u.displayName).join(', ')} ${typers.length > 1 ? 'are' : 'is'} typing…`}
       </p>
-      <Composer chat={chat} viewer={viewer} replyTo={replyTo} onReplyDone={() => setReplyTo(null)} />
+      <Composer chat={chat} replyTo={replyTo} onReplyDone={() => setReplyTo(null)} />
     </section>
   );
 }
@@ -91,9 +91,10 @@ function History({ chat, viewer, fetchMore, onReply }) {
   const [loadingOlder, setLoadingOlder] = useState(false);
   const inFlight = useRef(false); // state updates too late to stop a second scroll event
   const failedHere = useReactiveVar(failed)[chat.id] ?? [];
-  const send = useSend(chat, viewer);
+  const sendingHere = useReactiveVar(sending)[chat.id] ?? [];
+  const send = useSend(chat);
   const { edges, pageInfo } = chat.messages;
-  const shown = dedupe(edges.map((e) => e.node));
+  const shown = dedupe([...edges.map((e) => e.node), ...sendingHere.map((p) => sendingMessage(p, viewer))]);
   const lastMine = [...shown].reverse().find((m) => m.sender.id === viewer.id);
   const firstId = shown[0]?.id;
   // Where the reader had read up to when the chat opened: a divider

@@ -1,31 +1,38 @@
-// Writing and sending messages. A message shows at once (Apollo's
-// optimistic response) as "Sending…"; the server's answer replaces it; if
-// sending fails it stays, marked, with a retry that reuses its
+// Writing and sending messages. A message shows at once as "Sending…"
+// (from the sending list, see apollo.js); the server's answer replaces it;
+// if sending fails it stays, marked, with a retry that reuses its
 // clientMessageId, so that a retry of a message that did arrive is not
 // posted twice.
 import React, { useEffect, useRef, useState } from 'react';
 import { useMutation } from '@apollo/client';
 
 import { POST, SET_TYPING } from './graphql';
-import { appendMessage, setFailed } from './cache';
+import { appendMessage, setFailed, setSending } from './cache';
 
 const newId = () => `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
 
 // useSend returns send(body, replyTo, clientMessageId?) for the chat.
-export function useSend(chat, viewer) {
+export function useSend(chat) {
   const [post] = useMutation(POST);
   return (body, replyTo, clientMessageId = newId()) => {
     const pending = { clientMessageId, body, replyTo };
     setFailed(chat.id, pending, true);
+    setSending(chat.id, pending, false);
     post({
       variables: { input: { chatId: chat.id, body, clientMessageId, replyToId: replyTo?.id ?? null } },
-      optimisticResponse: { postMessage: optimistic(pending, viewer) },
       update: (cache, { data }) => appendMessage(cache, chat, data.postMessage),
-    }).catch(() => setFailed(chat.id, pending, false));
+    }).then(
+      () => setSending(chat.id, pending, true),
+      () => {
+        setSending(chat.id, pending, true);
+        setFailed(chat.id, pending, false);
+      },
+    );
   };
 }
 
-function optimistic({ clientMessageId, body, replyTo }, viewer) {
+// sendingMessage is a message on its way as the history shows it.
+export function sendingMessage({ clientMessageId, body, replyTo }, viewer) {
   return {
     __typename: 'Message',
     id: `temp:${clientMessageId}`,
@@ -48,9 +55,9 @@ function optimistic({ clientMessageId, body, replyTo }, viewer) {
 // Composer is the box at the bottom of a chat. Enter sends, Shift+Enter
 // starts a new line; the text is cleared when it is sent, so what is typed
 // next is never lost to the answer.
-export function Composer({ chat, viewer, replyTo, onReplyDone }) {
+export function Composer({ chat, replyTo, onReplyDone }) {
   const [text, setText] = useState('');
-  const send = useSend(chat, viewer);
+  const send = useSend(chat);
   const [setTyping] = useMutation(SET_TYPING);
   const lastTyping = useRef(0);
   const box = useRef(null);

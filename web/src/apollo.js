@@ -66,12 +66,19 @@ export const typing = makeVar({});
 // failed maps a chat id to the messages whose sending failed
 // ({clientMessageId, body, replyTo}), shown with a retry button.
 export const failed = makeVar({});
+// sending maps a chat id to the viewer's messages on their way (same
+// shape), shown as "Sending…" until the answer or the event brings them.
+// They are not in the cache's history (an optimistic response would put
+// the whole history in Apollo's optimistic layer, hiding what events
+// append to it while the send is in flight).
+export const sending = makeVar({});
 
 // resetLocalState forgets the local state of a user who logs out.
 export function resetLocalState() {
   connection('connecting');
   typing({});
   failed({});
+  sending({});
 }
 
 function isSubscription({ query }) {

@@ -3,7 +3,7 @@
 // unread counts, presence) updates by id when a result is written.
 import { gql } from '@apollo/client';
 
-import { failed, typing } from './apollo';
+import { failed, sending, typing } from './apollo';
 
 const SHOWN = gql`fragment Shown on Chat { messages { edges { node { id sender { id } } } } }`;
 
@@ -151,6 +151,15 @@ export function setTyping(event) {
 
 // setFailed adds (or with ok, removes) a message whose sending failed.
 export function setFailed(chatId, message, ok) {
-  const rest = (failed()[chatId] ?? []).filter((m) => m.clientMessageId !== message.clientMessageId);
-  failed({ ...failed(), [chatId]: ok ? rest : [...rest, message] });
+  setListed(failed, chatId, message, !ok);
+}
+
+// setSending adds (or with done, removes) a message on its way.
+export function setSending(chatId, message, done) {
+  setListed(sending, chatId, message, !done);
+}
+
+function setListed(v, chatId, message, present) {
+  const rest = (v()[chatId] ?? []).filter((m) => m.clientMessageId !== message.clientMessageId);
+  v({ ...v(), [chatId]: present ? [...rest, message] : rest });
 }
