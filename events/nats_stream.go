@@ -34,6 +34,10 @@ func (n *NATS) resume(ctx context.Context) (jetstream.Consumer, error) {
 	case why != "":
 		n.resync(why)
 		r.next = info.State.LastSeq + 1
+		// What was last read is not where it was (a new stream reuses its
+		// sequence numbers): comparing with it again would call the next
+		// resume a loss too, and skip what came since.
+		r.last = lastRead{}
 	default:
 		n.stats.replays.Add(1)
 	}
