@@ -24,8 +24,9 @@ import (
 // of 1,000 members is then written once and copied 1,000 times, instead of
 // walked field by field 1,000 times (see the README's Performance section).
 
-// streamEvent is what a direct chatEvents stream carries: the subscriber's
-// own event, and the shared one behind it, which keys the templates.
+// streamEvent is what a direct chatEvents stream carries: the event as
+// the subscriber reads it (ev.Shared() keys the templates), and its
+// GraphQL node, with the subscriber's sync token.
 type streamEvent struct {
 	ev   *chat.Event
 	node model.ChatEvent
@@ -155,12 +156,7 @@ func (s *streamSub) write(ctx context.Context, sel ast.SelectionSet, v streamEve
 	d := s.d
 	shared, ok := v.ev.Shared()
 	if !ok { // this stream's own event: no one to share a template with
-		x := s.run(ctx, output())
-		if err := x.object(v.node, sel); err != nil {
-			outputs.Put(x.w)
-			return nil, err
-		}
-		return x.w, nil
+		return s.into(ctx, func(x *directRun) error { return x.object(v.node, sel) })
 	}
 	key := templateKey{ev: shared, shape: s.shape}
 	entry, ok := d.templates.Get(key)
@@ -180,8 +176,14 @@ func (s *streamSub) write(ctx context.Context, sel ast.SelectionSet, v streamEve
 		entry.t = s.run(ctx, nil).writeTemplate(v.node, sel)
 		d.written.Add(1)
 	})
+	return s.into(ctx, func(x *directRun) error { return entry.t.fill(x, v.node) })
+}
+
+// into runs write into a buffer of outputs, which it returns unless write
+// fails.
+func (s *streamSub) into(ctx context.Context, write func(*directRun) error) (*bytes.Buffer, error) {
 	x := s.run(ctx, output())
-	if err := entry.t.fill(x, v.node); err != nil {
+	if err := write(x); err != nil {
 		outputs.Put(x.w)
 		return nil, err
 	}
