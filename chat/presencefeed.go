@@ -112,14 +112,20 @@ func (in *presenceInbox) take() ([]*models.User, bool) {
 }
 
 func (f *presenceFeed) work() {
+	lost := false
 	for {
 		select {
 		case e := <-f.sub.C:
-			if e.Kind == events.PresenceChanged {
+			switch e.Kind {
+			case events.PresenceChanged:
 				f.deliver(e.ID)
+			case events.Resync:
+				lost = true
 			}
 		default:
-			f.sub.TakeMissed() // lost changes: clients refetch on reconnect
+			if f.sub.TakeMissed() || lost {
+				f.resync()
+			}
 			return
 		}
 	}

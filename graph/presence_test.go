@@ -115,6 +115,35 @@ func TestPresence_UsersOfACrashedInstanceGoOfflineWhenItsHeartbeatExpires(t *tes
 	})
 }
 
+// A change of presence made while an instance was cut off from the bus
+// reaches that instance's subscribers once it is back: NATS replays it;
+// the PostgreSQL bus, which cannot, resyncs and the change is re-read.
+func TestPresence_AChangeMissedWhileTheBusWasCutArrivesAfter(t *testing.T) {
+	forEachBus(t, func(t *testing.T, c *apitest.Cluster) {
+		in := startInstances(t, c, 2, presenceConfig(100*time.Millisecond))
+		a, b := in[0].Server, in[1].Server
+		a.RunPresence(t)
+		b.RunPresence(t)
+		u := a.SignUp(t, "u")
+		friend := a.FriendsOf(t, u, 1)[0]
+		watch := watchPresence(t, b, apitest.TransportWS, friend)
+		in[1].CutBus(t)
+		dialLive(t, a, apitest.TransportWS, u)
+		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+			var node struct{ Node struct{ Online *bool } }
+			a.MustDo(t, friend.Token, presenceOf, map[string]any{"id": u.ID}, &node)
+			if node.Node.Online != nil && *node.Node.Online {
+				break // announced while b was cut off
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("u did not go online")
+			}
+		}
+		in[1].MendBus(t)
+		watch.expectPresence(u, true)
+	})
+}
+
 // A flapping connection changes nothing within the debounce; the last
 // close is announced once, and coming back right after waits for the
 // window to end: at most one change per debounce.
