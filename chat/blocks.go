@@ -27,8 +27,8 @@ import (
 //     reacting in it; adding the other to a group) is therefore refused
 //     as for any non-friend, with no check of its own, and nothing tells
 //     the blocked user why.
-//   - The blocked user no longer finds the blocker by username or in
-//     searchUsers (notBlockedBy). The blocker still finds them, shown with
+//   - The blocked user no longer finds the blocker by username, by id
+//     (node), or in searchUsers (notBlockedBy, UserNodes). The blocker still finds them, shown with
 //     viewerBlocked, so that they can unblock from a profile.
 //   - Shared groups are untouched: both stay members, and the blocker's
 //     clients hide the blocked sender's messages with viewerBlocked.

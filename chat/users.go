@@ -42,6 +42,25 @@ func (s *Service) UsersByIDs(ctx context.Context, ids []int64) ([]*models.User, 
 	return inOrder(ids, rows, func(u *models.User) int64 { return u.ID }), nil
 }
 
+// UserNodes is UsersByIDs for node(id) and nodes(ids), lookups by id
+// alone: a user who blocked the viewer is nil there, as one who never
+// existed, since they are also not found by username, in searchUsers or
+// by a friend request. Where the viewer meets them through something
+// else (a shared group's members and messages, their old private chat),
+// UsersByIDs shows them as they are.
+func (s *Service) UserNodes(ctx context.Context, ids []int64) ([]*models.User, error) {
+	v, err := requireViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := queryRows(ctx, s.db, `SELECT `+userColumns+` FROM users u WHERE u.id = ANY($1)
+		AND NOT EXISTS (SELECT 1 FROM user_blocks ub WHERE ub.blocker_id = u.id AND ub.blocked_id = $2)`, []any{ids, v.UserID}, userFields)
+	if err != nil {
+		return nil, err
+	}
+	return inOrder(ids, rows, func(u *models.User) int64 { return u.ID }), nil
+}
+
 // UserByUsername finds a live user by username without regard to case, or
 // nil; a user who blocked the viewer is nil too (see blocks.go).
 func (s *Service) UserByUsername(ctx context.Context, username string) (*models.User, error) {

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gqlchat/gqlchat/graph/model"
 	"github.com/gqlchat/gqlchat/internal/apitest"
 )
 
@@ -39,6 +40,16 @@ func sameErrors(t *testing.T, door string, got, want *apitest.Response) {
 	}
 }
 
+// sameData fails unless two successful responses are the same.
+func sameData(t *testing.T, door string, got, want *apitest.Response) {
+	t.Helper()
+	g, _ := json.Marshal(got)
+	w, _ := json.Marshal(want)
+	if len(want.Errors) > 0 || string(g) != string(w) {
+		t.Errorf("%s: the blocked user gets\n%s\nwant what an unknown user gets\n%s", door, g, w)
+	}
+}
+
 func TestBlockUser_BlockedUserGetsTheAnswersOfAStrangerAtEveryDoor(t *testing.T) {
 	t.Parallel()
 	s := apitest.NewServer(t)
@@ -64,6 +75,9 @@ func TestBlockUser_BlockedUserGetsTheAnswersOfAStrangerAtEveryDoor(t *testing.T)
 	if found.User != nil {
 		t.Errorf("user(username:) found the blocker")
 	}
+	byID := `query($id: ID!) { node(id: $id) { id ... on User { username friendship } } nodes(ids: [$id]) { id } }`
+	sameData(t, "node(id:)", s.Do(t, blocked.Token, byID, id(blocker.ID)),
+		s.Do(t, blocked.Token, byID, id(model.EncodeID(model.KindUser, 1<<40))))
 	var search struct{ SearchUsers struct{ TotalCount int } }
 	s.MustDo(t, blocked.Token, searchQuery, map[string]any{"q": blocker.Username}, &search)
 	if search.SearchUsers.TotalCount != 0 {

@@ -49,7 +49,7 @@ func (r *Resolver) nodes(ctx context.Context, gids []string) ([]model.Node, erro
 func (r *Resolver) nodesOfKind(ctx context.Context, kind model.Kind, ids []int64) ([]model.Node, error) {
 	switch kind {
 	case model.KindUser:
-		return load(ctx, ids, r.Chat.UsersByIDs, func(u *models.User) model.Node { return (*model.User)(u) })
+		return load(ctx, ids, r.Chat.UserNodes, func(u *models.User) model.Node { return (*model.User)(u) })
 	case model.KindFriendRequest:
 		return load(ctx, ids, r.Chat.FriendRequestsByIDs, func(fr *models.FriendRequest) model.Node { return (*model.FriendRequest)(fr) })
 	case model.KindMessage:
