@@ -3,25 +3,15 @@ package chat
 import (
 	"context"
 	"log/slog"
-	"time"
 
 	"github.com/gqlchat/gqlchat/models"
 )
-
-// presenceResyncWindow is how far back a resync looks for presence
-// changes its subscribers may have missed. The bus cannot say when its
-// loss began (a NOTIFY never received leaves no trace), so a resync
-// re-delivers every change of the window: a repeat tells a client what
-// it knows already, while a change older than the window and lost with
-// an outage that went unnoticed longer stays wrong until that user's
-// next change, or the client's next read.
-const presenceResyncWindow = 10 * time.Minute
 
 // resyncChunk bounds the viewers named in one statement.
 const resyncChunk = 5000
 
 // resync re-delivers to this instance's presenceChanged subscriptions the
-// changes of the window they may see, after the bus said it may have
+// changes of the resync window they may see, after the bus said it may have
 // missed some: two statements per chunk of subscribed viewers, however
 // many changed.
 func (f *presenceFeed) resync() {
@@ -52,7 +42,7 @@ func (f *presenceFeed) resyncViewers(viewers []int64) error {
 			AND NOT EXISTS (SELECT 1 FROM user_blocks ub
 				WHERE (ub.blocker_id = pv.viewer_id AND ub.blocked_id = pv.user_id)
 					OR (ub.blocker_id = pv.user_id AND ub.blocked_id = pv.viewer_id))`,
-		presenceResyncWindow.Seconds(), viewers).Scan(&pairs).Error
+		resyncWindow.Seconds(), viewers).Scan(&pairs).Error
 	if err != nil || len(pairs) == 0 {
 		return err
 	}

@@ -161,18 +161,26 @@ func FriendRequestEventsAs[T any](ctx context.Context, s *Service, kind events.K
 	out := make(chan T, 1)
 	ready = orNothing(ready)
 	s.run(ctx, v, sub, nil, func(e events.Event) bool {
-		if e.Kind != kind {
+		var reqs []*models.FriendRequest
+		var err error
+		switch e.Kind {
+		case kind:
+			reqs, err = s.FriendRequestsByIDs(ctx, []int64{e.ID})
+		case events.Resync:
+			reqs, err = s.recentRequests(ctx, v.UserID, kind)
+		default:
 			return true
 		}
-		reqs, err := s.FriendRequestsByIDs(ctx, []int64{e.ID})
 		if err != nil {
-			slog.ErrorContext(ctx, "friend request subscription: reading the request", "err", err)
+			slog.ErrorContext(ctx, "friend request subscription: reading requests", "err", err)
 			return false
 		}
-		if reqs[0] == nil {
-			return true
+		for _, r := range reqs {
+			if r != nil && !send(ctx, out, as(r), ready) {
+				return false
+			}
 		}
-		return send(ctx, out, as(reqs[0]), ready)
+		return true
 	}, nil, func() { close(out); ready() })
 	return out, nil
 }
@@ -199,19 +207,48 @@ func FriendsChangesAs[T any](ctx context.Context, s *Service, as func(FriendsCha
 	}
 	out := make(chan T, 1)
 	ready = orNothing(ready)
-	s.run(ctx, v, sub, nil, func(e events.Event) bool {
-		if e.Kind != events.FriendshipStarted && e.Kind != events.FriendshipEnded {
+	var friends friendSet // read once subscribed, so that no change falls between
+	tell := func(ids []int64, began bool) bool {
+		if len(ids) == 0 {
 			return true
 		}
-		u, err := s.UserByID(ctx, e.ID)
+		users, err := s.UsersByIDs(ctx, ids)
 		if err != nil {
-			slog.ErrorContext(ctx, "friendsChanged subscription: reading the user", "err", err)
+			slog.ErrorContext(ctx, "friendsChanged subscription: reading users", "err", err)
 			return false
 		}
-		if u == nil {
-			return true
+		for _, u := range users {
+			if u != nil && !send(ctx, out, as(FriendsChange{User: u, Friends: began}), ready) {
+				return false
+			}
 		}
-		return send(ctx, out, as(FriendsChange{User: u, Friends: e.Kind == events.FriendshipStarted}), ready)
+		return true
+	}
+	start := func() bool {
+		var err error
+		friends, err = s.loadFriendSet(ctx, v.UserID)
+		if err != nil {
+			slog.ErrorContext(ctx, "friendsChanged subscription: reading friends", "err", err)
+		}
+		return err == nil
+	}
+	s.run(ctx, v, sub, start, func(e events.Event) bool {
+		switch e.Kind {
+		case events.FriendshipStarted, events.FriendshipEnded:
+			began := e.Kind == events.FriendshipStarted
+			friends.set(e.ID, began)
+			return tell([]int64{e.ID}, began)
+		case events.Resync: // tell what changed meanwhile, from what was told
+			now, err := s.loadFriendSet(ctx, v.UserID)
+			if err != nil {
+				slog.ErrorContext(ctx, "friendsChanged subscription: reading friends", "err", err)
+				return false
+			}
+			began, ended := friends.diff(now)
+			friends = now
+			return tell(began, true) && tell(ended, false)
+		}
+		return true
 	}, nil, func() { close(out); ready() })
 	return out, nil
 }
