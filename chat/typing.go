@@ -159,7 +159,9 @@ func (h *typingHub) set(user, chat int64, typing bool, conn *Connection) {
 
 // windowEnded publishes what a call within the window asked for, if it
 // differs from what was last said or renews a start; it forgets a state
-// that is off.
+// that is off. The window is shared by every instance, what was asked
+// within it is not: calls spread over two instances within one window may
+// each publish at its end, one per instance.
 func (h *typingHub) windowEnded(k typingKey, st *typingState) {
 	h.mu.Lock()
 	if h.states[k] != st {
