@@ -42,7 +42,8 @@ var DefaultTypingTimings = TypingTimings{Throttle: 2 * time.Second, Expiry: 6 * 
 // members' chatEvents streams get a TypingEvent when the viewer starts and
 // when they stop: by calling it with false, by posting in the chat, when
 // the connection that set it closes, or when nobody renewed it for the
-// expiry.
+// expiry. However often it is called, and with whatever values, it goes
+// on the bus at most once per Throttle per user and chat.
 func (s *Service) SetTyping(ctx context.Context, chatID int64, typing bool) error {
 	v, err := requireViewer(ctx)
 	if err != nil {
@@ -64,14 +65,23 @@ func (s *Service) SetTyping(ctx context.Context, chatID int64, typing bool) erro
 
 type typingKey struct{ user, chat int64 }
 
-// typingState is what a hub knows of one user typing in one chat.
+// typingState is what a hub knows of one user typing in one chat. It
+// outlives a stop until the throttle window that stop began has ended, so
+// that flipping typing off and on again is throttled as renewing it is.
 type typingState struct {
-	on       bool      // announced to the local streams
-	lastTrue time.Time // when typing was last published or heard
-	gen      int       // tells a stale expiry from the current one
-	expiry   *time.Timer
-	trailing *time.Timer // a throttled renewal, published at the end of the window
-	conn     *Connection // the local connection that last set it, if any
+	on   bool // announced to the local streams
+	said bool // the state last published here or heard
+	// lastPub is when a start or stop was last published here or heard:
+	// the throttle window runs from it.
+	lastPub time.Time
+	// want is what a call within the window asked for, if pending: it goes
+	// on the bus when the window ends (a renewal if on, so that the
+	// indicator lasts the expiry after the last call, not before).
+	want, pending bool
+	windowEnd     *time.Timer // set from each publication until the window has ended
+	gen           int         // tells a stale expiry from the current one
+	expiry        *time.Timer
+	conn          *Connection // the local connection that last set it, if any
 }
 
 // typingNews is a start or stop heard on the bus, or a local expiry of
@@ -108,7 +118,11 @@ func newTypingHub(db *gorm.DB, bus events.Bus, cfg TypingTimings) *typingHub {
 	return h
 }
 
-// set handles setTyping of user in chat, through conn (nil over HTTP).
+// set handles setTyping of user in chat, through conn (nil over HTTP). The
+// first call after a quiet window publishes at once; a call within the
+// window only says what to publish at its end, so that a client flipping
+// typing on and off on every keystroke costs one publication per window,
+// of the state it left last.
 func (h *typingHub) set(user, chat int64, typing bool, conn *Connection) {
 	k := typingKey{user, chat}
 	if conn != nil {
@@ -116,66 +130,123 @@ func (h *typingHub) set(user, chat int64, typing bool, conn *Connection) {
 	}
 	h.mu.Lock()
 	st := h.states[k]
-	if !typing {
-		h.mu.Unlock()
-		if st != nil {
-			h.publish(k, false)
-		}
-		return
-	}
 	if st == nil {
+		if !typing {
+			h.mu.Unlock()
+			return // nothing to stop
+		}
 		st = &typingState{}
 		h.states[k] = st
 	}
-	st.conn = conn
-	now := time.Now()
-	if wait := st.lastTrue.Add(h.cfg.Throttle).Sub(now); wait > 0 {
-		// Within the window: the renewal goes out when it ends, so that
-		// the indicator lasts the expiry after the last call, not before.
-		if st.trailing == nil {
-			st.trailing = time.AfterFunc(wait, func() { h.renew(k, st) })
-		}
+	if typing {
+		st.conn = conn
+	}
+	if st.windowEnd != nil || time.Since(st.lastPub) < h.cfg.Throttle {
+		st.want, st.pending = typing, true
+		h.endWindow(k, st)
 		h.mu.Unlock()
 		return
 	}
-	st.lastTrue = now
-	h.arm(k, st) // also here: should the bus lose it, the state still ends
+	send := typing || st.said
+	if send {
+		h.sent(k, st, typing)
+	}
 	h.mu.Unlock()
-	h.publish(k, true)
+	if send {
+		h.publish(k, typing)
+	}
 }
 
-// renew publishes a throttled renewal, unless the indicator ended meanwhile.
-func (h *typingHub) renew(k typingKey, st *typingState) {
+// windowEnded publishes what a call within the window asked for, if it
+// differs from what was last said or renews a start; it forgets a state
+// that is off. The window is shared by every instance, what was asked
+// within it is not: calls spread over two instances within one window may
+// each publish at its end, one per instance.
+func (h *typingHub) windowEnded(k typingKey, st *typingState) {
 	h.mu.Lock()
-	st.trailing = nil
 	if h.states[k] != st {
 		h.mu.Unlock()
 		return
 	}
-	st.lastTrue = time.Now()
-	h.arm(k, st)
+	st.windowEnd = nil
+	if wait := st.lastPub.Add(h.cfg.Throttle).Sub(time.Now()); wait > 0 {
+		h.endWindow(k, st) // a publication heard since moved the window
+		h.mu.Unlock()
+		return
+	}
+	send, on := st.pending && (st.want || st.said), st.want
+	st.pending = false
+	switch {
+	case send:
+		h.sent(k, st, on)
+	case !st.said:
+		h.forget(k, st)
+	}
 	h.mu.Unlock()
-	h.publish(k, true)
-}
-
-// clear stops user typing in chat, if they are: they posted there.
-func (h *typingHub) clear(user, chat int64) {
-	h.mu.Lock()
-	st := h.states[typingKey{user, chat}]
-	h.mu.Unlock()
-	if st != nil {
-		h.publish(typingKey{user, chat}, false)
+	if send {
+		h.publish(k, on)
 	}
 }
 
-// connectionClosed stops c's user typing in chat if c set it last.
+// sent records that this hub publishes on for k; h.mu is held.
+func (h *typingHub) sent(k typingKey, st *typingState, on bool) {
+	st.said, st.lastPub = on, time.Now()
+	if on {
+		h.arm(k, st) // also here: should the bus lose it, the state still ends
+	}
+	h.endWindow(k, st)
+}
+
+// endWindow has windowEnded called when st's window ends, unless it will
+// be already; h.mu is held.
+func (h *typingHub) endWindow(k typingKey, st *typingState) {
+	if st.windowEnd == nil {
+		wait := st.lastPub.Add(h.cfg.Throttle).Sub(time.Now())
+		st.windowEnd = time.AfterFunc(wait, func() { h.windowEnded(k, st) })
+	}
+}
+
+// forget drops st, stopping its timers; h.mu is held.
+func (h *typingHub) forget(k typingKey, st *typingState) {
+	if st.expiry != nil {
+		st.expiry.Stop()
+	}
+	if st.windowEnd != nil {
+		st.windowEnd.Stop()
+	}
+	delete(h.states, k)
+}
+
+// clear stops user typing in chat, if they are: they posted there. Not
+// throttled: the message arriving must not leave the indicator showing
+// until the window ends, and posting has its own rate limit.
+func (h *typingHub) clear(user, chat int64) {
+	h.stopNow(typingKey{user, chat}, nil)
+}
+
+// connectionClosed stops c's user typing in chat if c set it last. Not
+// throttled: a connection closes once.
 func (h *typingHub) connectionClosed(c *Connection, chat int64) {
-	k := typingKey{c.userID, chat}
+	h.stopNow(typingKey{c.userID, chat}, c)
+}
+
+// stopNow publishes a stop of k at once, if it was said to be on, and
+// drops what a call within the window asked for; only if conn set it
+// last, unless conn is nil.
+func (h *typingHub) stopNow(k typingKey, conn *Connection) {
 	h.mu.Lock()
 	st := h.states[k]
-	mine := st != nil && st.conn == c
+	if st == nil || (conn != nil && st.conn != conn) {
+		h.mu.Unlock()
+		return
+	}
+	st.pending = false
+	send := st.said
+	if send {
+		h.sent(k, st, false)
+	}
 	h.mu.Unlock()
-	if mine {
+	if send {
 		h.publish(k, false)
 	}
 }
@@ -233,33 +304,49 @@ func (h *typingHub) work() {
 }
 
 // heard updates the state with n and tells the local streams of a change.
+// A start or stop heard, whichever instance published it, begins a new
+// throttle window here too: any instance throttles a user whose requests a
+// load balancer spreads. An expiry is local to each hub and publishes
+// nothing, so it ends the indicator at once.
 func (h *typingHub) heard(n typingNews) {
 	k := typingKey{n.user, n.chat}
 	h.mu.Lock()
 	st := h.states[k]
+	if st == nil && !n.expired {
+		st = &typingState{}
+		h.states[k] = st
+	}
 	change := false
 	switch {
+	case st == nil:
 	case n.on:
-		if st == nil {
-			st = &typingState{}
-			h.states[k] = st
-		}
-		st.lastTrue = time.Now()
-		change, st.on = !st.on, true
+		change, st.on, st.said, st.lastPub = !st.on, true, true, time.Now()
 		h.arm(k, st)
-	case st != nil:
-		if n.expired && st.gen != n.gen {
+		h.endWindow(k, st)
+	case n.expired:
+		if st.gen != n.gen {
 			h.mu.Unlock() // renewed after the timer fired
 			return
 		}
-		change = st.on
+		change, st.on, st.said = st.on, false, false
+		if st.pending && st.want {
+			st.pending = false // nobody renewed it in time: stale
+		}
+		if st.windowEnd == nil {
+			h.forget(k, st)
+		}
+	default:
+		change, st.on, st.said, st.lastPub = st.on, false, false, time.Now()
 		if st.expiry != nil {
 			st.expiry.Stop()
 		}
-		if st.trailing != nil {
-			st.trailing.Stop()
-		}
-		delete(h.states, k)
+		// A stop drops a start waiting for the window's end: the typist
+		// posted, or stopped, through another instance, and their next
+		// call starts anew. (One that came between this hub publishing the
+		// stop and hearing it is lost with it: the next keystroke makes
+		// it good.)
+		st.pending = false
+		h.endWindow(k, st)
 	}
 	h.mu.Unlock()
 	if change {

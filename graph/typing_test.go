@@ -8,6 +8,7 @@ import (
 
 	"github.com/gqlchat/gqlchat/chat"
 	"github.com/gqlchat/gqlchat/events"
+	"github.com/gqlchat/gqlchat/graph/model"
 	"github.com/gqlchat/gqlchat/internal/apitest"
 )
 
@@ -261,4 +262,78 @@ func TestSetTyping_NotDeliveredToMembersWhoBlockedTheTypist(t *testing.T) {
 	if e := b.event("e"); e.Message.Body != "live" {
 		t.Fatalf("the blocker got %s, want only the post", e)
 	}
+}
+
+// Flipping typing on and off as fast as a client can costs one publication
+// per throttle window at most: the first start goes out at once, and the
+// state the typist last asked for goes out when the window ends (a renewal
+// if on), the flips in between collapsed. The other member sees the start,
+// then the state as it stands at the end: a stop when the burst ends with
+// false, nothing more when it ends with true.
+func TestSetTyping_FlippingIsThrottled(t *testing.T) {
+	for _, last := range []bool{false, true} {
+		t.Run(fmt.Sprintf("ending %v", last), func(t *testing.T) {
+			t.Parallel()
+			flipTyping(t, last)
+		})
+	}
+}
+
+func flipTyping(t *testing.T, last bool) {
+	const pairs = 10
+	s := apitest.NewServer(t)
+	owner := s.SignUp(t, "own")
+	f := s.FriendsOf(t, owner, 1)
+	g := createGroupChat(t, s, owner, "G", f...)
+	c := dialLive(t, s, apitest.TransportWS, f[0])
+	c.subscribe("e", subTyping, map[string]any{"chat": g.ID})
+	s.WaitFollowed(t, g.ID, 1)
+	bus := s.Bus.Subscribe(256, events.TypingTopic)
+	defer bus.Close()
+	typing := func(u apitest.User, on bool) {
+		s.MustDo(t, u.Token, setTyping, map[string]any{"chat": g.ID, "typing": on}, nil)
+	}
+	start := time.Now()
+	for range pairs {
+		typing(owner, true)
+		typing(owner, false)
+	}
+	if last {
+		typing(owner, true)
+	}
+	if took, window := time.Since(start), chat.DefaultTypingTimings.Throttle; took >= window {
+		t.Fatalf("%d pairs took %v, more than one window (%v)", pairs, took, window)
+	}
+	// The bus carries the start, then at the window's end the last state.
+	ownerID := userKey(t, owner)
+	for i, want := range []bool{true, last} {
+		if e := <-bus.C; e.ID != ownerID || (e.Kind == events.TypingStarted) != want {
+			t.Fatalf("publication %d: got %+v, want the owner typing %v", i, e, want)
+		}
+	}
+	// The other member got the start and the final state, then the post:
+	// nothing in between.
+	c.expectTyping("e", owner, true)
+	if !last {
+		c.expectTyping("e", owner, false)
+	}
+	post(t, s, f[0], g.ID, "mark")
+	if e := c.event("e"); e.Message.Body != "mark" {
+		t.Fatalf("got %s, want the post", e)
+	}
+	// Nothing more of the owner: the next publication is the other member's.
+	typing(f[0], true)
+	if e := <-bus.C; e.ID == ownerID {
+		t.Fatalf("published %+v after the window's end", e)
+	}
+}
+
+// userKey is u's key in the database, which the bus carries.
+func userKey(t *testing.T, u apitest.User) int64 {
+	t.Helper()
+	_, id, err := model.DecodeID(u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
 }
