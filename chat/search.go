@@ -22,7 +22,6 @@ const (
 	MinPrefixLength = 3
 )
 
-
 // searchTSQuery turns what a user typed into the text of a to_tsquery
 // that finds every word, the last one as a prefix when it is long enough.
 //
