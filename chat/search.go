@@ -84,6 +84,10 @@ func isWordRune(r rune) bool { return unicode.In(r, unicode.L, unicode.N, unicod
 // An edge's cursor is the message's cursor in its chat's history, so a
 // client can also open the chat at a found message.
 func (s *Service) SearchMessages(ctx context.Context, query string, chatID *int64, page PageArgs) (*Page[*models.Message], error) {
+	return s.searchMessages(ctx, query, chatID, page, defaultSearchWindow, searchRecentFirst)
+}
+
+func (s *Service) searchMessages(ctx context.Context, query string, chatID *int64, page PageArgs, w searchWindow, strategy searchStrategy) (*Page[*models.Message], error) {
 	v, err := requireViewer(ctx)
 	if err != nil {
 		return nil, err
@@ -110,7 +114,7 @@ func (s *Service) SearchMessages(ctx context.Context, query string, chatID *int6
 		}
 		before = &id
 	}
-	rows, err := searchRows(db, tsquery, messageSearchChats(chatID, v.UserID), before, limit+1, searchRecentFirst)
+	rows, err := searchRows(db, tsquery, messageSearchChats(chatID, v.UserID), before, limit+1, w, strategy)
 	if err != nil {
 		return nil, err
 	}

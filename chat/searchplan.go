@@ -3,6 +3,7 @@ package chat
 import (
 	"errors"
 	"math"
+	"slices"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -11,6 +12,8 @@ import (
 )
 
 // The recent window of a search (see searchRows).
+var defaultSearchWindow = searchWindow{rows: searchWindowRows, chats: searchWindowChats}
+
 const (
 	// searchWindowRows is how many of the viewer's newest messages a search
 	// reads before it asks the search index: a word in more than about
@@ -22,6 +25,10 @@ const (
 	// viewer is in.
 	searchWindowChats = 25
 )
+
+// searchWindow is the size of the window: rows in all, from at most
+// chats chats. Tests make it small.
+type searchWindow struct{ rows, chats int }
 
 // searchStrategy says which plans searchRows may use. Only tests ask for
 // one plan alone, to compare the two.
@@ -58,7 +65,7 @@ var errWindowTooSmall = errors.New("chat: the search window holds too few matche
 // their newest id, so every message of the chats with an id from floor
 // up (the highest of those bounds) is in the window: its matches from
 // floor up are the newest matches of all, and n of them are the page.
-func searchRows(db *gorm.DB, tsquery string, scope clause.Expr, before *int64, n int, strategy searchStrategy) ([]*models.Message, error) {
+func searchRows(db *gorm.DB, tsquery string, scope clause.Expr, before *int64, n int, w searchWindow, strategy searchStrategy) ([]*models.Message, error) {
 	below := int64(math.MaxInt64)
 	if before != nil {
 		below = *before
@@ -69,19 +76,17 @@ func searchRows(db *gorm.DB, tsquery string, scope clause.Expr, before *int64, n
 	if strategy != searchIndexOnly {
 		fallback := index
 		if strategy == searchRecentOnly {
-			fallback = gorm.Expr(`SELECT 0::bigint`) // no message has id 0
+			fallback = gorm.Expr(`SELECT 0::bigint AS id`) // no message has id 0
 		}
-		ids = gorm.Expr(recentSearchSQL, scope, searchWindowChats, searchWindowRows, tsquery, below, n, n, fallback, n)
+		ids = gorm.Expr(recentSearchSQL, scope, w.chats, w.rows, tsquery, below, n, n, fallback, n)
 	}
 	if strategy == searchRecentOnly {
 		var found []int64
-		if err := db.Raw("?", ids).Scan(&found).Error; err != nil {
+		if err := db.Raw(ids.SQL, ids.Vars...).Scan(&found).Error; err != nil {
 			return nil, err
 		}
-		for _, id := range found {
-			if id == 0 {
-				return nil, errWindowTooSmall
-			}
+		if slices.Contains(found, 0) {
+			return nil, errWindowTooSmall
 		}
 	}
 	var rows []*models.Message
