@@ -38,3 +38,26 @@ func (s *Service) ClosePresenceWith(ctx context.Context, userID int64) {
 
 // BeatPresence beats the heartbeat once, as RunPresence does.
 func (s *Service) BeatPresence(ctx context.Context) { s.presence.beat(ctx) }
+
+// SearchPlan is the plan SearchMessagesWith uses: a window of Rows
+// messages from at most Chats chats, and the strategy.
+type SearchPlan struct {
+	Rows, Chats int
+	Strategy    int // SearchRecentFirst, SearchIndexOnly or SearchRecentOnly
+}
+
+// Search strategies for SearchPlan.
+const (
+	SearchRecentFirst = int(searchRecentFirst)
+	SearchIndexOnly   = int(searchIndexOnly)
+	SearchRecentOnly  = int(searchRecentOnly)
+)
+
+// ErrWindowTooSmall is what SearchRecentOnly returns when the window
+// cannot tell the page.
+var ErrWindowTooSmall = errWindowTooSmall
+
+// SearchMessagesWith is SearchMessages with plan p.
+func (s *Service) SearchMessagesWith(ctx context.Context, p SearchPlan, query string, chatID *int64, page PageArgs) (*Page[*models.Message], error) {
+	return s.searchMessages(ctx, query, chatID, page, searchWindow{rows: p.Rows, chats: p.Chats}, searchStrategy(p.Strategy))
+}

@@ -22,10 +22,6 @@ const (
 	MinPrefixLength = 3
 )
 
-// searchMatch is the condition that messages_search_idx (migration 0006)
-// serves: its expression and its predicate, as the index spells them.
-const searchMatch = "to_tsvector('simple', messages.body) @@ to_tsquery('simple', ?) AND messages.deleted_at IS NULL"
-
 // searchTSQuery turns what a user typed into the text of a to_tsquery
 // that finds every word, the last one as a prefix when it is long enough.
 //
@@ -81,16 +77,17 @@ func isWordRune(r rune) bool { return unicode.In(r, unicode.L, unicode.N, unicod
 // viewer is in, or in chatID alone. Deleted messages are never found.
 // Members find the whole history of their chats, as they read it.
 //
-// The plan: the chats' ids are read first (one array), and the search
-// index's matches are intersected with the (chat_id, seq) index's rows of
-// those chats, so only the viewer's matches are read from the table, then
-// sorted for the page. The cost grows with the matches of the rarest
-// word in the whole index (read compressed from it) and with the
-// viewer's own matches.
+// The plan (searchRows): the viewer's newest messages first, with the
+// match as a filter; the search index, intersected with the (chat_id,
+// seq) index's rows of the chats, only when they hold too few matches.
 //
 // An edge's cursor is the message's cursor in its chat's history, so a
 // client can also open the chat at a found message.
 func (s *Service) SearchMessages(ctx context.Context, query string, chatID *int64, page PageArgs) (*Page[*models.Message], error) {
+	return s.searchMessages(ctx, query, chatID, page, defaultSearchWindow, searchRecentFirst)
+}
+
+func (s *Service) searchMessages(ctx context.Context, query string, chatID *int64, page PageArgs, w searchWindow, strategy searchStrategy) (*Page[*models.Message], error) {
 	v, err := requireViewer(ctx)
 	if err != nil {
 		return nil, err
@@ -104,24 +101,21 @@ func (s *Service) SearchMessages(ctx context.Context, query string, chatID *int6
 		return nil, err
 	}
 	db := s.db.WithContext(ctx)
-	q := db.Joins("Sender").Where(searchMatch, tsquery)
 	if chatID != nil {
 		if _, err := memberChat(db, *chatID, v.UserID, false); err != nil {
 			return nil, err
 		}
-		q = q.Where("messages.chat_id = ?", *chatID)
-	} else {
-		q = q.Where("messages.chat_id = ANY (ARRAY(SELECT chat_id FROM chat_members WHERE user_id = ?))", v.UserID)
 	}
+	var before *int64
 	if page.After != nil {
-		before, err := searchBoundary(db, page.After, chatID, v.UserID)
+		id, err := searchBoundary(db, page.After, chatID, v.UserID)
 		if err != nil {
 			return nil, err
 		}
-		q = q.Where("messages.id < ?", before)
+		before = &id
 	}
-	var rows []*models.Message
-	if err := q.Order("messages.id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
+	rows, err := searchRows(db, tsquery, messageSearchChats(chatID, v.UserID), before, limit+1, w, strategy)
+	if err != nil {
 		return nil, err
 	}
 	return newPage(rows, limit, page.After != nil, messageCursor), nil

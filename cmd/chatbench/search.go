@@ -41,9 +41,11 @@ var searchSeedSQL = []string{
 			(SELECT min(id) AS id, min(owner_id) AS owner_id FROM chats WHERE name LIKE 'cb search %') first`,
 }
 
-// searchSQL is the statement chat.SearchMessages runs for the viewer's
-// chats ($2 the viewer; $3 the page size plus one), and searchChatSQL
-// the one for one chat ($2 the chat).
+// searchSQL is the search index's plan that chat.SearchMessages falls
+// back to for the viewer's chats ($2 the viewer; $3 the page size plus
+// one), and searchChatSQL the one for one chat ($2 the chat). The server
+// first reads the viewer's newest 500 messages (chat/searchplan.go), so
+// for a common word the baseline shows what the index alone costs.
 const (
 	searchSelect = `SELECT m.id, m.chat_id, m.seq, m.sender_id, m.body, m.client_message_id, m.created_at, m.pos, m.reply_to_id,
 		m.edited_at, m.deleted_at, u.id, u.username, u.display_name, u.password_hash, u.created_at, u.deleted_at
