@@ -38,3 +38,10 @@ func (s *Service) ClosePresenceWith(ctx context.Context, userID int64) {
 
 // BeatPresence beats the heartbeat once, as RunPresence does.
 func (s *Service) BeatPresence(ctx context.Context) { s.presence.beat(ctx) }
+
+// SweepPresence sweeps once, as RunPresence does, in batches of batch
+// users; not while RunPresence runs.
+func (s *Service) SweepPresence(ctx context.Context, batch int) error {
+	s.presence.sweepBatch = batch
+	return s.presence.sweep(ctx)
+}
