@@ -68,6 +68,12 @@ type config struct {
 	RateLimits           httpapi.RateLimits `env:"RATE_LIMITS" help:"off, or changes such as postMessage=20/s:40,signUp=5/m:5,logIn=10/m:10,logInAccount=10/m:10,other=10/s:30 (see README)"`
 	LogInKnownAddressTTL time.Duration      `env:"LOGIN_KNOWN_ADDRESS_TTL" envDefault:"720h" help:"how long an address an account logged in from keeps its own logInAccount limit"`
 
+	// Presence (README, Presence): the defaults are chat.DefaultPresenceTimings.
+	PresenceHeartbeat time.Duration `env:"PRESENCE_HEARTBEAT" envDefault:"15s" help:"how often an instance renews its presence heartbeat"`
+	PresenceExpiry    time.Duration `env:"PRESENCE_EXPIRY" envDefault:"45s" help:"how long a presence heartbeat lasts unrenewed; longer than PRESENCE_HEARTBEAT. An instance that dies leaves its users online for at most this plus PRESENCE_SWEEP"`
+	PresenceSweep     time.Duration `env:"PRESENCE_SWEEP" envDefault:"5s" help:"how often each instance looks for users to turn offline, its own or those of instances whose heartbeat expired"`
+	PresenceDebounce  time.Duration `env:"PRESENCE_DEBOUNCE" envDefault:"10s" help:"least time between two changes of a user's presence, and how long they must be without a WebSocket to go offline"`
+
 	MetricsAddr       string        `env:"METRICS_ADDR" help:"address to serve GET /metrics on instead of the API's, e.g. 127.0.0.1:9090 (recommended in production; default: on the API's port)"`
 	ReadTimeout       time.Duration `env:"REQUEST_READ_TIMEOUT" envDefault:"30s" help:"time allowed to read a whole HTTP request, body included; WebSockets are not affected"`
 	PprofAddr         string        `env:"PPROF_ADDR" help:"address for Go's pprof profiles, e.g. 127.0.0.1:6060 (default off; never expose it)"`
@@ -99,6 +105,11 @@ func parseConfig(environ map[string]string) (config, error) {
 	}
 	if !natsName.MatchString(c.NATSStream) {
 		errs = append(errs, errors.New("NATS_STREAM must be 1 to 64 letters, digits, - and _"))
+	}
+	// An expiry within a heartbeat would expire live instances between
+	// two beats, and turn their users offline.
+	if c.PresenceHeartbeat > 0 && c.PresenceExpiry > 0 && c.PresenceExpiry <= c.PresenceHeartbeat {
+		errs = append(errs, errors.New("PRESENCE_EXPIRY must be longer than PRESENCE_HEARTBEAT"))
 	}
 	c.localDatabase = environ["DATABASE_URL"] == ""
 	return c, errors.Join(errs...)
@@ -184,6 +195,8 @@ func (c config) chatConfig() chat.Config {
 	cfg := chat.DefaultConfig
 	cfg.MinPasswordLength, cfg.TokenTTL, cfg.EventRetention = c.MinPasswordLength, c.TokenTTL, c.EventRetention
 	cfg.SessionCacheTTL = c.SessionCacheTTL
+	cfg.Presence = chat.PresenceTimings{Heartbeat: c.PresenceHeartbeat, Expiry: c.PresenceExpiry,
+		Sweep: c.PresenceSweep, Debounce: c.PresenceDebounce}
 	return cfg
 }
 

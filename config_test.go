@@ -87,6 +87,25 @@ func TestParseConfig_TakesTheNATSBus(t *testing.T) {
 	}
 }
 
+func TestParseConfig_TakesThePresenceTimings(t *testing.T) {
+	c, err := parseConfig(map[string]string{"PRESENCE_HEARTBEAT": "100ms", "PRESENCE_EXPIRY": "1s", "PRESENCE_SWEEP": "20ms", "PRESENCE_DEBOUNCE": "50ms"})
+	want := chat.PresenceTimings{Heartbeat: 100 * time.Millisecond, Expiry: time.Second, Sweep: 20 * time.Millisecond, Debounce: 50 * time.Millisecond}
+	if err != nil || c.chatConfig().Presence != want {
+		t.Fatalf("%+v %v", c.chatConfig().Presence, err)
+	}
+	// An expiry within a heartbeat would expire live instances.
+	for _, expiry := range []string{"100ms", "50ms"} {
+		_, err = parseConfig(map[string]string{"PRESENCE_HEARTBEAT": "100ms", "PRESENCE_EXPIRY": expiry})
+		if err == nil || err.Error() != "PRESENCE_EXPIRY must be longer than PRESENCE_HEARTBEAT" {
+			t.Errorf("expiry %s: %v", expiry, err)
+		}
+	}
+	_, err = parseConfig(map[string]string{"PRESENCE_SWEEP": "0s", "PRESENCE_EXPIRY": "-1s"})
+	if err == nil || err.Error() != "PRESENCE_EXPIRY must be a positive duration such as 45s\nPRESENCE_SWEEP must be a positive duration such as 5s" {
+		t.Errorf("non-positive timings: %v", err)
+	}
+}
+
 func TestParseConfig_RefusesBadValuesNamingEachVariable(t *testing.T) {
 	_, err := parseConfig(map[string]string{
 		"PORT": "0", "DB_MAX_CONNS": "many", "MAX_BODY_BYTES": "-1", "TOKEN_TTL": "forever", "WS_KEEPALIVE": "-1s",

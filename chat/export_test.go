@@ -61,3 +61,10 @@ var ErrWindowTooSmall = errWindowTooSmall
 func (s *Service) SearchMessagesWith(ctx context.Context, p SearchPlan, query string, chatID *int64, page PageArgs) (*Page[*models.Message], error) {
 	return s.searchMessages(ctx, query, chatID, page, searchWindow{rows: p.Rows, chats: p.Chats}, searchStrategy(p.Strategy))
 }
+
+// SweepPresence sweeps once, as RunPresence does, in batches of batch
+// users; not while RunPresence runs.
+func (s *Service) SweepPresence(ctx context.Context, batch int) error {
+	s.presence.sweepBatch = batch
+	return s.presence.sweep(ctx)
+}

@@ -54,6 +54,10 @@ type presence struct {
 	written  map[int64]bool      // users whose row here is open in the database
 	deferred map[int64]bool      // users online here whose announcement waits for the debounce
 	locks    map[int64]*userLock // serialise each user's writes
+
+	// sweepBatch and sweepBatches are the constants of the same names,
+	// which tests lower.
+	sweepBatch, sweepBatches int
 }
 
 // writeTimeout bounds the write of one connection's presence.
@@ -66,7 +70,8 @@ type userLock struct {
 
 func newPresence(db *gorm.DB, bus events.Bus, cfg PresenceTimings) *presence {
 	return &presence{db: db, bus: bus, cfg: cfg, instance: rand.Text()[:16],
-		conns: map[int64]int{}, written: map[int64]bool{}, deferred: map[int64]bool{}, locks: map[int64]*userLock{}}
+		conns: map[int64]int{}, written: map[int64]bool{}, deferred: map[int64]bool{}, locks: map[int64]*userLock{},
+		sweepBatch: sweepBatch, sweepBatches: sweepBatches}
 }
 
 // opened counts a socket of userID and, for their first here, writes them

@@ -2,10 +2,12 @@ package chat_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/gqlchat/gqlchat/chat"
+	"github.com/gqlchat/gqlchat/events"
 )
 
 // Presence is visible to the user, their friends and the members of a
@@ -163,5 +165,41 @@ func TestConnection_EndsWithItsOwnSessionOnly(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatal("the connection outlived its session")
 		}
+	}
+}
+
+// One sweep turns offline every user of an instance that died, batch
+// after batch, though the lowest ids are of users whom the debounce holds
+// back: a sweep that took the first ids again would never reach the rest.
+func TestPresence_OneSweepTurnsOfflineMoreThanABatchOfADeadInstance(t *testing.T) {
+	t.Parallel()
+	const batch = 2
+	dead := newHarness(t)
+	var held, gone []int64 // held back by the debounce; turned offline
+	for i := range 4*batch + 1 {
+		u := mustSignUp(t, dead, "u")
+		dead.OpenConnection(u.Ctx)
+		if i < batch+1 {
+			held = append(held, u.ID)
+		} else {
+			gone = append(gone, u.ID)
+		}
+	}
+	dead.BeatPresence(t.Context())
+	// The instance died a minute ago; its users but the held ones last
+	// changed before that.
+	must(t, dead.DB.Exec(`UPDATE presence_instances SET heartbeat_at = now() - interval '1 minute', expires_at = now() - interval '30 seconds'`).Error)
+	must(t, dead.DB.Exec(`UPDATE users SET presence_changed_at = now() - interval '1 minute' WHERE id IN ?`, gone).Error)
+	bus := events.NewInMem()
+	live := startHarness(t, dead.DB, bus, bus, testConfig())
+	must(t, live.SweepPresence(t.Context(), batch))
+	var online, seen []int64
+	must(t, dead.DB.Raw(`SELECT id FROM users WHERE online ORDER BY id`).Scan(&online).Error)
+	if !slices.Equal(online, held) {
+		t.Fatalf("online after one sweep: %v, want only the held back %v", online, held)
+	}
+	must(t, dead.DB.Raw(`SELECT id FROM users WHERE last_seen_at BETWEEN now() - interval '61 seconds' AND now() - interval '59 seconds' ORDER BY id`).Scan(&seen).Error)
+	if !slices.Equal(seen, gone) {
+		t.Fatalf("last seen at the dead instance's last heartbeat: %v, want %v", seen, gone)
 	}
 }

@@ -6,9 +6,14 @@ import (
 	"gorm.io/gorm"
 )
 
-// sweepBatch bounds the users one sweep turns offline; more wait for the
-// next sweep.
-const sweepBatch = 1000
+// One sweep turns offline the users it finds in batches of sweepBatch
+// users, one transaction each, and at most sweepBatches of them: an
+// instance that held 100,000 users goes offline in one sweep, and a sweep
+// still ends. More wait for the next one.
+const (
+	sweepBatch   = 1000
+	sweepBatches = 100
+)
 
 // sweep closes the rows of instances whose heartbeat expired, turns
 // offline the users without an open row since the debounce, and retries
@@ -22,15 +27,8 @@ func (p *presence) sweep(ctx context.Context) error {
 		WHERE p.instance_id = dead.id AND p.closed_at IS NULL`).Error; err != nil {
 		return err
 	}
-	var ids []int64
-	if err := db.Raw(`SELECT DISTINCT user_id FROM presence WHERE closed_at <= now() - make_interval(secs => ?) LIMIT ?`,
-		p.cfg.Debounce.Seconds(), sweepBatch).Scan(&ids).Error; err != nil {
+	if err := p.sweepOffline(ctx); err != nil {
 		return err
-	}
-	if len(ids) > 0 {
-		if err := p.goOffline(ctx, ids); err != nil {
-			return err
-		}
 	}
 	p.mu.Lock()
 	var deferred []int64
@@ -40,6 +38,35 @@ func (p *presence) sweep(ctx context.Context) error {
 	p.mu.Unlock()
 	for _, u := range deferred {
 		p.retryOnline(ctx, u)
+	}
+	return nil
+}
+
+// sweepOffline turns offline, batch after batch, the users whose rows are
+// all closed since the debounce. It walks them in the order of their ids,
+// each batch after the last id of the one before: users whom the
+// debounce holds back keep their closed rows, and a batch that took the
+// first ids again would take them again, and never reach the others.
+func (p *presence) sweepOffline(ctx context.Context) error {
+	db := p.db.WithContext(ctx)
+	var after int64
+	for range p.sweepBatches {
+		var ids []int64
+		if err := db.Raw(`SELECT DISTINCT user_id FROM presence
+			WHERE closed_at <= now() - make_interval(secs => ?) AND user_id > ? ORDER BY user_id LIMIT ?`,
+			p.cfg.Debounce.Seconds(), after, p.sweepBatch).Scan(&ids).Error; err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		if err := p.goOffline(ctx, ids); err != nil {
+			return err
+		}
+		if len(ids) < p.sweepBatch {
+			return nil
+		}
+		after = ids[len(ids)-1]
 	}
 	return nil
 }

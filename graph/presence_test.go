@@ -115,6 +115,40 @@ func TestPresence_UsersOfACrashedInstanceGoOfflineWhenItsHeartbeatExpires(t *tes
 	})
 }
 
+// A server process killed with SIGKILL, which closes no socket and writes
+// nothing, leaves its users online only until its heartbeat expires: a
+// friend watching on another instance sees them go offline, last seen at
+// the process's last heartbeat.
+func TestPresence_UsersOfAKilledProcessGoOfflineWhenItsHeartbeatExpires(t *testing.T) {
+	forEachBus(t, func(t *testing.T, c *apitest.Cluster) {
+		cfg := presenceConfig(100 * time.Millisecond)
+		a := c.StartWith(t, cfg).RunPresence(t)
+		pt := cfg.Presence
+		p := c.StartProcess(t, "PRESENCE_HEARTBEAT="+pt.Heartbeat.String(), "PRESENCE_EXPIRY="+pt.Expiry.String(),
+			"PRESENCE_SWEEP="+pt.Sweep.String(), "PRESENCE_DEBOUNCE="+pt.Debounce.String())
+		u := a.SignUp(t, "u")
+		friend := a.FriendsOf(t, u, 1)[0]
+		watch := watchPresence(t, a, apitest.TransportWS, friend)
+		connected := time.Now()
+		dialLive(t, p.Server(), apitest.TransportWS, u) // stays open until the kill
+		watch.expectPresence(u, true)
+		p.Kill(t)
+		killed := time.Now()
+		e := watch.expectPresence(u, false)
+		if took, most := time.Since(killed), pt.Expiry+pt.Sweep+500*time.Millisecond; took > most {
+			t.Fatalf("offline %v after the kill, want within %v", took, most)
+		}
+		// The process's last heartbeat, since it closed nothing: before the
+		// kill, and at most a heartbeat before the connection (with room
+		// for a late beat).
+		earliest := connected.Add(-pt.Heartbeat - 500*time.Millisecond)
+		if seen, err := time.Parse(time.RFC3339Nano, *e.LastSeenAt); err != nil || seen.Before(earliest) || seen.After(killed) {
+			t.Fatalf("last seen at %s (%v), want between %s and the kill (%s)", *e.LastSeenAt, err,
+				earliest.Format(time.RFC3339Nano), killed.Format(time.RFC3339Nano))
+		}
+	})
+}
+
 // A change of presence made while an instance was cut off from the bus
 // reaches that instance's subscribers once it is back: NATS replays it;
 // the PostgreSQL bus, which cannot, resyncs and the change is re-read.

@@ -28,12 +28,16 @@ import (
 var Kinds = []string{"postgres", "nats"}
 
 // Shared is where the buses of a test meet: the database, and for NATS the
-// server, with a channel or a stream and subjects named for the test.
+// server, with a stream and subjects named for the test. A PostgreSQL bus
+// listens on the default channel: a channel is its database's own, and the
+// test's database is too, so that a server process started on it
+// (EVENT_BUS=postgres) joins the test's instances as it is.
 type Shared struct {
 	Kind    string
 	DSN     string
 	NATSURL string
-	Name    string
+	// Name is the NATS stream, and the first token of its subjects.
+	Name string
 }
 
 // NewShared names a meeting place of kind for the test, on the database at
@@ -108,7 +112,7 @@ func (s *Shared) startPG(t testing.TB, b *Bus) {
 		t.Fatal(err)
 	}
 	u.User = url.User(role)
-	bus, err := events.NewPG(context.Background(), u.String(), events.PGOptions{Channel: s.Name})
+	bus, err := events.NewPG(context.Background(), u.String(), events.PGOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
