@@ -167,7 +167,7 @@ func (p *presence) open(ctx context.Context, userID int64) error {
 			return err
 		}
 		if err := tx.Exec(`INSERT INTO presence (user_id, instance_id) VALUES (?, ?)
-			ON CONFLICT (user_id, instance_id) DO UPDATE SET closed_at = NULL`, userID, p.instance).Error; err != nil {
+			ON CONFLICT (user_id, instance_id) DO UPDATE SET closed_at = NULL, opened_at = now()`, userID, p.instance).Error; err != nil {
 			return err
 		}
 		var err error

@@ -186,9 +186,10 @@ func TestPresence_OneSweepTurnsOfflineMoreThanABatchOfADeadInstance(t *testing.T
 		}
 	}
 	dead.BeatPresence(t.Context())
-	// The instance died a minute ago; its users but the held ones last
-	// changed before that.
+	// The instance died a minute ago, its users connected before that, and
+	// all but the held ones last changed before that too.
 	must(t, dead.DB.Exec(`UPDATE presence_instances SET heartbeat_at = now() - interval '1 minute', expires_at = now() - interval '30 seconds'`).Error)
+	must(t, dead.DB.Exec(`UPDATE presence SET opened_at = now() - interval '2 minutes'`).Error)
 	must(t, dead.DB.Exec(`UPDATE users SET presence_changed_at = now() - interval '1 minute' WHERE id IN ?`, gone).Error)
 	bus := events.NewInMem()
 	live := startHarness(t, dead.DB, bus, bus, testConfig())
@@ -201,5 +202,29 @@ func TestPresence_OneSweepTurnsOfflineMoreThanABatchOfADeadInstance(t *testing.T
 	must(t, dead.DB.Raw(`SELECT id FROM users WHERE last_seen_at BETWEEN now() - interval '61 seconds' AND now() - interval '59 seconds' ORDER BY id`).Scan(&seen).Error)
 	if !slices.Equal(seen, gone) {
 		t.Fatalf("last seen at the dead instance's last heartbeat: %v, want %v", seen, gone)
+	}
+}
+
+// A user who connected to an instance after its last heartbeat was last
+// seen when they connected, not before.
+func TestPresence_ADeadInstancesLateComerWasLastSeenWhenTheyConnected(t *testing.T) {
+	t.Parallel()
+	dead := newHarness(t)
+	early, late := mustSignUp(t, dead, "e"), mustSignUp(t, dead, "l")
+	dead.OpenConnection(early.Ctx)
+	dead.OpenConnection(late.Ctx)
+	dead.BeatPresence(t.Context())
+	must(t, dead.DB.Exec(`UPDATE presence_instances SET heartbeat_at = now() - interval '60 seconds', expires_at = now() - interval '30 seconds'`).Error)
+	must(t, dead.DB.Exec(`UPDATE presence SET opened_at = now() - interval '90 seconds' WHERE user_id = ?`, early.ID).Error)
+	must(t, dead.DB.Exec(`UPDATE presence SET opened_at = now() - interval '40 seconds' WHERE user_id = ?`, late.ID).Error)
+	must(t, dead.DB.Exec(`UPDATE users SET presence_changed_at = now() - interval '90 seconds'`).Error)
+	bus := events.NewInMem()
+	live := startHarness(t, dead.DB, bus, bus, testConfig())
+	must(t, live.SweepPresence(t.Context(), 10))
+	var ago []int64
+	must(t, dead.DB.Raw(`SELECT round(extract(epoch FROM now() - last_seen_at))::bigint FROM users WHERE id IN ? ORDER BY id`,
+		[]int64{early.ID, late.ID}).Scan(&ago).Error)
+	if !slices.Equal(ago, []int64{60, 40}) {
+		t.Fatalf("last seen %v seconds ago, want the heartbeat's 60 and the late connection's 40", ago)
 	}
 }

@@ -21,9 +21,10 @@ const (
 // sweeps; locking each user's row makes one of them do each change.
 func (p *presence) sweep(ctx context.Context) error {
 	db := p.db.WithContext(ctx)
-	// A dead instance's users were last seen at its last heartbeat.
+	// A dead instance's users were last seen at its last heartbeat, or
+	// when they connected, if that came after it.
 	if err := db.Exec(`WITH dead AS (DELETE FROM presence_instances WHERE expires_at <= now() RETURNING id, heartbeat_at)
-		UPDATE presence p SET closed_at = dead.heartbeat_at FROM dead
+		UPDATE presence p SET closed_at = greatest(dead.heartbeat_at, p.opened_at) FROM dead
 		WHERE p.instance_id = dead.id AND p.closed_at IS NULL`).Error; err != nil {
 		return err
 	}
