@@ -67,8 +67,9 @@ func (s *Service) ChatReceipts(ctx context.Context, chatIDs []int64) ([]*Receipt
 		var joined time.Time
 		var mk models.ReadMarker
 		var list []models.ReadMarker
+		dst := []any{&chatID, &mk.UserID, &joined, &mk.LastReadSeq} // one for every row: Scan(&a, &b...) makes one a row
 		for rows.Next() {
-			if err := rows.Scan(&chatID, &mk.UserID, &joined, &mk.LastReadSeq); err != nil {
+			if err := rows.Scan(dst...); err != nil {
 				return err
 			}
 			if chatID != last && list != nil {
@@ -121,10 +122,18 @@ func newReadMarkers(members []models.ReadMarker) *models.ReadMarkers {
 // cursor falls in member order (another binary search) and reads on until
 // it is full.
 func (r *Receipts) SeenBy(m *models.Message, page PageArgs) (*Page[int64], int, error) {
-	var afterMicros, afterID int64
-	limit, hasCursor, err := page.forward(&afterMicros, &afterID)
+	limit, err := page.limit()
 	if err != nil {
 		return nil, 0, err
+	}
+	var after [2]int64 // the cursor's member: when they joined, their id
+	hasCursor := page.After != nil
+	if hasCursor {
+		var micros, id int64
+		if _, err := page.after(&micros, &id); err != nil {
+			return nil, 0, err
+		}
+		after = [2]int64{micros, id}
 	}
 	rm := r.markers
 	if rm == nil || m.ChatID != r.chatID {
@@ -141,31 +150,27 @@ func (r *Receipts) SeenBy(m *models.Message, page PageArgs) (*Page[int64], int, 
 	}
 	from := 0
 	if hasCursor {
-		from, _ = slices.BinarySearchFunc(rm.Members, [2]int64{afterMicros, afterID}, func(mk models.ReadMarker, k [2]int64) int {
+		from, _ = slices.BinarySearchFunc(rm.Members, after, func(mk models.ReadMarker, k [2]int64) int {
 			return cmp.Or(cmp.Compare(mk.JoinedMicros, k[0]), cmp.Compare(mk.UserID, k[1]))
 		})
 	}
-	rows := make([]models.ReadMarker, 0, min(limit+1, total))
+	n := min(limit, total)
+	p := &Page[int64]{Items: make([]int64, 0, n), Cursors: make([]string, 0, n), HasPrevious: hasCursor}
 	for _, mk := range rm.Members[from:] {
-		if len(rows) > limit {
-			break
-		}
 		if !read(mk) || mk.UserID == m.SenderID || mk.UserID == r.viewer {
 			continue
 		}
-		if hasCursor && mk.JoinedMicros == afterMicros && mk.UserID == afterID {
+		if hasCursor && mk.JoinedMicros == after[0] && mk.UserID == after[1] {
 			continue // the cursor's own member: the page starts after it
 		}
-		rows = append(rows, mk)
+		if len(p.Items) == limit {
+			p.HasNext = true
+			break
+		}
+		p.Items = append(p.Items, mk.UserID)
+		p.Cursors = append(p.Cursors, intCursor(mk.JoinedMicros, mk.UserID))
 	}
-	p := newPage(rows, limit, hasCursor, func(mk models.ReadMarker) []any {
-		return []any{mk.JoinedMicros, mk.UserID}
-	})
-	ids := &Page[int64]{Cursors: p.Cursors, HasNext: p.HasNext, HasPrevious: p.HasPrevious, Items: make([]int64, len(p.Items))}
-	for i, mk := range p.Items {
-		ids.Items[i] = mk.UserID
-	}
-	return ids, total, nil
+	return p, total, nil
 }
 
 // markerOf finds user's marker among rm's, if they are a member.
