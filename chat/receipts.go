@@ -67,7 +67,7 @@ func (s *Service) ChatReceipts(ctx context.Context, chatIDs []int64) ([]*Receipt
 		var joined time.Time
 		var mk models.ReadMarker
 		var list []models.ReadMarker
-		dst := []any{&chatID, &mk.UserID, &joined, &mk.LastReadSeq} // one for every row: Scan(&a, &b...) makes one a row
+		dst := []any{&chatID, &mk.UserID, &joined, &mk.LastReadSeq} // made once: Scan(&a, &b, ...) makes a slice a row
 		for rows.Next() {
 			if err := rows.Scan(dst...); err != nil {
 				return err
