@@ -149,17 +149,21 @@ func (rows *eventRows) attach(evs []*Event) {
 		}
 	}
 	groups := groupReactions(rows.reactions, msgIDs.list())
-	markers, lists := map[int64]map[int64]int64{}, map[int64][]*models.ChatMember{}
+	markers, lists := map[int64]map[int64]int64{}, map[int64][]models.ReadMarker{}
 	for _, m := range rows.members {
 		if markers[m.ChatID] == nil {
 			markers[m.ChatID] = map[int64]int64{}
 		}
 		markers[m.ChatID][m.UserID] = m.LastReadSeq
 		if rows.everyMember {
-			lists[m.ChatID] = append(lists[m.ChatID], m)
+			lists[m.ChatID] = append(lists[m.ChatID], models.ReadMarker{UserID: m.UserID, LastReadSeq: m.LastReadSeq, JoinedMicros: m.JoinedAt.UnixMicro()})
 		}
 	}
-	readers := firstReaders(rows.msgs, lists)
+	indexed := make(map[int64]*models.ReadMarkers, len(lists))
+	for id, ms := range lists {
+		indexed[id] = newReadMarkers(ms)
+	}
+	readers := firstReaders(rows.msgs, indexed)
 	chatByID, userByID := byID(rows.chats, func(c *models.Chat) int64 { return c.ID }), byID(rows.users, func(u *models.User) int64 { return u.ID })
 	msgByID := byID(rows.msgs, func(m *models.Message) int64 { return m.ID })
 	lastOf := map[int64]*models.Message{}
@@ -176,7 +180,7 @@ func (rows *eventRows) attach(evs []*Event) {
 		}
 	}
 	for _, c := range rows.chats {
-		c.LastMessage, c.Users, c.Markers = lastOf[c.ID], map[int64]*models.User{}, lists[c.ID]
+		c.LastMessage, c.Users, c.Markers = lastOf[c.ID], map[int64]*models.User{}, indexed[c.ID]
 		for _, id := range []*int64{c.OwnerID, c.UserAID, c.UserBID} {
 			if id != nil {
 				c.Users[*id] = userByID[*id]

@@ -57,6 +57,9 @@ func FuzzCursor(f *testing.F) {
 			t.Fatalf("cursor keys %v written as %s, not %s", keys, cursorJSON(keys), want)
 		}
 		mine := encodeCursor(chatID, seq)
+		if ints := intCursor(chatID, seq); ints != mine {
+			t.Fatalf("cursor of (%d, %d) is %s, but %s without boxing", chatID, seq, mine, ints)
+		}
 		ok, err := decodeCursor("after", &mine, &a, &b)
 		if !ok || err != nil || a != chatID || b != seq {
 			t.Fatalf("cursor of (%d, %d) decoded to %v, %v, (%d, %d)", chatID, seq, ok, err, a, b)

@@ -94,12 +94,28 @@ func cursorJSON(keys []any) []byte {
 			raw, _ = json.Marshal(keys) // keys are strings, numbers and times: never fails
 			return raw
 		}
-		if i > 0 {
-			raw = append(raw, ',')
-		}
-		raw = strconv.AppendInt(raw, n, 10)
+		raw = appendIntKey(raw, i, n)
 	}
 	return append(raw, ']')
+}
+
+// intCursor is encodeCursor of integer keys, without boxing each into an
+// interface (a page of read receipts makes one for every reader shown).
+func intCursor(keys ...int64) string {
+	var buf [48]byte
+	raw := append(buf[:0], '[')
+	for i, n := range keys {
+		raw = appendIntKey(raw, i, n)
+	}
+	return base64.RawURLEncoding.EncodeToString(append(raw, ']'))
+}
+
+// appendIntKey appends the i-th key of a cursor's JSON array, n.
+func appendIntKey(raw []byte, i int, n int64) []byte {
+	if i > 0 {
+		raw = append(raw, ',')
+	}
+	return strconv.AppendInt(raw, n, 10)
 }
 
 // newPage trims rows fetched with limit+1 to a page and builds the cursors.

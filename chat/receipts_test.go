@@ -1,6 +1,7 @@
 package chat_test
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 
@@ -213,3 +214,65 @@ func TestLastReadMessages_IsTheMessageAtTheViewersMarker(t *testing.T) {
 		t.Errorf("the messages at the markers are %+v, want m1 and nothing", read)
 	}
 }
+
+// Counts and pages agree with the markers read back by SQL in a group of
+// many members whose markers tie (several at each message) and some of
+// whose joining times tie too: every page, of one or of three, resumes
+// right after its cursor, and every page has the whole count.
+func TestSeenBy_CountsAndPagesAgreeWithTheMarkersInAGroupOfMany(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	owner := mustSignUp(t, h, "own")
+	f := mustFriends(t, h, owner, 36)
+	g := mustGroup(t, h, owner, "G", f[:24]...)
+	var msgs []*models.Message
+	for i := range 6 {
+		msgs = append(msgs, mustPost(t, h, f[i*4], g.ID, fmt.Sprint("m", i)))
+	}
+	_, err := h.InviteToGroupChat(owner.Ctx, g.ID, ids(f[24:]...)) // later: their own joining time
+	must(t, err)
+	for i, u := range f {
+		if i%7 != 6 { // some read nothing
+			_, err := h.MarkChatRead(u.Ctx, g.ID, msgs[i%len(msgs)].ID)
+			must(t, err)
+		}
+	}
+	// Members who joined in the same microsecond (as a group's first
+	// members could), which the user id orders.
+	tied := h.DB.Exec(`UPDATE chat_members SET joined_at = (SELECT joined_at FROM chat_members WHERE chat_id = ? AND user_id = ?)
+		WHERE chat_id = ? AND user_id IN ?`, g.ID, f[0].ID, g.ID, ids(f[:12]...))
+	if must(t, tied.Error); tied.RowsAffected != 12 {
+		t.Fatalf("tied %d members' joining times, want 12", tied.RowsAffected)
+	}
+	for _, viewer := range []user{owner, f[0], f[30]} {
+		for _, m := range msgs {
+			var want []int64
+			must(t, h.DB.Raw(`SELECT user_id FROM chat_members WHERE chat_id = ? AND last_read_seq >= ?
+				AND user_id <> ? AND user_id <> ? ORDER BY joined_at, user_id`, g.ID, m.Seq, m.SenderID, viewer.ID).Scan(&want).Error)
+			all, total := seenBy(t, h, viewer, m, chat.PageArgs{First: ptr(chat.MaxPageSize)})
+			if !slices.Equal(all.Items, want) || total != len(want) || all.HasNext {
+				t.Errorf("%s sees %q seen by %v (%d in all), want %v", viewer.Username, m.Body, all.Items, total, want)
+			}
+			for _, size := range []int{1, 3} {
+				var got []int64
+				var after *string
+				for {
+					p, total := seenBy(t, h, viewer, m, chat.PageArgs{First: &size, After: after})
+					if total != len(want) || p.HasPrevious != (after != nil) {
+						t.Fatalf("%s, %q, pages of %d: total %d and previous %v after %v, want %d", viewer.Username, m.Body, size, total, p.HasPrevious, after, len(want))
+					}
+					got = append(got, p.Items...)
+					if !p.HasNext || len(got) > len(want) {
+						break
+					}
+					after = &p.Cursors[len(p.Cursors)-1]
+				}
+				if !slices.Equal(got, want) {
+					t.Errorf("%s sees %q in pages of %d seen by %v, want %v", viewer.Username, m.Body, size, got, want)
+				}
+			}
+		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

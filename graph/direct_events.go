@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"maps"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -81,7 +82,14 @@ func withEventTypes(types map[string]*directType) map[string]*directType {
 	for name, f := range messageEventFields() {
 		m.fields[name] = f
 	}
+	// Receipts in events are gqlgen's still: the direct path's seenBy and
+	// totalCount have been compared with gqlgen's in queries only.
+	delete(m.fields, "seenBy")
 	out["Message"] = &m
+	uc := *types["UserConnection"]
+	uc.fields = maps.Clone(uc.fields)
+	delete(uc.fields, "totalCount")
+	out["UserConnection"] = &uc
 	return out
 }
 

@@ -157,6 +157,20 @@ func init() { // in init: the fields refer back to directTypes through object
 				}
 				return x.object(u, f.Selections)
 			},
+			// A list of messages has its receipts and their users loaded
+			// first (prefetchSeenBy): each message's then come from the
+			// loaders' caches.
+			"seenBy": func(x *directRun, o any, f graphql.CollectedField) error {
+				a, err := x.args(f, (*executionContext).field_Message_seenBy_args)
+				if err != nil {
+					return err
+				}
+				conn, err := seenBy(x.ctx, (*models.Message)(o.(*model.Message)), a["first"].(*int), a["after"].(*string))
+				if err != nil {
+					return err
+				}
+				return x.object(conn, f.Selections)
+			},
 		}},
 		"User": {name: "User", implementors: userImplementors, fields: map[string]directField{
 			"id": func(x *directRun, o any, _ graphql.CollectedField) error { return x.id(o.(*model.User).GlobalID()) },
@@ -195,7 +209,9 @@ func init() { // in init: the fields refer back to directTypes through object
 		}},
 		"MessageConnection": {name: "MessageConnection", implementors: messageConnectionImplementors, fields: map[string]directField{
 			"edges": func(x *directRun, o any, f graphql.CollectedField) error {
-				return list(x, o.(*model.MessageConnection).Edges, f.Selections)
+				edges := o.(*model.MessageConnection).Edges
+				x.prefetchMessages(edges, f.Selections)
+				return list(x, edges, f.Selections)
 			},
 			"pageInfo": func(x *directRun, o any, f graphql.CollectedField) error {
 				return x.object(o.(*model.MessageConnection).PageInfo, f.Selections)
@@ -230,6 +246,15 @@ func init() { // in init: the fields refer back to directTypes through object
 		"UserConnection": {name: "UserConnection", implementors: userConnectionImplementors, fields: map[string]directField{
 			"edges": func(x *directRun, o any, f graphql.CollectedField) error {
 				return list(x, o.(*model.UserConnection).Edges, f.Selections)
+			},
+			// A page of receipts has its count; members' is loaded for a
+			// list of chats at once (prefetchChats).
+			"totalCount": func(x *directRun, o any, _ graphql.CollectedField) error {
+				n, err := o.(*model.UserConnection).TotalCount(x.ctx)
+				if err != nil {
+					return err
+				}
+				return x.scalar(graphql.MarshalInt(n))
 			},
 			"pageInfo": func(x *directRun, o any, f graphql.CollectedField) error {
 				return x.object(o.(*model.UserConnection).PageInfo, f.Selections)

@@ -36,16 +36,9 @@ func viewerLastRead(ctx context.Context, c *models.Chat) (*model.Message, error)
 // statements however many messages it shows, and an event the same
 // however many members get it.
 func seenBy(ctx context.Context, m *models.Message, first *int, after *string) (*model.UserConnection, error) {
-	var viewer int64
-	if v := chat.ViewerFrom(ctx); v != nil {
-		viewer = v.UserID
-	}
-	r := chat.ReceiptsOf(m.Chat, viewer)
-	if r == nil {
-		var err error
-		if r, err = loadersFrom(ctx).receipts().Load(ctx, m.ChatID); err != nil {
-			return nil, err
-		}
+	r, err := receiptsOf(ctx, m)
+	if err != nil {
+		return nil, err
 	}
 	page, total, err := r.SeenBy(m, chat.PageArgs{First: first, After: after})
 	if err != nil {
@@ -62,4 +55,17 @@ func seenBy(ctx context.Context, m *models.Message, first *int, after *string) (
 		return model.NewUserConnection(p, func(context.Context) (int, error) { return total, nil }), nil
 	}
 	return usersOfPage(ctx, page, total)
+}
+
+// receiptsOf returns the receipts of m's chat for the viewer: those loaded
+// with an event, or else through the loader.
+func receiptsOf(ctx context.Context, m *models.Message) (*chat.Receipts, error) {
+	var viewer int64
+	if v := chat.ViewerFrom(ctx); v != nil {
+		viewer = v.UserID
+	}
+	if r := chat.ReceiptsOf(m.Chat, viewer); r != nil {
+		return r, nil
+	}
+	return loadersFrom(ctx).receipts().Load(ctx, m.ChatID)
 }

@@ -275,3 +275,29 @@ func TestStatements_APlainPostToAGroupIsOneStatement(t *testing.T) {
 		t.Fatalf("a reply ran %d statements: not the general path", n)
 	}
 }
+
+// The same on the direct path (which does not serve viewerLastRead, so
+// these leave it out): the page's receipts and their users are loaded
+// before its messages are written, each in one batch, and the chat list's
+// member counts with its members.
+func TestStatements_SeenByServedDirectlyDoesNotGrowWithThePage(t *testing.T) {
+	t.Parallel()
+	s := newCountingServer(t)
+	me := s.SignUp(t, "me")
+	f := s.FriendsOf(t, me, 5)
+	g := createGroupChat(t, s, me, "G", f...)
+	for i := range 30 {
+		post(t, s, f[i%5], g.ID, fmt.Sprint("m", i))
+	}
+	q := `query($id: ID!, $n: Int!) { node(id: $id) { ... on Chat { messages(last: $n) { edges { node { id
+		seenBy(first: 3) { totalCount edges { node { id displayName } } } } } } } } }`
+	if n := sameForAnyPage(t, s, me.Token, "seenBy in the history", q, map[string]any{"id": g.ID}, 2, 30); n != 4 {
+		t.Errorf("seenBy in the history ran %d statements, want 4 (the chat, the page, the markers, the users)", n)
+	}
+	for i := range 11 {
+		post(t, s, f[i%5], createGroupChat(t, s, me, fmt.Sprint("g", i), f...).ID, "hello")
+	}
+	inbox := `query($n: Int!) { chats(first: $n) { edges { node { id members(first: 2) { totalCount edges { node { id } } }
+		lastMessage { id seenBy(first: 3) { totalCount edges { node { id displayName } } } } } } } }`
+	sameForAnyPage(t, s, me.Token, "seenBy in the inbox", inbox, map[string]any{}, 2, 12)
+}
