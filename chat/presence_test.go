@@ -8,6 +8,7 @@ import (
 
 	"github.com/gqlchat/gqlchat/chat"
 	"github.com/gqlchat/gqlchat/events"
+	"github.com/gqlchat/gqlchat/models"
 )
 
 // Presence is visible to the user, their friends and the members of a
@@ -226,5 +227,52 @@ func TestPresence_ADeadInstancesLateComerWasLastSeenWhenTheyConnected(t *testing
 		[]int64{early.ID, late.ID}).Scan(&ago).Error)
 	if !slices.Equal(ago, []int64{60, 40}) {
 		t.Fatalf("last seen %v seconds ago, want the heartbeat's 60 and the late connection's 40", ago)
+	}
+}
+
+// A resync sends again every visible change of its window, more than a
+// subscription's buffer of events here (300 friends): each is delivered,
+// once, and the subscription stays open.
+func TestPresence_AResyncOfManyChangesKeepsTheSubscription(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	me := mustSignUp(t, h, "me")
+	mustFriends(t, h, me, 300)
+	ch, err := chat.PresenceEventsAs(me.Ctx, h.Service, func(u *models.User) int64 { return u.ID }, nil)
+	must(t, err)
+	must(t, h.DB.Exec(`UPDATE users SET presence_changed_at = now() - interval '1 minute' WHERE id <> ?`, me.ID).Error)
+	for deadline := time.Now().Add(5 * time.Second); h.PresenceSubscribers(me.ID) == 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("presenceChanged did not start")
+		}
+	}
+	h.Bus.Publish(events.Event{Topic: events.PresenceTopic, Kind: events.Resync})
+	seen := map[int64]bool{}
+	for len(seen) < 300 {
+		select {
+		case id, ok := <-ch:
+			if !ok {
+				t.Fatalf("the subscription ended after %d changes", len(seen))
+			}
+			if seen[id] {
+				t.Fatalf("user %d twice", id)
+			}
+			seen[id] = true
+			time.Sleep(50 * time.Microsecond) // a client's write
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%d changes of 300 arrived", len(seen))
+		}
+	}
+	// Still open: a live change arrives after.
+	friend := mustSignUp(t, h, "late")
+	befriend(t, h, me, friend)
+	h.Bus.Publish(events.Event{Topic: events.PresenceTopic, Kind: events.PresenceChanged, ID: friend.ID})
+	select {
+	case id, ok := <-ch:
+		if !ok || id != friend.ID {
+			t.Fatalf("after the resync got %d (open %v), want %d", id, ok, friend.ID)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no live change after the resync")
 	}
 }

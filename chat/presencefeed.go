@@ -78,37 +78,41 @@ func newPresenceFeed(db *gorm.DB, bus events.Bus) *presenceFeed {
 	return f
 }
 
-// presenceInbox is one subscription's queue of changed users.
+// presenceInbox is one subscription's queue of changed users: each user
+// once, with their latest row, in the order they first changed since the
+// last take. However far the subscriber falls behind, or however many
+// users a resync sends again, it holds no more than the users the
+// subscriber may see, so it never ends a subscription for falling behind.
 type presenceInbox struct {
 	userID int64
 	kick   func()
 
-	mu       sync.Mutex
-	users    []*models.User
-	overflow bool
+	mu    sync.Mutex
+	users []*models.User
+	at    map[int64]int // index in users, by user id
 }
-
-// maxPresenceNotes is how far a subscription may fall behind before it
-// is ended, as a friend-request subscription is.
-const maxPresenceNotes = subscriptionBuffer
 
 func (in *presenceInbox) push(u *models.User) {
 	in.mu.Lock()
-	if len(in.users) >= maxPresenceNotes {
-		in.overflow = true
+	if i, ok := in.at[u.ID]; ok {
+		in.users[i] = u
 	} else {
+		if in.at == nil {
+			in.at = map[int64]int{}
+		}
+		in.at[u.ID] = len(in.users)
 		in.users = append(in.users, u)
 	}
 	in.mu.Unlock()
 	in.kick()
 }
 
-func (in *presenceInbox) take() ([]*models.User, bool) {
+func (in *presenceInbox) take() []*models.User {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	u := in.users
-	in.users = nil
-	return u, in.overflow
+	in.users, in.at = nil, nil
+	return u
 }
 
 func (f *presenceFeed) work() {
@@ -186,16 +190,12 @@ func PresenceEventsAs[T any](ctx context.Context, s *Service, as func(*models.Us
 	out := make(chan T, 1)
 	ready = orNothing(ready)
 	drain := func() bool {
-		users, overflow := in.take()
-		for _, u := range users {
+		for _, u := range in.take() {
 			if !send(ctx, out, as(u), ready) {
 				return false
 			}
 		}
-		if overflow {
-			slog.WarnContext(ctx, "presence subscription dropped: the client fell behind", "user_id", v.UserID)
-		}
-		return !overflow
+		return true
 	}
 	k := s.run(ctx, v, sub, nil, func(events.Event) bool { return true }, drain, func() {
 		f.mu.Lock()
