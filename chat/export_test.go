@@ -68,3 +68,6 @@ func (s *Service) SweepPresence(ctx context.Context, batch int) error {
 	s.presence.sweepBatch = batch
 	return s.presence.sweep(ctx)
 }
+
+// SearchShare is searchShare, the estimate that chooses a search's plan.
+var SearchShare = searchShare

@@ -77,14 +77,20 @@ func isWordRune(r rune) bool { return unicode.In(r, unicode.L, unicode.N, unicod
 // viewer is in, or in chatID alone. Deleted messages are never found.
 // Members find the whole history of their chats, as they read it.
 //
-// The plan (searchRows): the viewer's newest messages first, with the
-// match as a filter; the search index, intersected with the (chat_id,
-// seq) index's rows of the chats, only when they hold too few matches.
+// The plan (searchRows): for words the statistics say are common
+// (searchStats), the viewer's newest messages first, with the match as a
+// filter; the search index, intersected with the (chat_id, seq) index's
+// rows of the chats, for rare words or when the newest hold too few
+// matches.
 //
 // An edge's cursor is the message's cursor in its chat's history, so a
 // client can also open the chat at a found message.
 func (s *Service) SearchMessages(ctx context.Context, query string, chatID *int64, page PageArgs) (*Page[*models.Message], error) {
-	return s.searchMessages(ctx, query, chatID, page, defaultSearchWindow, searchRecentFirst)
+	strategy := searchIndexOnly
+	if searchShare(s.searchStats.current(s.db), query) >= windowShare {
+		strategy = searchRecentFirst
+	}
+	return s.searchMessages(ctx, query, chatID, page, defaultSearchWindow, strategy)
 }
 
 func (s *Service) searchMessages(ctx context.Context, query string, chatID *int64, page PageArgs, w searchWindow, strategy searchStrategy) (*Page[*models.Message], error) {

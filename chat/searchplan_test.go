@@ -142,3 +142,26 @@ func TestSearchMessages_TheWindowAndTheIndexGiveTheSamePages(t *testing.T) {
 		mustFind(t, h, me, q, nil)
 	}
 }
+
+// A query's share of messages is its rarest word's, a prefix counting
+// every listed lexeme it begins; a word not listed is rare.
+func TestSearchShare_IsTheRarestWordsShare(t *testing.T) {
+	shares := map[string]float64{"common": 0.9, "comma": 0.05, "commute": 0.04, "x42": 0.0106, "w1": 0.001}
+	for query, want := range map[string]float64{
+		"common":          0.9,
+		"COMMON":          0.9,
+		"comm":            0.99, // the prefix: common, comma, commute
+		"x42 comm":        0.0106,
+		"common w1":       0.001,
+		"common unlisted": 0,
+		"co":              0, // too short to be a prefix, and no word
+		"  ":              0,
+	} {
+		if got := chat.SearchShare(shares, query); got < want-1e-9 || got > want+1e-9 {
+			t.Errorf("%q: %v, want %v", query, got, want)
+		}
+	}
+	if got := chat.SearchShare(nil, "common"); got != 0 {
+		t.Errorf("without statistics: %v, want 0 (the index)", got)
+	}
+}

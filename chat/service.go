@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"gorm.io/gorm"
@@ -57,6 +58,9 @@ type Service struct {
 	presenceFeed *presenceFeed
 	// connSessions ends the connections whose session ended.
 	connSessions *connSessions
+	// searchStats says which words are common, for searches to choose
+	// their plan.
+	searchStats *searchStats
 	// dummyHash is checked against when a log-in names an unknown user, so
 	// that both failures take comparable time.
 	dummyHash string
@@ -74,6 +78,10 @@ func NewService(db *gorm.DB, bus events.Bus, cfg Config) (*Service, error) {
 		typing:   newTypingHub(db, bus, cfg.Typing), presence: newPresence(db, bus, cfg.Presence),
 		presenceFeed: newPresenceFeed(db, bus)}
 	s.connSessions = newConnSessions(s)
+	s.searchStats = &searchStats{}
+	if err := s.searchStats.load(db); err != nil { // searches ask the index alone until they are read
+		slog.Warn("search: reading the search index's statistics", "err", err)
+	}
 	return s, nil
 }
 
