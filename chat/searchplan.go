@@ -35,7 +35,7 @@ type searchWindow struct{ rows, chats int }
 type searchStrategy int
 
 const (
-	searchRecentFirst searchStrategy = iota // the window, else the index
+	searchRecentFirst searchStrategy = iota // the window, else the index: for common words
 	searchIndexOnly                         // the search index alone
 	searchRecentOnly                        // the window alone, or errWindowTooSmall
 )
@@ -55,8 +55,9 @@ var errWindowTooSmall = errors.New("chat: the search window holds too few matche
 // filters them by the match: when it finds n, or holds every message of
 // the chats, that is the answer and the index is never read (its branch
 // sits behind a one-time filter). Otherwise the index's plan, as before,
-// answers alone, so the window costs a rare word only its few hundred
-// rows.
+// answers alone. The window costs every query its few hundred rows, so
+// SearchMessages asks for it only for words the statistics call common
+// (searchstats.go); the others ask the index alone (searchIndexOnly).
 //
 // The window is exact, not a sample. Each chat gives its newest k
 // messages (ids follow sequence numbers within a chat). A chat that gave
