@@ -223,11 +223,3 @@ func planScans(t *testing.T, plan string) map[string]bool {
 	walk(root[0].Plan)
 	return out
 }
-
-func keys(m map[string]bool) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
-}
