@@ -22,6 +22,10 @@ const (
 	MinPrefixLength = 3
 )
 
+// SearchTSQuery is the text of the to_tsquery that searchMessages runs for
+// query: what a benchmark's baseline must run to compare like with like.
+func SearchTSQuery(query string) (string, error) { return searchTSQuery(query) }
+
 // searchTSQuery turns what a user typed into the text of a to_tsquery
 // that finds every word, the last one as a prefix when it is long enough.
 //

@@ -9,6 +9,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/gqlchat/gqlchat/chat"
 )
 
 // The search scenario's data: searchChats group chats of one owner with
@@ -59,7 +61,7 @@ const searchQuery = `query($q: String!, $chat: ID) { searchMessages(query: $q, c
 	edges { cursor node { id body createdAt sender { username displayName } } } } }`
 
 // searchCase is one measured search: what the user types, what the
-// server gives to_tsquery for it (chat.searchTSQuery: the last word of 3
+// server gives to_tsquery for it (chat.SearchTSQuery: the last word of 3
 // characters or more is a prefix), and whether it is limited to one chat.
 type searchCase struct {
 	name, query, tsquery string
@@ -68,11 +70,24 @@ type searchCase struct {
 }
 
 var searchCases = []searchCase{
-	{"rare", "w123", "'w123':*", false, 1},
-	{"mid", "x42", "'x42'", false, 20},
-	{"common", "common", "'common':*", false, 20},
-	{"prefix", "x42 comm", "'x42' & 'comm':*", false, 20},
-	{"one-chat", "common", "'common':*", true, 20},
+	{"rare", "w123", "", false, 1},
+	{"mid", "x42", "", false, 20},
+	{"common", "common", "", false, 20},
+	{"prefix", "x42 comm", "", false, 20},
+	{"one-chat", "common", "", true, 20},
+}
+
+// The baselines run the server's own tsquery for each case (a hand-written
+// one once left the prefix off "x42", and the baseline looked twice as
+// fast as the same search was).
+func init() {
+	for i, c := range searchCases {
+		q, err := chat.SearchTSQuery(c.query)
+		if err != nil {
+			panic(err)
+		}
+		searchCases[i].tsquery = q
+	}
 }
 
 // searchData is what the scenario seeded.
