@@ -110,6 +110,7 @@ func run(ctx context.Context, cfg config) error {
 	}
 	go svc.RunPruner(baseCtx, pruneInterval(cfg.EventRetention))
 	go svc.RunPresence(baseCtx)
+	go svc.RunSearchStats(baseCtx)
 	errc := make(chan error, 2)
 	go func() { errc <- srv.ListenAndServe() }()
 	if cfg.MetricsAddr != "" {

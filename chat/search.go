@@ -91,7 +91,7 @@ func isWordRune(r rune) bool { return unicode.In(r, unicode.L, unicode.N, unicod
 // client can also open the chat at a found message.
 func (s *Service) SearchMessages(ctx context.Context, query string, chatID *int64, page PageArgs) (*Page[*models.Message], error) {
 	strategy := searchIndexOnly
-	if searchShare(s.searchStats.current(s.db), query) >= windowShare {
+	if searchShare(s.searchStats.current(), query) >= windowShare {
 		strategy = searchRecentFirst
 	}
 	return s.searchMessages(ctx, query, chatID, page, defaultSearchWindow, strategy)

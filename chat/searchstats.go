@@ -20,46 +20,64 @@ import (
 // a large share of its entries, reads the window first.
 
 // windowShare is the least share of all messages that a query must be
-// estimated to match for the window to be read first: at 2%, the index's
-// plan reads some 20,000 entries of a million messages (about as long as
-// the window's 500 rows take), and the window's 500 rows hold about 10
-// matches, so the window often answers.
-const windowShare = 0.02
+// estimated to match for the window to be read first: a page of 20 needs
+// 21 matches among the window's 500 rows, 4.2%, so from 4% the window
+// usually answers alone. Below it, the window would mostly fall back and
+// add its cost to the index's, which reads fewer than 40,000 entries of a
+// million messages.
+const windowShare = 0.04
 
-// How long the statistics are used before they are read again, as
-// searches come (autovacuum's ANALYZE keeps PostgreSQL's own up to date):
-// 10 minutes, or 5 seconds while there are none (a new database until its
-// first ANALYZE, or one just loaded), so that a search soon uses them.
+// How often RunSearchStats reads the statistics again (autovacuum's
+// ANALYZE keeps PostgreSQL's own up to date): every 10 minutes, or every
+// 5 seconds while there are none (a new database until its first
+// ANALYZE, or one just loaded), so that searches soon use them.
 const (
-	searchStatsAge     = 10 * time.Minute
+	searchStatsEvery   = 10 * time.Minute
 	searchStatsRetryIn = 5 * time.Second
 )
 
 // searchStats is the search index's most common lexemes with the share of
 // messages each is in, as ANALYZE sampled them (pg_stats of
 // messages_search_idx's expression): for 'simple', lexemes are lowercased
-// words. A lexeme not listed is rarer than every one listed.
+// words. A lexeme not listed is rarer than every one listed. PostgreSQL
+// shows an index's statistics only to its owner: a server whose role does
+// not own the tables (which it does when it migrates them itself) sees
+// none, and every search asks the index alone.
 type searchStats struct {
-	mu      sync.Mutex
-	shares  map[string]float64
-	read    time.Time
-	reading bool
+	mu     sync.Mutex
+	shares map[string]float64
 }
 
-// readSearchStats is the statement that reads them. It starts with WITH
-// rather than SELECT: the tests that explain every SELECT a request runs
-// would find it when a background refresh lands among them, and its
-// catalog scan is no request's.
-const readSearchStats = `WITH s AS (SELECT most_common_elems::text::text[] AS elems, most_common_elem_freqs AS freqs
-		FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'messages_search_idx')
-	SELECT e.elem, e.freq FROM s, unnest(s.elems, s.freqs[1:cardinality(s.elems)]) AS e(elem, freq)`
+// readSearchStats reads them, for the index wherever search_path finds it.
+const readSearchStats = `SELECT e.elem, e.freq FROM pg_stats s
+	CROSS JOIN LATERAL unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs[1:cardinality(s.most_common_elems::text::text[])]) AS e(elem, freq)
+	WHERE (s.schemaname, s.tablename) = (SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE c.oid = to_regclass('messages_search_idx'))`
 
-// ReadSearchStats reads the statistics that choose a search's plan. The
-// service reads them when it starts and again as searches come (see
-// searchStatsAge); call it after a bulk load and its ANALYZE to use the
-// new ones at once.
+// ReadSearchStats reads the statistics that choose a search's plan, as
+// RunSearchStats does: after a bulk load and its ANALYZE, to use the new
+// ones at once.
 func (s *Service) ReadSearchStats(ctx context.Context) error {
 	return s.searchStats.load(s.db.WithContext(ctx))
+}
+
+// RunSearchStats reads the statistics that choose a search's plan until
+// ctx ends. Without it, searches ask the index alone.
+func (s *Service) RunSearchStats(ctx context.Context) {
+	for {
+		if err := s.ReadSearchStats(ctx); err != nil && ctx.Err() == nil {
+			slog.WarnContext(ctx, "search: reading the search index's statistics", "err", err)
+		}
+		wait := searchStatsEvery
+		if len(s.searchStats.current()) == 0 {
+			wait = searchStatsRetryIn
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+	}
 }
 
 func (st *searchStats) load(db *gorm.DB) error {
@@ -67,39 +85,24 @@ func (st *searchStats) load(db *gorm.DB) error {
 		Elem string
 		Freq float64
 	}
-	err := db.Raw(readSearchStats).Scan(&rows).Error
+	if err := db.Raw(readSearchStats).Scan(&rows).Error; err != nil {
+		return err
+	}
 	shares := make(map[string]float64, len(rows))
 	for _, r := range rows {
 		shares[r.Elem] = r.Freq
 	}
 	st.mu.Lock()
-	defer st.mu.Unlock()
-	st.read, st.reading = time.Now(), false
-	if err == nil {
-		st.shares = shares
-	}
-	return err
+	st.shares = shares
+	st.mu.Unlock()
+	return nil
 }
 
-// current returns the statistics, starting a new read in the background
-// once they are old.
-func (st *searchStats) current(db *gorm.DB) map[string]float64 {
+// current returns the statistics last read: a map never changed once
+// made.
+func (st *searchStats) current() map[string]float64 {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	age := searchStatsAge
-	if len(st.shares) == 0 {
-		age = searchStatsRetryIn
-	}
-	if !st.reading && time.Since(st.read) > age {
-		st.reading = true
-		go func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			if err := st.load(db.WithContext(ctx)); err != nil {
-				slog.Warn("search: reading the search index's statistics", "err", err)
-			}
-		}()
-	}
 	return st.shares
 }
 

@@ -2,7 +2,6 @@ package chat
 
 import (
 	"context"
-	"log/slog"
 	"time"
 
 	"gorm.io/gorm"
@@ -78,10 +77,7 @@ func NewService(db *gorm.DB, bus events.Bus, cfg Config) (*Service, error) {
 		typing:   newTypingHub(db, bus, cfg.Typing), presence: newPresence(db, bus, cfg.Presence),
 		presenceFeed: newPresenceFeed(db, bus)}
 	s.connSessions = newConnSessions(s)
-	s.searchStats = &searchStats{}
-	if err := s.searchStats.load(db); err != nil { // searches ask the index alone until they are read
-		slog.Warn("search: reading the search index's statistics", "err", err)
-	}
+	s.searchStats = &searchStats{} // read by RunSearchStats
 	return s, nil
 }
 
