@@ -24,9 +24,9 @@ const resyncWindow = 10 * time.Minute
 
 // recentRequests returns the viewer's requests a subscription of kind may
 // have missed in the window, oldest first: for FriendRequestCreated the
-// incoming ones sent in it and still pending, for FriendRequestUpdated those of either
-// direction sent or answered in it (marking one read leaves no time, but a
-// request is read after it was sent).
+// incoming ones sent in it and still pending, for FriendRequestUpdated
+// those of either direction sent or answered in it (marking one read
+// leaves no time, but a request is read after it was sent).
 func (s *Service) recentRequests(ctx context.Context, userID int64, kind events.Kind) ([]*models.FriendRequest, error) {
 	secs := resyncWindow.Seconds()
 	q := s.db.WithContext(ctx)
