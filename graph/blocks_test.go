@@ -57,6 +57,7 @@ func TestBlockUser_BlockedUserGetsTheAnswersOfAStrangerAtEveryDoor(t *testing.T)
 	s.Befriend(t, blocker, blocked)
 	s.Befriend(t, blocker, exFriend)
 	dm, exDM := openPrivateChat(t, s, blocked, blocker), openPrivateChat(t, s, exFriend, blocker)
+	mine, exMine := post(t, s, blocked, dm.ID, "before"), post(t, s, exFriend, exDM.ID, "before")
 	s.MustDo(t, blocker.Token, removeFriend, id(exFriend.ID), nil)
 	s.MustDo(t, gone.Token, deleteAccount, map[string]any{"p": apitest.Password}, nil)
 	if got := block(t, s, blocker, blocked); got.ID != blocked.ID || !got.ViewerBlocked || got.Friendship != "NONE" {
@@ -69,6 +70,25 @@ func TestBlockUser_BlockedUserGetsTheAnswersOfAStrangerAtEveryDoor(t *testing.T)
 		return s.Do(t, u.Token, postMessage, map[string]any{"chat": chatID, "body": "hello?"})
 	}
 	sameErrors(t, "postMessage", postIn(blocked, dm.ID), postIn(exFriend, exDM.ID))
+	// What else needs the friendship in the private chat, as for an ex-friend.
+	sameErrors(t, "editMessage", s.Do(t, blocked.Token, editMessage, map[string]any{"m": mine.ID, "b": "edited"}),
+		s.Do(t, exFriend.Token, editMessage, map[string]any{"m": exMine.ID, "b": "edited"}))
+	sameErrors(t, "addReaction", s.Do(t, blocked.Token, addReaction, map[string]any{"m": mine.ID, "e": "👍"}),
+		s.Do(t, exFriend.Token, addReaction, map[string]any{"m": exMine.ID, "e": "👍"}))
+	sameErrors(t, "setTyping", s.Do(t, blocked.Token, setTyping, map[string]any{"chat": dm.ID, "typing": true}),
+		s.Do(t, exFriend.Token, setTyping, map[string]any{"chat": exDM.ID, "typing": true}))
+	// Adding the blocker to a group of theirs, as for a stranger.
+	own := createGroupChat(t, s, blocked, "mine", s.FriendsOf(t, blocked, 1)...)
+	// The refusal names the user refused: the stranger's answer is compared
+	// as it would name the blocker.
+	invited := s.Do(t, blocked.Token, inviteGroup, map[string]any{"chat": own.ID, "ids": []string{blocker.ID}})
+	asStranger := s.Do(t, blocked.Token, inviteGroup, map[string]any{"chat": own.ID, "ids": []string{stranger.ID}})
+	for i := range asStranger.Errors {
+		if asStranger.Errors[i].Extensions["userId"] == stranger.ID {
+			asStranger.Errors[i].Extensions["userId"] = blocker.ID
+		}
+	}
+	sameErrors(t, "inviteToGroupChat", invited, asStranger)
 
 	var found struct{ User *struct{ ID string } }
 	s.MustDo(t, blocked.Token, byUsername, map[string]any{"name": blocker.Username}, &found)
